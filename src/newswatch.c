@@ -1,0 +1,118 @@
+/*
+ * newswatch: the command-line tool. Global options may stand before or after the
+ * command; everything else is the command's (see cli.h).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+
+/* The commands, in the order `newswatch -h` lists them. */
+static const struct cli_cmd commands[] = {
+	{ NULL, NULL, NULL, NULL }
+};
+
+/* Find a command by name. */
+static const struct cli_cmd *
+find_command(const char *name)
+{
+	for (const struct cli_cmd *c = commands; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* Print usage of a command. */
+int
+cli_usage(const char *name)
+{
+	const struct cli_cmd *c = find_command(name);
+
+	if (c == NULL)
+		fprintf(stderr, "usage: newswatch [-c FILE] [--db FILE] COMMAND ...\n");
+	else
+		fprintf(stderr, "usage: newswatch %s %s\n", c->name, c->usage);
+	return CLI_ERROR;
+}
+
+/* Print the list of commands. */
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: newswatch [-c FILE] [--db FILE] COMMAND [ARG ...]\n"
+	    "       newswatch -V | -h\n\ncommands:\n");
+	for (const struct cli_cmd *c = commands; c->name != NULL; c++)
+		fprintf(f, "  %-12s %s\n", c->name, c->help);
+}
+
+/* Take the global options out of argv wherever they stand; -1 on a missing value. */
+static int
+strip_globals(struct cli *cli, int *argc, char **argv)
+{
+	int i, j;
+
+	for (i = 1, j = 1; i < *argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			while (i < *argc)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+			if (++i == *argc)
+				return -1;
+			cli->conf_path = argv[i];
+			cli->conf_given = 1;
+		} else if (strncmp(a, "--config=", 9) == 0) {
+			cli->conf_path = a + 9;
+			cli->conf_given = 1;
+		} else if (strcmp(a, "--db") == 0) {
+			if (++i == *argc)
+				return -1;
+			cli->db_path = argv[i];
+		} else if (strncmp(a, "--db=", 5) == 0)
+			cli->db_path = a + 5;
+		else
+			argv[j++] = argv[i];
+	}
+	*argc = j;
+	argv[j] = NULL;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli cli = { SYSCONFDIR "/newswatch/newswatch.conf", 0, NULL };
+	const struct cli_cmd *cmd;
+
+	log_init("newswatch", LOG_LEVEL_WARN);
+	if (strip_globals(&cli, &argc, argv) == -1) {
+		usage(stderr);
+		return CLI_ERROR;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_ERROR;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("newswatch %s\n", PACKAGE_VERSION);
+		return CLI_OK;
+	}
+	if ((cmd = find_command(argv[1])) == NULL) {
+		fprintf(stderr, "newswatch: unknown command: %s\n", argv[1]);
+		usage(stderr);
+		return CLI_ERROR;
+	}
+	return cmd->exec(&cli, argc - 1, argv + 1);
+}

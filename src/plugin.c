@@ -148,19 +148,27 @@ http_req_free(struct http_req *r)
 	free(r);
 }
 
+/* Cancel a notifier's transfers and free its http requests. */
+static void
+notifier_cancel(struct plugin_notifier *n)
+{
+	struct http_req	*r;
+
+	n->ps->be.transfer_cancel(n->ps->be.ctx, n);
+	while ((r = TAILQ_FIRST(&n->reqs)) != NULL) {
+		TAILQ_REMOVE(&n->reqs, r, entry);
+		http_req_free(r);
+	}
+}
+
 /* Finish one notifier: cancel its transfers, call fini, forget its sends. */
 static void
 notifier_free(struct plugin_notifier *n)
 {
 	struct plugins		*ps = n->ps;
 	struct plugin_send	*s, *next;
-	struct http_req		*r;
 
-	ps->be.transfer_cancel(ps->be.ctx, n);
-	while ((r = TAILQ_FIRST(&n->reqs)) != NULL) {
-		TAILQ_REMOVE(&n->reqs, r, entry);
-		http_req_free(r);
-	}
+	notifier_cancel(n);
 	n->module->desc->fini(n->instance);
 	for (s = TAILQ_FIRST(&ps->sends); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
@@ -711,6 +719,8 @@ host_log(const struct nw_host *host, int level, const char *fmt, ...)
 	va_end(ap);
 	switch (level) {
 	case NW_LOG_ERR:
+		log_errorx("notifier %s: %s", host->notifier, msg);
+		break;
 	case NW_LOG_WARN:
 		log_warnx("notifier %s: %s", host->notifier, msg);
 		break;
@@ -991,7 +1001,7 @@ plugin_notifier_new(struct plugins *ps, const char *name, const char *module,
 	TAILQ_INIT(&n->reqs);
 	host_init(n);
 	if (notifier_init(n, group, file, cause) != 0) {
-		ps->be.transfer_cancel(ps->be.ctx, n);
+		notifier_cancel(n);
 		free(n->name);
 		free(n);
 		return NULL;

@@ -294,6 +294,21 @@ test_signed(void)
 	free(res.text);
 }
 
+/* A relative secret_file is read from $CREDENTIALS_DIRECTORY. */
+static void
+test_credentials(void)
+{
+	struct result	 res = { 0 };
+	json_t		*rec;
+
+	send_one(notifier("cred"), &article, &res);
+	is_int(res.status, NW_SEND_OK, "signed with a secret from CREDENTIALS_DIRECTORY");
+	records(&rec);
+	ok(json_is_true(json_object_get(rec, "verified")), "and verified");
+	json_decref(rec);
+	free(res.text);
+}
+
 /* 500 then 200: retryable, then success with the same webhook-id. */
 static void
 test_retry(void)
@@ -419,6 +434,8 @@ test_formats(void)
 	    "http://news.example/a", "ntfy: click");
 	is_str(json_string_value(json_object_get(body, "title")), article.title,
 	    "ntfy: title");
+	is_str(rec_header(rec, "authorization"), "Bearer tk",
+	    "headers given as a group are sent");
 	json_decref(body);
 	json_decref(rec);
 }
@@ -506,9 +523,11 @@ load_config(const char *dir)
 	    "{ name = \"badfmt\"; url = \"http://127.0.0.1:1/\"; format = \"irc\"; },\n"
 	    "{ name = \"notopic\"; url = \"http://127.0.0.1:1/\"; format = \"ntfy\"; },\n"
 	    "{ name = \"badsecret\"; url = \"http://127.0.0.1:1/\"; secret_env = \"NW_T_SECRET\"; },\n"
-	    "{ name = \"badurl\"; url = \"file:///etc/passwd\"; }\n"
+	    "{ name = \"badurl\"; url = \"file:///etc/passwd\"; },\n"
+	    "{ name = \"cred\"; url = \"http://127.0.0.1:%d/cred\"; secret_file = \"secret\"; }\n"
 	    ");\n", port, secret, port, secret, port, port, port, port, port, port,
-	    port, port, port, port);
+	    port, port, port, port, port);
+	setenv("CREDENTIALS_DIRECTORY", dir, 1);
 	setenv("NW_T_SECRET", "  not-a-whsec-secret ", 1);
 	config_init(&cfg);
 	if (!config_read_string(&cfg, text))
@@ -544,6 +563,7 @@ main(void)
 	load_config(dir);
 	test_config();
 	test_signed();
+	test_credentials();
 	test_retry();
 	test_classes();
 	test_formats();

@@ -25,6 +25,8 @@
 #define RESULT_TEXT_MAX		512
 #define HTTP_TIMEOUT_DEFAULT	30000
 #define HTTP_CONNECT_TIMEOUT	10000
+#define WATCHDOG_MARGIN		5000		/* beyond a plugin's own limit */
+#define WATCHDOG_MAX		(3600 * 1000)
 
 struct plugin_module {
 	char			*name;
@@ -44,6 +46,7 @@ struct plugin_notifier {
 	int			 enabled;
 	char			*why;
 	unsigned		 inflight;
+	int64_t			 watchdog_ms;
 	TAILQ_HEAD(, http_req)	 reqs;
 	TAILQ_ENTRY(plugin_notifier) entry;
 };
@@ -862,6 +865,19 @@ host_http_request(const struct nw_host *host, const struct nw_http_request *req,
 	return 0;
 }
 
+/* Host: the longest a send may take; the watchdog allows a margin more. */
+static void
+host_send_timeout(const struct nw_host *host, int64_t ms)
+{
+	struct plugin_notifier	*n = (struct plugin_notifier *)host;
+
+	if (ms < 0)
+		ms = 0;
+	if (ms > WATCHDOG_MAX)
+		ms = WATCHDOG_MAX;
+	n->watchdog_ms = ms + WATCHDOG_MARGIN;
+}
+
 /* Fill in the host table of a notifier. */
 static void
 host_init(struct plugin_notifier *n)
@@ -882,6 +898,7 @@ host_init(struct plugin_notifier *n)
 	h->http_request = host_http_request;
 	h->transfer_add = host_transfer_add;
 	h->now = host_now;
+	h->send_timeout = host_send_timeout;
 }
 
 /* Report the keys of the group that neither the core nor the plugin knows. */
@@ -998,6 +1015,7 @@ plugin_notifier_new(struct plugins *ps, const char *name, const char *module,
 	n->name = xstrdup(name);
 	n->module = m;
 	n->enabled = 1;
+	n->watchdog_ms = ps->watchdog_ms;
 	TAILQ_INIT(&n->reqs);
 	host_init(n);
 	if (notifier_init(n, group, file, cause) != 0) {
@@ -1061,7 +1079,7 @@ send_timer_cb(evutil_socket_t fd, short events, void *arg)
 		send_finish(s, &s->result);
 		return;
 	}
-	xasprintf(&why, "no completion within %" PRId64 " ms", s->n->ps->watchdog_ms);
+	xasprintf(&why, "no completion within %" PRId64 " ms", s->n->watchdog_ms);
 	notifier_disable(s->n, why);
 	res.status = NW_SEND_RETRY;
 	res.code = 0;
@@ -1182,8 +1200,8 @@ plugin_send(struct plugin_notifier *n, const struct nw_alert *alert,
 	s->cb = cb;
 	s->arg = arg;
 	s->ev = evtimer_new(ps->be.base, send_timer_cb, s);
-	tv.tv_sec = ps->watchdog_ms / 1000;
-	tv.tv_usec = (ps->watchdog_ms % 1000) * 1000;
+	tv.tv_sec = n->watchdog_ms / 1000;
+	tv.tv_usec = (n->watchdog_ms % 1000) * 1000;
 	evtimer_add(s->ev, &tv);
 	TAILQ_INSERT_TAIL(&ps->sends, s, entry);
 	n->inflight++;
@@ -1212,6 +1230,13 @@ const char *
 plugin_notifier_why(struct plugin_notifier *n)
 {
 	return n->why;
+}
+
+/* How long a send of this notifier may take before the watchdog fires. */
+int64_t
+plugin_notifier_watchdog(struct plugin_notifier *n)
+{
+	return n->watchdog_ms;
 }
 
 /* Sends handed to the plugin and not completed yet. */

@@ -273,6 +273,7 @@ test_signed(void)
 	struct result		 res = { 0 };
 	json_t			*rec, *body;
 
+	is_int(plugin_notifier_watchdog(n), 10000, "watchdog: timeout 5s + 5s");
 	send_one(n, &article, &res);
 	is_int(res.status, NW_SEND_OK, "200 is success");
 	is_int(res.code, 200, "receiver status passed on");

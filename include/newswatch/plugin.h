@@ -237,6 +237,11 @@ typedef void (*nw_transfer_done_cb)(CURL *easy, CURLcode result, void *arg);
  *
  *   now(host): the current time, Unix milliseconds. Use it rather than
  *   time(3): tests control it.
+ *
+ *   send_timeout(host, ms): during init, declare the longest a send of this
+ *   notifier can take (its transfer's time limit). The host's watchdog then
+ *   allows that plus a margin before it disables the notifier; without it, the
+ *   daemon's default applies.
  */
 struct nw_host {
 	unsigned		 abi;		/* NEWSWATCH_PLUGIN_ABI of the daemon */
@@ -263,6 +268,7 @@ struct nw_host {
 	int	(*transfer_add)(const struct nw_host *, CURL *easy,
 		    nw_transfer_done_cb done, void *arg);
 	int64_t	(*now)(const struct nw_host *);
+	void	(*send_timeout)(const struct nw_host *, int64_t ms);
 };
 
 /*

@@ -734,6 +734,7 @@ webhook_init(const struct nw_host *h, struct nw_config *cfg, void **instance,
 		webhook_fini(wh);
 		return -1;
 	}
+	h->send_timeout(h, wh->timeout);
 	*instance = wh;
 	return 0;
 }

@@ -166,13 +166,44 @@ static const struct key notify_ref_keys[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
-/* Where a setting was read: its file, or the main file. */
+/* The path of an included file: libconfig looks it up in the main file's directory. */
+static char *
+include_path(const char *main, const char *f)
+{
+	char *copy = xstrdup(main), *dir = dirname(copy), *path;
+
+	if (f[0] == '/' || strcmp(dir, ".") == 0)
+		path = xstrdup(f);
+	else
+		xasprintf(&path, "%s/%s", dir, f);
+	free(copy);
+	return path;
+}
+
+/*
+ * Where a setting was read: its file, or the main file. libconfig names an
+ * included file as written; name it by its path, made once per file.
+ */
 static const char *
 setting_file(struct ctx *ctx, const config_setting_t *s)
 {
 	const char *f = s != NULL ? config_setting_source_file(s) : NULL;
+	struct conf_strv *files = &ctx->conf->files;
+	char *path;
 
-	return f != NULL ? f : ctx->conf->path;
+	if (f == NULL || strcmp(f, ctx->conf->path) == 0)
+		return ctx->conf->path;
+	if (f[0] == '/')
+		return f;
+	path = include_path(ctx->conf->path, f);
+	for (size_t i = 0; i < files->n; i++)
+		if (strcmp(files->v[i], path) == 0) {
+			free(path);
+			return files->v[i];
+		}
+	files->v = xreallocarray(files->v, files->n + 1, sizeof *files->v);
+	files->v[files->n++] = path;
+	return path;
 }
 
 /* Record one error at a setting's file and line. */
@@ -369,6 +400,19 @@ read_key(struct ctx *ctx, const config_setting_t *s, void *obj, const char *wher
 	}
 }
 
+/* The length of a label without its separator ("daemon." or `source "a": `). */
+static int
+label_len(const char *where)
+{
+	size_t n = strlen(where);
+
+	if (n > 0 && where[n - 1] == '.')
+		n--;
+	else if (n > 1 && where[n - 2] == ':' && where[n - 1] == ' ')
+		n -= 2;
+	return (int)n;
+}
+
 /* Read every member of a group; unknown keys are errors unless allowed. */
 static void
 read_group(struct ctx *ctx, const config_setting_t *g, void *obj, const char *where,
@@ -386,8 +430,8 @@ read_group(struct ctx *ctx, const config_setting_t *g, void *obj, const char *wh
 		if (k->name != NULL)
 			read_key(ctx, s, obj, where, k);
 		else if (!allow_unknown)
-			error(ctx, s, "%sunknown key \"%s\"", where,
-			    config_setting_name(s));
+			error(ctx, s, "%.*s: unknown key \"%s\"", label_len(where),
+			    where, config_setting_name(s));
 	}
 }
 
@@ -994,13 +1038,19 @@ read_file(struct ctx *ctx, const char *path)
 	if ((rc = config_read_file(cfg, path)) == CONFIG_TRUE)
 		return 0;
 	file = config_error_file(cfg) != NULL ? config_error_file(cfg) : path;
+	if (strcmp(file, path) != 0 && file[0] != '/') {
+		ctx->errors = include_path(path, file);
+		file = ctx->errors;
+	}
 	ctx->nerrors++;
+	copy = ctx->errors;
 	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
 		xasprintf(&ctx->errors, "%s: cannot read: %s\n", file,
 		    errno != 0 ? strerror(errno) : config_error_text(cfg));
 	else
 		xasprintf(&ctx->errors, "%s:%d: %s\n", file, config_error_line(cfg),
 		    config_error_text(cfg));
+	free(copy);
 	return -1;
 }
 
@@ -1099,6 +1149,7 @@ conf_free(struct conf *c)
 	}
 	free(c->notifiers);
 	config_destroy(&c->cfg);
+	strv_free(&c->files);
 	free(c->path);
 	free(c);
 }

@@ -140,6 +140,7 @@ struct conf {
 	size_t		  nwatchlists;
 	struct conf_notifier *notifiers;
 	size_t		  nnotifiers;
+	struct conf_strv  files;		/* included files' paths, for messages */
 };
 
 /*

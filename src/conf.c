@@ -1025,7 +1025,7 @@ read_top(struct ctx *ctx)
 
 /* Read the file with libconfig; on a syntax or I/O error report it and fail. */
 static int
-read_file(struct ctx *ctx, const char *path)
+read_file(struct ctx *ctx, const char *path, const char *text)
 {
 	config_t *cfg = &ctx->conf->cfg;
 	char *copy = xstrdup(path);
@@ -1035,7 +1035,11 @@ read_file(struct ctx *ctx, const char *path)
 	config_init(cfg);
 	config_set_include_dir(cfg, dirname(copy));
 	free(copy);
-	if ((rc = config_read_file(cfg, path)) == CONFIG_TRUE)
+	if (text != NULL)
+		rc = config_read_string(cfg, text);
+	else
+		rc = config_read_file(cfg, path);
+	if (rc == CONFIG_TRUE)
 		return 0;
 	file = config_error_file(cfg) != NULL ? config_error_file(cfg) : path;
 	if (strcmp(file, path) != 0 && file[0] != '/') {
@@ -1054,9 +1058,9 @@ read_file(struct ctx *ctx, const char *path)
 	return -1;
 }
 
-/* Read and check a configuration file (conf.h). */
-struct conf *
-conf_load(const char *path, char **errors)
+/* Read and check a configuration from a file, or from text when not NULL. */
+static struct conf *
+load(const char *path, const char *text, char **errors)
 {
 	struct ctx ctx = { 0 };
 
@@ -1064,7 +1068,7 @@ conf_load(const char *path, char **errors)
 	ctx.conf->path = xstrdup(path);
 	daemon_defaults(&ctx.conf->daemon);
 	errno = 0;
-	if (read_file(&ctx, path) == 0) {
+	if (read_file(&ctx, path, text) == 0) {
 		read_top(&ctx);
 		CHECK_DUPS(&ctx, ctx.conf->sources, ctx.conf->nsources, "source");
 		CHECK_DUPS(&ctx, ctx.conf->watchlists, ctx.conf->nwatchlists,
@@ -1080,6 +1084,20 @@ conf_load(const char *path, char **errors)
 	*errors = ctx.errors;
 	conf_free(ctx.conf);
 	return NULL;
+}
+
+/* Read and check a configuration file (conf.h). */
+struct conf *
+conf_load(const char *path, char **errors)
+{
+	return load(path, NULL, errors);
+}
+
+/* Read and check a configuration held in a string (conf.h). */
+struct conf *
+conf_load_string(const char *text, const char *name, char **errors)
+{
+	return load(name, text, errors);
 }
 
 /* Free a source's strings. */

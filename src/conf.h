@@ -149,6 +149,11 @@ struct conf {
  * message" per line (free it).
  */
 struct conf	*conf_load(const char *path, char **errors);
+/*
+ * The same for a configuration held in a string; name stands for the file in
+ * messages and its directory resolves @include.
+ */
+struct conf	*conf_load_string(const char *text, const char *name, char **errors);
 void		 conf_free(struct conf *);
 
 /* Look a part up by name; NULL if absent. */

@@ -368,6 +368,25 @@ test_state_directory(void)
 	free(path);
 }
 
+/* A configuration held in a string reports errors under the given name. */
+static void
+test_string(void)
+{
+	char *errors = NULL;
+	struct conf *c;
+
+	c = conf_load_string("sources = ( { name = \"a\"; url = "
+	    "\"https://a.example.org/\"; } );", "/x/inline.conf", &errors);
+	ok(c != NULL && c->nsources == 1, "configuration from a string");
+	conf_free(c);
+	c = conf_load_string("daemon = {\n  fail_after = 0;\n};",
+	    "/x/inline.conf", &errors);
+	is_str(errors, "/x/inline.conf:2: daemon.fail_after: 0 is out of range "
+	    "(1 to 1000000)\n", "string errors carry the given name");
+	conf_free(c);
+	free(errors);
+}
+
 int
 main(void)
 {
@@ -382,5 +401,6 @@ main(void)
 	test_digest();
 	test_secrets();
 	test_state_directory();
+	test_string();
 	return done_testing();
 }

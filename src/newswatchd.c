@@ -458,6 +458,7 @@ load_conf(const char *path, int check)
 	return c;
 }
 
+/* Load the configuration, then run the loop until a stop; startup runs in it. */
 int
 main(int argc, char **argv)
 {

@@ -20,6 +20,7 @@ WAIT = 15  # seconds, the bound of every wait
 
 count = 0
 failed = 0
+procs = []  # every daemon started, killed at the end if still running
 
 
 def ok(cond, name, diag=None):
@@ -103,6 +104,7 @@ def start(tmp, conf, notify_path, log_path, *args, watchdog=None):
     proc = subprocess.Popen([DAEMON, "-c", conf] + list(args), env=env,
                             stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
     log.close()
+    procs.append(proc)
     return proc
 
 
@@ -240,7 +242,13 @@ def test_check(tmp):
     ok(r.returncode == 0 and "usage" in r.stdout, "-h")
 
 
+def overrun(signum, frame):
+    """The watchdog fired: fail, letting the finally blocks kill the daemons."""
+    raise TimeoutError("daemon-test overran its time limit")
+
+
 def main():
+    signal.signal(signal.SIGALRM, overrun)
     signal.alarm(120)  # the watchdog of the whole test
     tmp = tempfile.mkdtemp(prefix="nw-daemon.")
     try:
@@ -249,6 +257,11 @@ def main():
         test_sigint_and_bad_start(tmp)
         test_check(tmp)
     finally:
+        signal.alarm(0)
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
         shutil.rmtree(tmp, ignore_errors=True)
     print("1..%d" % count)
     return 1 if failed else 0

@@ -206,27 +206,39 @@ setting_file(struct ctx *ctx, const config_setting_t *s)
 	return path;
 }
 
-/* Record one error at a setting's file and line. */
-static void __attribute__((format(printf, 3, 4)))
-error(struct ctx *ctx, const config_setting_t *s, const char *fmt, ...)
+/* Append "file:line: message" to the errors, control characters made visible. */
+static void
+append_error(struct ctx *ctx, const char *file, int line, const char *msg)
 {
-	char msg[1024], *line;
-	va_list ap;
+	char *text;
 	int n;
 
 	if (++ctx->nerrors > MAX_ERRORS)
 		return;
+	if (ctx->nerrors == MAX_ERRORS)
+		msg = "too many errors";
+	n = xasprintf(&text, "%s:%d: %s\n", file, line, msg);
+	for (int i = 0; i < n - 1; i++)
+		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+			text[i] = '?';
+	ctx->errors = xrealloc(ctx->errors, ctx->len + n + 1);
+	memcpy(ctx->errors + ctx->len, text, n + 1);
+	ctx->len += n;
+	free(text);
+}
+
+/* Record one error at a setting's file and line. */
+static void __attribute__((format(printf, 3, 4)))
+error(struct ctx *ctx, const config_setting_t *s, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (ctx->nerrors == MAX_ERRORS)
-		snprintf(msg, sizeof msg, "too many errors");
-	n = xasprintf(&line, "%s:%u: %s\n", setting_file(ctx, s),
-	    s != NULL ? config_setting_source_line(s) : 0, msg);
-	ctx->errors = xrealloc(ctx->errors, ctx->len + n + 1);
-	memcpy(ctx->errors + ctx->len, line, n + 1);
-	ctx->len += n;
-	free(line);
+	append_error(ctx, setting_file(ctx, s),
+	    s != NULL ? (int)config_setting_source_line(s) : 0, msg);
 }
 
 /* Name a libconfig type for messages. */
@@ -720,6 +732,7 @@ notify_elem(struct ctx *ctx, const config_setting_t *e, struct conf_watchlist *w
 {
 	struct conf_notify_ref *r;
 	int t = config_setting_type(e);
+	char *label;
 
 	if (t != CONFIG_TYPE_STRING && t != CONFIG_TYPE_GROUP) {
 		error(ctx, e, "%snotify: expected a notifier name or a group, not %s",
@@ -736,9 +749,11 @@ notify_elem(struct ctx *ctx, const config_setting_t *e, struct conf_watchlist *w
 		r->notifier = xstrdup(config_setting_get_string(e));
 		return;
 	}
-	read_group(ctx, e, r, where, notify_ref_keys, 0);
+	xasprintf(&label, "%snotify: ", where);
+	read_group(ctx, e, r, label, notify_ref_keys, 0);
 	if (r->notifier == NULL)
-		error(ctx, e, "%snotify: missing key \"notifier\"", where);
+		error(ctx, e, "%smissing key \"notifier\"", label);
+	free(label);
 }
 
 /* A watchlist's notify: a string, an array of names, or a list of names/groups. */
@@ -937,15 +952,10 @@ dup_error(struct ctx *ctx, const char *file, int line, const char *what,
     const char *name, const char *ffile, int fline)
 {
 	char *msg;
-	int n;
 
-	if (++ctx->nerrors > MAX_ERRORS)
-		return;
-	n = xasprintf(&msg, "%s:%d: duplicate %s name \"%s\" (first defined at "
-	    "%s:%d)\n", file, line, what, name, ffile, fline);
-	ctx->errors = xrealloc(ctx->errors, ctx->len + n + 1);
-	memcpy(ctx->errors + ctx->len, msg, n + 1);
-	ctx->len += n;
+	xasprintf(&msg, "duplicate %s name \"%s\" (first defined at %s:%d)", what,
+	    name, ffile, fline);
+	append_error(ctx, file, line, msg);
 	free(msg);
 }
 
@@ -982,15 +992,10 @@ ref_error(struct ctx *ctx, const char *file, int line, const char *what,
     const char *name, const char *kind, const char *ref)
 {
 	char *msg;
-	int n;
 
-	if (++ctx->nerrors > MAX_ERRORS)
-		return;
-	n = xasprintf(&msg, "%s:%d: %s \"%s\": unknown %s \"%s\"\n", file, line,
-	    what, name != NULL ? name : "?", kind, ref);
-	ctx->errors = xrealloc(ctx->errors, ctx->len + n + 1);
-	memcpy(ctx->errors + ctx->len, msg, n + 1);
-	ctx->len += n;
+	xasprintf(&msg, "%s \"%s\": unknown %s \"%s\"", what,
+	    name != NULL ? name : "?", kind, ref);
+	append_error(ctx, file, line, msg);
 	free(msg);
 }
 

@@ -233,6 +233,39 @@ test_errors(void)
 	    "%1$s/tests/conf/many.conf:12: watchlist \"w\": unknown source \"zz\"\n"
 	    "%1$s/tests/conf/many.conf:4: daemon.health_notify: unknown notifier "
 	    "\"nobody\"\n");
+	bad("structure.conf",
+	    "%1$s/tests/conf/structure.conf:1: daemon: expected a group, not an "
+	    "integer\n"
+	    "%1$s/tests/conf/structure.conf:2: sources: expected a list of groups, "
+	    "not a group\n"
+	    "%1$s/tests/conf/structure.conf:4: watchlists[1]: expected a group, not "
+	    "a string\n"
+	    "%1$s/tests/conf/structure.conf:5: watchlist \"w\": notify: expected a "
+	    "list of notifiers, not an integer\n"
+	    "%1$s/tests/conf/structure.conf:5: watchlist \"w\": keywords: empty\n"
+	    "%1$s/tests/conf/structure.conf:9: watchlist \"v\": notify: missing key "
+	    "\"notifier\"\n"
+	    "%1$s/tests/conf/structure.conf:10: watchlist \"v\": notify: digest: bad "
+	    "digest \"2s\" (a duration of at least 1m, or \"daily HH:MM\")\n"
+	    "%1$s/tests/conf/structure.conf:10: watchlist \"v\": notify: unknown key "
+	    "\"colour\"\n"
+	    "%1$s/tests/conf/structure.conf:11: watchlist \"v\": mode: unknown value "
+	    "\"some\" (any, all)\n"
+	    "%1$s/tests/conf/structure.conf:12: watchlist \"v\": stem: unknown stemmer "
+	    "language \"klingon\"\n"
+	    "%1$s/tests/conf/structure.conf:16: notifier \"n\": hold: bad duration -5\n"
+	    "%1$s/tests/conf/structure.conf:16: notifier \"n\": max_per_hour: "
+	    "3000000000 is out of range (0 to 1000000)\n"
+	    "%1$s/tests/conf/structure.conf:17: notifiers[2]: plugin: expected a "
+	    "string, not an integer\n"
+	    "%1$s/tests/conf/structure.conf:17: notifiers[2]: missing key \"name\"\n"
+	    "%1$s/tests/conf/structure.conf:18: duplicate notifier name \"n\" (first "
+	    "defined at %1$s/tests/conf/structure.conf:16)\n");
+	bad("headers.conf",
+	    "%1$s/tests/conf/headers.conf:5: source \"a\": headers: bad header "
+	    "\"X-A: a??Injected: 1\"\n"
+	    "%1$s/tests/conf/headers.conf:5: source \"a\": headers: bad header "
+	    "\"NoColon\"\n");
 	bad("no-such-file.conf", "%1$s/tests/conf/no-such-file.conf: cannot read: "
 	    "No such file or directory\n");
 }

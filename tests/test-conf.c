@@ -1,5 +1,6 @@
 /* test-conf: the configuration reader: the sample, every key, each error class. */
 #include "../src/conf.c"
+#include "../src/cmd_check_config.c"
 
 #include <sys/stat.h>
 
@@ -420,6 +421,31 @@ test_string(void)
 	free(errors);
 }
 
+/* The CLI prints a command's usage; here it only answers as it would. */
+int
+cli_usage(const char *name)
+{
+	return CLI_ERROR;
+}
+
+/* newswatch check-config: 0 on the sample, 2 on a bad file and on extra arguments. */
+static void
+test_check_config(void)
+{
+	char *good, *badf, *argv[] = { "check-config", "extra", NULL };
+	struct cli cli = { NULL, 1, NULL };
+
+	xasprintf(&good, "%s/etc/newswatch.conf", srcdir);
+	badf = fixture("bad-size.conf");
+	cli.conf_path = good;
+	is_int(cmd_check_config(&cli, 1, argv), CLI_OK, "check-config: sample OK");
+	cli.conf_path = badf;
+	is_int(cmd_check_config(&cli, 1, argv), CLI_ERROR, "check-config: bad file 2");
+	is_int(cmd_check_config(&cli, 2, argv), CLI_ERROR, "check-config: usage 2");
+	free(good);
+	free(badf);
+}
+
 int
 main(void)
 {
@@ -435,5 +461,6 @@ main(void)
 	test_secrets();
 	test_state_directory();
 	test_string();
+	test_check_config();
 	return done_testing();
 }

@@ -38,6 +38,7 @@ struct daemon {
  *   busy:   non-zero while work is still in flight; polled after stop until every
  *           part is idle or the stop bound passes.
  *   free:   release everything; the loop no longer runs, the store is still open.
+ *           Called only for the parts whose start succeeded (or had none).
  */
 struct daemon_part {
 	const char	*name;

@@ -41,6 +41,8 @@ static const struct daemon_part *const parts[] = {
 int daemon_once;
 
 static int verbose;			/* -v count */
+static size_t nstarted;			/* parts whose start succeeded */
+static int ready;			/* READY=1 sent: reloads are possible */
 static struct event *stop_timer, *stop_bound, *watchdog_timer;
 static struct event *sig_term, *sig_int, *sig_hup;
 
@@ -132,7 +134,7 @@ status_watching(struct daemon *d)
 static int
 parts_busy(struct daemon *d)
 {
-	for (size_t i = 0; parts[i] != NULL; i++)
+	for (size_t i = 0; i < nstarted; i++)
 		if (parts[i]->busy != NULL && parts[i]->busy(d))
 			return 1;
 	return 0;
@@ -174,7 +176,7 @@ daemon_stop(struct daemon *d, int status)
 	d->stopping = 1;
 	d->exit_status = status;
 	notify("STOPPING=1");
-	for (size_t i = 0; parts[i] != NULL; i++)
+	for (size_t i = 0; i < nstarted; i++)
 		if (parts[i]->stop != NULL)
 			parts[i]->stop(d);
 	stop_timer = evtimer_new(d->base, stop_poll_cb, d);
@@ -223,7 +225,7 @@ swap_conf(struct daemon *d, struct conf *c)
 		log_warnx("sync sources: %s", cause);
 		free(cause);
 	}
-	for (size_t i = 0; parts[i] != NULL; i++)
+	for (size_t i = 0; i < nstarted; i++)
 		if (parts[i]->reload != NULL)
 			parts[i]->reload(d, old);
 	conf_free(old);
@@ -239,7 +241,7 @@ sig_hup_cb(evutil_socket_t sig, short events, void *arg)
 	struct conf *c;
 	char *errors;
 
-	if (d->stopping)
+	if (d->stopping || !ready)
 		return;
 	notify("RELOADING=1\nMONOTONIC_USEC=%llu", monotonic_usec());
 	log_info("signal %d: reloading %s", (int)sig, d->conf_path);
@@ -309,7 +311,10 @@ open_store(struct daemon *d, char **cause)
 static int
 start_parts(struct daemon *d, char **cause)
 {
-	for (size_t i = 0; parts[i] != NULL; i++) {
+	size_t i;
+
+	for (i = 0; parts[i] != NULL; i++) {
+		nstarted = i;
 		if (parts[i]->start == NULL)
 			continue;
 		if (parts[i]->start(d, cause) == -1) {
@@ -320,6 +325,7 @@ start_parts(struct daemon *d, char **cause)
 			return -1;
 		}
 	}
+	nstarted = i;
 	return 0;
 }
 
@@ -330,6 +336,8 @@ startup_cb(evutil_socket_t fd, short events, void *arg)
 	struct daemon *d = arg;
 	char *cause;
 
+	if (d->stopping)
+		return;		/* a signal came first: nothing to start */
 	if (open_store(d, &cause) == -1 || start_parts(d, &cause) == -1) {
 		log_errorx("%s", cause);
 		free(cause);
@@ -340,6 +348,7 @@ startup_cb(evutil_socket_t fd, short events, void *arg)
 	start_watchdog(d);
 	status_watching(d);
 	notify("READY=1");
+	ready = 1;
 	log_info("started: %zu sources, %zu watchlists, %zu notifiers; state in %s",
 	    d->conf->nsources, d->conf->nwatchlists, d->conf->nnotifiers,
 	    d->conf->daemon.state_dir);
@@ -422,10 +431,8 @@ teardown(struct daemon *d)
 {
 	struct event *evs[] = { stop_timer, stop_bound, watchdog_timer, sig_term,
 	    sig_int, sig_hup };
-	size_t n = 0;
+	size_t n = nstarted;
 
-	while (parts[n] != NULL)
-		n++;
 	while (n-- > 0)
 		if (parts[n]->free != NULL)
 			parts[n]->free(d);

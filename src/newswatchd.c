@@ -32,9 +32,14 @@
 
 /*
  * The parts, in start order. Each later part adds its `&name_part` here (declared
- * in its own header): sched, http, notify, admin.
+ * in its own header): sched, http, notify, admin. (A test may put parts of its own
+ * first through NW_TEST_PARTS.)
  */
+#ifndef NW_TEST_PARTS
+#define NW_TEST_PARTS
+#endif
 static const struct daemon_part *const parts[] = {
+	NW_TEST_PARTS
 	NULL
 };
 

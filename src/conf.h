@@ -140,6 +140,7 @@ struct conf {
 	size_t		  nwatchlists;
 	struct conf_notifier *notifiers;
 	size_t		  nnotifiers;
+	struct conf_strv  files;		/* included files' paths, for messages */
 };
 
 /*
@@ -148,6 +149,11 @@ struct conf {
  * message" per line (free it).
  */
 struct conf	*conf_load(const char *path, char **errors);
+/*
+ * The same for a configuration held in a string; name stands for the file in
+ * messages and its directory resolves @include.
+ */
+struct conf	*conf_load_string(const char *text, const char *name, char **errors);
 void		 conf_free(struct conf *);
 
 /* Look a part up by name; NULL if absent. */
@@ -162,6 +168,13 @@ const struct conf_notifier *conf_find_notifier(const struct conf *, const char *
  */
 int	conf_parse_duration(const char *, int64_t *);
 int	conf_parse_size(const char *, int64_t *);
+
+/*
+ * Parse a digest schedule: a duration of at least a minute (*period in ms,
+ * *minute = -1), or "daily HH:MM" (*period = 1 day, *minute = minutes after
+ * midnight, local time). 0 or -1.
+ */
+int	conf_parse_digest(const char *, int64_t *period, int *minute);
 
 /*
  * Read a secret from a *_file (relative names resolve against

@@ -9,10 +9,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_check_config.h"
 #include "log.h"
 
 /* The commands, in the order `newswatch -h` lists them. */
 static const struct cli_cmd commands[] = {
+	{ "check-config", cmd_check_config, "", "check the configuration and exit (as newswatchd -n)" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -6,13 +6,17 @@
 #ifndef NW_FEED_INT_H
 #define NW_FEED_INT_H
 
+#include <stdint.h>
+
 #include "feed.h"
 
-/* A growable byte buffer, capped at FEED_MAX_FIELD. */
+/* A growable byte buffer, capped at max bytes (0: FEED_MAX_FIELD). */
 struct feed_buf {
 	char	*p;
-	size_t	 len, cap;
+	size_t	 len, cap, max;
 };
+
+#define FEED_BUF_UNCAPPED	{ NULL, 0, 0, SIZE_MAX }
 
 /* The document as valid UTF-8, and how it was read. */
 struct feed_input {

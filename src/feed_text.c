@@ -29,8 +29,10 @@ static const uint16_t cp1252[32] = {
 void
 feed_buf_add(struct feed_buf *b, const char *s, size_t n)
 {
-	if (b->len + n > FEED_MAX_FIELD)
-		n = b->len < FEED_MAX_FIELD ? FEED_MAX_FIELD - b->len : 0;
+	size_t max = b->max ? b->max : FEED_MAX_FIELD;
+
+	if (n > max - b->len)
+		n = b->len < max ? max - b->len : 0;
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
 
@@ -84,7 +86,8 @@ void
 feed_buf_free(struct feed_buf *b)
 {
 	free(b->p);
-	memset(b, 0, sizeof *b);
+	b->p = NULL;
+	b->len = b->cap = 0;
 }
 
 /* Append a code point as UTF-8 (invalid ones as U+FFFD). */
@@ -246,7 +249,7 @@ iconv_decode(struct feed_buf *b, const char *charset, const char *s, size_t len)
 		if (iconv(cd, &in, &left, &o, &oleft) == (size_t)-1 && errno != E2BIG)
 			rc = -1;
 		feed_buf_add(b, out, (size_t)(o - out));
-		if (b->len >= FEED_MAX_FIELD * 64UL)
+		if (b->len >= FEED_MAX_FIELD * 256UL)
 			rc = -1;
 	}
 	iconv_close(cd);
@@ -271,7 +274,7 @@ charset_kind(const char *cs)
 static void
 take_utf8(struct feed_input *in, const char *s, size_t len, const char *enc)
 {
-	struct feed_buf b = { 0 };
+	struct feed_buf b = FEED_BUF_UNCAPPED;
 	size_t bad, multi;
 
 	utf8_stats((const unsigned char *)s, len, &bad, &multi);
@@ -303,7 +306,7 @@ take_converted(struct feed_input *in, struct feed_buf *b, const char *enc)
 static int
 try_charset(struct feed_input *in, const char *s, size_t len, const char *cs)
 {
-	struct feed_buf b = { 0 };
+	struct feed_buf b = FEED_BUF_UNCAPPED;
 	size_t bad, multi;
 
 	switch (charset_kind(cs)) {
@@ -360,7 +363,7 @@ feed_text_input(struct feed_input *in, const char *s, size_t len,
     const char *charset, int xml)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	struct feed_buf b = { 0 };
+	struct feed_buf b = FEED_BUF_UNCAPPED;
 	char cs[64];
 	size_t bad, multi;
 
@@ -540,6 +543,26 @@ has_markup(const char *s)
 	return 0;
 }
 
+/* Collapse runs of white space in s to single spaces, in place. */
+static void
+collapse_space(char *s)
+{
+	char *d = s;
+	int space = 0;
+
+	for (; *s != '\0'; s++) {
+		if (isspace((unsigned char)*s)) {
+			space = 1;
+			continue;
+		}
+		if (space)
+			*d++ = ' ';
+		space = 0;
+		*d++ = *s;
+	}
+	*d = '\0';
+}
+
 /* A title as plain text: HTML (even double-escaped) reduced when html is set. */
 char *
 feed_text_title(const char *s, size_t len, int html)
@@ -552,5 +575,7 @@ feed_text_title(const char *s, size_t len, int html)
 		free(t);
 		t = r;
 	}
+	if (t != NULL)
+		collapse_space(t);
 	return t;
 }

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -534,6 +535,21 @@ entry_begin(struct xml_state *st, int n, const xmlChar **a)
 	    "http://www.w3.org/1999/02/22-rdf-syntax-ns#");
 }
 
+/*
+ * libxml2 2.9 stops decoding entity references once a document is known not to be
+ * well-formed; note the problem and clear the flag so the rest reads normally.
+ */
+static void
+note_error(struct xml_state *st)
+{
+	const char *m = st->ctxt->lastError.message;
+
+	if (st->ctxt->wellFormed || st->ctxt->errNo == XML_ERR_USER_STOP)
+		return;
+	feed_set_bozo(st->feed, m != NULL ? m : "not well-formed");
+	st->ctxt->wellFormed = 1;
+}
+
 /* SAX2: an element starts. */
 static void
 start_cb(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
@@ -543,6 +559,7 @@ start_cb(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *
 	enum tag tag;
 
 	(void)prefix; (void)nns; (void)nss; (void)ndef;
+	note_error(st);
 	if (++st->depth > FEED_MAX_DEPTH)
 		return;
 	push_base(st, n, a);
@@ -736,6 +753,7 @@ end_cb(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *ur
 	struct xml_state *st = ctx;
 
 	(void)prefix; (void)uri;
+	note_error(st);
 	if (st->depth > FEED_MAX_DEPTH) {
 		st->depth--;
 		return;
@@ -760,6 +778,7 @@ text_cb(void *ctx, const xmlChar *s, int len)
 {
 	struct xml_state *st = ctx;
 
+	note_error(st);
 	if (st->cap_tag == 0 || len <= 0)
 		return;
 	if (st->cap_mode == CAP_XHTML)
@@ -837,13 +856,51 @@ run_sax(struct xml_state *st)
 		fatalx("feed: cannot create an XML parser");
 	xmlCtxtUseOptions(st->ctxt, XML_OPTIONS);
 	xmlParseChunk(st->ctxt, st->input, (int)st->inputlen, 1);
-	if (!st->ctxt->wellFormed && st->ctxt->errNo != XML_ERR_USER_STOP) {
-		const char *m = st->ctxt->lastError.message;
-
-		feed_set_bozo(st->feed, m != NULL ? m : "not well-formed");
-	}
+	note_error(st);
 	xmlFreeParserCtxt(st->ctxt);
 	st->ctxt = NULL;
+}
+
+/* Is the '&' at s the start of a character or entity reference? */
+static int
+is_reference(const char *s, const char *end)
+{
+	const char *p = s + 1;
+
+	if (p < end && *p == '#')
+		p++;
+	while (p < end && p - s < 40 && (isalnum((unsigned char)*p) || *p == '_' ||
+	    *p == '-' || *p == '.' || *p == ':'))
+		p++;
+	return p < end && *p == ';' && p > s + 1 + (s[1] == '#');
+}
+
+/* Copy the input with bare '&' (outside CDATA) written as "&amp;"; 0 if none. */
+static int
+repair_ampersands(const struct feed_input *in, struct feed_buf *b)
+{
+	const char *s = in->data, *end = in->data + in->len, *amp, *cd, *from = s;
+	size_t n = 0;
+
+	while ((amp = memchr(s, '&', (size_t)(end - s))) != NULL) {
+		cd = memmem(s, (size_t)(amp - s), "<![CDATA[", 9);
+		if (cd != NULL) {
+			s = memmem(cd, (size_t)(end - cd), "]]>", 3);
+			if (s == NULL)
+				break;
+			continue;
+		}
+		s = amp + 1;
+		if (is_reference(amp, end))
+			continue;
+		feed_buf_add(b, from, (size_t)(amp - from));
+		feed_buf_add(b, "&amp;", 5);
+		from = s;
+		n++;
+	}
+	if (n > 0)
+		feed_buf_add(b, from, (size_t)(end - from));
+	return n > 0;
 }
 
 /* Parse an XML feed; NULL (with *cause) when it is no feed at all. */
@@ -852,11 +909,19 @@ feed_xml_parse(const struct feed_input *in, const char *base_url, char **cause)
 {
 	struct xml_state *st = xcalloc(1, sizeof *st);
 	struct feed *f = xcalloc(1, sizeof *f);
+	struct feed_buf fixed = FEED_BUF_UNCAPPED;
 
 	feed_set_format(f, FEED_RSS20);
 	st->feed = f;
 	st->input = in->data;
-	st->inputlen = in->len > INT_MAX ? INT_MAX : in->len;
+	st->inputlen = in->len;
+	if (repair_ampersands(in, &fixed)) {
+		feed_set_bozo(f, "bare '&' in text");
+		st->input = fixed.p;
+		st->inputlen = fixed.len;
+	}
+	if (st->inputlen > INT_MAX)
+		st->inputlen = INT_MAX;
 	st->doc_base = st->base = base_url;
 	run_sax(st);
 	if (st->root == 0) {
@@ -867,5 +932,6 @@ feed_xml_parse(const struct feed_input *in, const char *base_url, char **cause)
 	}
 	state_free(st);
 	free(st);
+	feed_buf_free(&fixed);
 	return f;
 }

@@ -857,6 +857,14 @@ run_sax(struct xml_state *st)
 	xmlCtxtUseOptions(st->ctxt, XML_OPTIONS);
 	xmlParseChunk(st->ctxt, st->input, (int)st->inputlen, 1);
 	note_error(st);
+	if (st->cap_tag != 0)
+		capture_done(st);
+	if (st->entry != NULL && st->author_depth != 0)
+		author_end(st);
+	if (st->entry != NULL)
+		entry_end(st);
+	if (st->ctxt->myDoc != NULL)	/* entity declarations kept for "SAX compat" */
+		xmlFreeDoc(st->ctxt->myDoc);
 	xmlFreeParserCtxt(st->ctxt);
 	st->ctxt = NULL;
 }

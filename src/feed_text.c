@@ -31,8 +31,13 @@ feed_buf_add(struct feed_buf *b, const char *s, size_t n)
 {
 	size_t max = b->max ? b->max : FEED_MAX_FIELD;
 
-	if (n > max - b->len)
-		n = b->len < max ? max - b->len : 0;
+	if (b->len >= max)
+		return;
+	if (n > max - b->len) {
+		n = max - b->len;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;	/* never cut a character */
+	}
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
 
@@ -163,6 +168,17 @@ utf8_stats(const unsigned char *s, size_t len, size_t *bad, size_t *multi)
 
 	*bad = *multi = 0;
 	while (i < len) {
+		while (i + 32 <= len) {
+			uint64_t x[4], m = 0;
+			int k;
+
+			memcpy(x, s + i, 32);
+			for (k = 0; k < 4; k++)
+				m |= x[k] | ((x[k] - lo) & ~x[k]);
+			if ((m & hi) != 0)
+				break;
+			i += 32;
+		}
 		if (i + 8 <= len) {
 			memcpy(&w, s + i, 8);
 			if (((w | ((w - lo) & ~w)) & hi) == 0) {
@@ -314,7 +330,9 @@ try_charset(struct feed_input *in, const char *s, size_t len, const char *cs)
 		utf8_stats((const unsigned char *)s, len, &bad, &multi);
 		if (bad != 0)
 			return -1;
-		take_utf8(in, s, len, "utf-8");
+		in->data = s;
+		in->len = len;
+		in->encoding = "utf-8";
 		return 0;
 	case 1:
 		cp1252_decode(&b, (const unsigned char *)s, len);
@@ -383,7 +401,13 @@ feed_text_input(struct feed_input *in, const char *s, size_t len,
 	    try_charset(in, s, len, cs) == 0)
 		return;
 	utf8_stats(u, len, &bad, &multi);
-	if (bad == 0 || multi > bad) {
+	if (bad == 0) {
+		in->data = s;
+		in->len = len;
+		in->encoding = "utf-8";
+		return;
+	}
+	if (multi > bad) {
 		take_utf8(in, s, len, "utf-8");
 		return;
 	}

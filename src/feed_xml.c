@@ -24,6 +24,7 @@
 #define XML_OPTIONS	(XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | \
 			 XML_PARSE_RECOVER | XML_PARSE_IGNORE_ENC | XML_PARSE_COMPACT)
 #define ENT_MAX		64
+#define XML_CHUNK	(256 * 1024)
 #define NS_CACHE	8
 
 enum ns { NS_NONE, NS_ATOM, NS_RDF, NS_DC, NS_DCTERMS, NS_CONTENT, NS_XHTML,
@@ -606,6 +607,30 @@ set_once(char **field, char *s)
 		free(s);
 }
 
+/*
+ * The captured text, trimmed: large fields take over the capture buffer instead of
+ * being copied (the next capture starts a new one).
+ */
+static char *
+take_text(struct xml_state *st, const char *p, size_t len)
+{
+	char *s = st->text.p;
+	size_t start = 0;
+
+	if (len < 4096 || p != s)
+		return feed_text_clean(p, len);
+	while (start < len && isspace((unsigned char)s[start]))
+		start++;
+	while (len > start && isspace((unsigned char)s[len - 1]))
+		len--;
+	if (len == start || start > 0)
+		return feed_text_clean(p, st->text.len);
+	s[len] = '\0';
+	st->text.p = NULL;
+	st->text.len = st->text.cap = 0;
+	return s;
+}
+
 /* A finished field of an entry. */
 static void
 entry_field(struct xml_state *st, const char *p, size_t len)
@@ -618,7 +643,7 @@ entry_field(struct xml_state *st, const char *p, size_t len)
 		    st->cap_tag == T_TITLE || st->cap_mode != CAP_TEXT));
 		return;
 	}
-	if ((s = feed_text_clean(p, len)) == NULL)
+	if ((s = take_text(st, p, len)) == NULL)
 		return;
 	switch (st->cap_tag) {
 	case T_LINK:
@@ -837,10 +862,15 @@ state_free(struct xml_state *st)
 	feed_buf_free(&st->text);
 }
 
-/* Run libxml2's SAX2 parser over the whole input. */
+/*
+ * Run libxml2's SAX2 push parser over the input in XML_CHUNK pieces: libxml2 then
+ * never copies the whole document, and its push mode reads CDATA much faster than
+ * its pull mode does.
+ */
 static void
 run_sax(struct xml_state *st)
 {
+	size_t off, n;
 	xmlSAXHandler sax;
 
 	memset(&sax, 0, sizeof sax);
@@ -855,7 +885,13 @@ run_sax(struct xml_state *st)
 	if (st->ctxt == NULL)
 		fatalx("feed: cannot create an XML parser");
 	xmlCtxtUseOptions(st->ctxt, XML_OPTIONS);
-	xmlParseChunk(st->ctxt, st->input, (int)st->inputlen, 1);
+	for (off = 0; off < st->inputlen && !st->ctxt->disableSAX; off += n) {
+		n = st->inputlen - off < XML_CHUNK ? st->inputlen - off : XML_CHUNK;
+		if (xmlParseChunk(st->ctxt, st->input + off, (int)n, 0) != 0 &&
+		    st->ctxt->instate == XML_PARSER_EOF)
+			break;
+	}
+	xmlParseChunk(st->ctxt, NULL, 0, 1);
 	note_error(st);
 	if (st->cap_tag != 0)
 		capture_done(st);
@@ -883,23 +919,41 @@ is_reference(const char *s, const char *end)
 	return p < end && *p == ';' && p > s + 1 + (s[1] == '#');
 }
 
-/* Copy the input with bare '&' (outside CDATA) written as "&amp;"; 0 if none. */
+/* Is pos inside a CDATA section? Advances a scan state kept in *at and *in. */
+static int
+in_cdata(const char *end, const char **at, int *in, const char *pos)
+{
+	const char *p;
+
+	for (;;) {
+		if (*in)
+			p = memmem(*at, (size_t)(end - *at), "]]>", 3);
+		else
+			p = memmem(*at, (size_t)(end - *at), "<![CDATA[", 9);
+		if (p == NULL || p >= pos)
+			return *in;
+		*at = p + (*in ? 3 : 9);
+		*in = !*in;
+	}
+}
+
+/*
+ * Copy the input with bare '&' (outside CDATA) written as "&amp;"; 0 if there were
+ * none. CDATA is only looked for once a bare '&' is seen, so clean input costs one
+ * memchr pass.
+ */
 static int
 repair_ampersands(const struct feed_input *in, struct feed_buf *b)
 {
-	const char *s = in->data, *end = in->data + in->len, *amp, *cd, *from = s;
+	const char *s = in->data, *end = in->data + in->len, *amp, *from = s;
+	const char *at = s;
+	int inside = 0;
 	size_t n = 0;
 
 	while ((amp = memchr(s, '&', (size_t)(end - s))) != NULL) {
-		cd = memmem(s, (size_t)(amp - s), "<![CDATA[", 9);
-		if (cd != NULL) {
-			s = memmem(cd, (size_t)(end - cd), "]]>", 3);
-			if (s == NULL)
-				break;
-			continue;
-		}
 		s = amp + 1;
-		if (is_reference(amp, end))
+		if (is_reference(amp, end) ||
+		    in_cdata(end, &at, &inside, amp))
 			continue;
 		feed_buf_add(b, from, (size_t)(amp - from));
 		feed_buf_add(b, "&amp;", 5);

@@ -98,6 +98,38 @@ test_rss20(void)
 	feed_free(f);
 }
 
+/* Replace the first "from" in s with "to" (same length). */
+static void
+patch(char *s, const char *from, const char *to)
+{
+	char *p = strstr(s, from);
+
+	if (p != NULL)
+		memcpy(p, to, strlen(to));
+}
+
+static void
+test_fingerprint(void)
+{
+	size_t len;
+	char *a = fixture("rss20.xml", &len), *b = xstrndup(a, len);
+	struct feed *f, *g;
+
+	patch(b, "Plain text summary.", "Plain text summarY.");
+	f = feed_parse(a, len, NULL, NULL, NULL);
+	g = feed_parse(b, len, NULL, NULL, NULL);
+	if (ok(f && g && f->nentries == 2 && g->nentries == 2, "fingerprint: parsed")) {
+		ok(memcmp(f->entries[0].fingerprint, g->entries[0].fingerprint, 32) == 0,
+		    "fingerprint: unchanged entry keeps its fingerprint");
+		ok(memcmp(f->entries[1].fingerprint, g->entries[1].fingerprint, 32) != 0,
+		    "fingerprint: changed entry gets a new one");
+	}
+	feed_free(f);
+	feed_free(g);
+	free(a);
+	free(b);
+}
+
 static void
 test_rss09x(void)
 {
@@ -359,6 +391,15 @@ test_bounds(void)
 	    "huge field: capped at FEED_MAX_FIELD");
 	feed_free(f);
 	free(b);
+	b = repeat("<rss version=\"2.0\"><channel><item><description>x",
+	    "\xe2\x82\xac", 400000, "</description></item></channel></rss>", &len);
+	f = feed_parse(b, len, NULL, NULL, NULL);
+	ok(f != NULL && f->nentries == 1 && f->entries[0].summary != NULL &&
+	    strlen(f->entries[0].summary) % 3 == 1 &&
+	    strlen(f->entries[0].summary) <= FEED_MAX_FIELD,
+	    "huge field: cut on a character boundary");
+	feed_free(f);
+	free(b);
 }
 
 static void
@@ -378,6 +419,7 @@ int
 main(void)
 {
 	test_rss20();
+	test_fingerprint();
 	test_rss09x();
 	test_rss10();
 	test_atom10();

@@ -179,6 +179,8 @@ utf8_stats(const unsigned char *s, size_t len, size_t *bad, size_t *multi)
 				break;
 			i += 32;
 		}
+		if (i >= len)
+			break;
 		if (i + 8 <= len) {
 			memcpy(&w, s + i, 8);
 			if (((w | ((w - lo) & ~w)) & hi) == 0) {

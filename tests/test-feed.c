@@ -331,6 +331,17 @@ test_malformed(void)
 	ok(parse("notfeed.html", NULL, NULL) == NULL, "notfeed: HTML page -> NULL");
 	ok(parse("garbage.txt", NULL, NULL) == NULL, "garbage -> NULL");
 	ok(feed_parse("", 0, NULL, NULL, NULL) == NULL, "empty input -> NULL");
+	{
+		/* exactly 64 bytes, no terminator: the scanners must stop at the end */
+		char *b = xmalloc(64);
+
+		memset(b, 'a', 64);
+		memcpy(b, "<rss><channel><item><title>", 27);
+		f = feed_parse(b, 64, NULL, NULL, NULL);
+		ok(f != NULL && f->bozo && f->nentries == 1, "unterminated 64-byte buffer");
+		feed_free(f);
+		free(b);
+	}
 }
 
 static void

@@ -100,4 +100,28 @@ check $(( $? != 2 )) "unknown option: usage, exit 2"
 "$NW" parse "ftp://127.0.0.1/x" >/dev/null 2>&1
 check $(( $? != 2 )) "unreadable URL/file: exit 2"
 
+# URLs, from a loopback server that prints its port when it listens.
+mkfifo "$T/port"
+"$PYTHON3" "$top_srcdir/tests/feed-httpd.py" "$F" 60 >"$T/port" &
+srv=$!
+read -r port <"$T/port"
+"$NW" parse --json "http://127.0.0.1:$port/redirect" >"$T/url.json"
+check $? "URL: exits 0 after a redirect"
+"$PYTHON3" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["entries"][0]["title"] == "Caf\u00e9 na\u00efve", d["entries"][0]["title"]
+' "$T/url.json"
+check $? "URL: HTTP charset from Content-Type used"
+"$NW" parse "http://127.0.0.1:$port/missing" >/dev/null 2>"$T/404.err"
+rc=$?
+[ $rc = 2 ] && grep -q 'HTTP status 404' "$T/404.err"
+check $? "URL: 404 is exit 2 with the status (rc $rc)"
+"$NW" parse "http://127.0.0.1:$port/big" >/dev/null 2>"$T/big.err"
+rc=$?
+[ $rc = 2 ] && grep -q 'larger than' "$T/big.err"
+check $? "URL: endless body stopped at the cap (rc $rc)"
+kill $srv 2>/dev/null
+wait $srv 2>/dev/null
+
 echo "1..$n"

@@ -330,13 +330,13 @@ node_add(struct node *n, struct node *kid)
 	n->u.list.kid[n->u.list.n++] = kid;
 }
 
-/* A list node with two children (or one, for NOT). */
+/* A list node with children a and b (b may be NULL); NULL if a is (or b failed). */
 static struct node *
 node_list(struct parser *p, enum ntype type, struct node *a, struct node *b)
 {
 	struct node *n;
 
-	if (a == NULL || (type != N_NOT && b == NULL) ||
+	if (a == NULL || (b == NULL && type != N_NOT && p->err != NULL) ||
 	    (n = node_new(p, type, 0)) == NULL) {
 		node_free(a);
 		node_free(b);
@@ -821,7 +821,6 @@ parse_and(struct parser *p, uint8_t fields)
 		if (and == NULL) {
 			if ((and = node_list(p, N_AND, n, NULL)) == NULL)
 				return NULL;
-			and->type = N_AND;
 		}
 		if ((n = parse_unary(p, fields)) == NULL)
 			break;
@@ -1115,8 +1114,11 @@ count_uses(struct matcher *m, const struct node *n)
 			count_uses(m, n->u.list.kid[i]);
 		break;
 	case N_WORDS:
-		for (uint32_t i = 0; i < n->u.words.n; i++)
-			m->ie[ientry_get(m, &n->u.words.w[i])].uses++;
+		for (uint32_t i = 0; i < n->u.words.n; i++) {
+			uint32_t e = ientry_get(m, &n->u.words.w[i]);
+
+			m->ie[e].uses++;	/* after ientry_get: it may move m->ie */
+		}
 		break;
 	default:
 		break;

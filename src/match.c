@@ -794,7 +794,7 @@ parse_unary(struct parser *p, uint8_t fields)
 		p->i += 3;
 		n = node_list(p, N_NOT, parse_unary(p, fields), NULL);
 	} else if (p->i + 1 < p->len && (p->q[p->i] == '-' || p->q[p->i] == '+') &&
-	    !word_end(p->q[p->i + 1])) {
+	    strchr(" \t\r\n\f\v)", p->q[p->i + 1]) == NULL) {
 		int neg = p->q[p->i++] == '-';
 
 		n = parse_unary(p, fields);
@@ -1571,7 +1571,7 @@ eval_words(const struct doc *dc, struct doc *d, const struct node *nd, int colle
 		list[j] = word_occ(dc, &nd->u.words.w[j], nd->fields, &nlist[j], &owned[j]);
 	for (j = 0; j < nw && nlist[j] > 0; j++)
 		;
-	for (size_t i = 0; j == nw && i < nlist[0]; i++) {
+	for (size_t i = 0, all = j == nw; all && i < nlist[0]; i++) {
 		const struct occ *a = &list[0][i];
 
 		if (!(nd->fields & (1 << a->field)))
@@ -1592,7 +1592,6 @@ eval_words(const struct doc *dc, struct doc *d, const struct node *nd, int colle
 			span_add(d, b->field, d->tok[b->field]->v[b->tok].start,
 			    d->tok[b->field]->v[b->tok].end);
 		}
-		j = nw;
 	}
 	for (j = 0; j < nw; j++)
 		if (owned[j])

@@ -116,6 +116,12 @@ test_operators(void)
 	expect("a OR b c", NULL, "b", 0);
 	expect("and", NULL, "war and peace", 1);
 	expect("+tesla", NULL, "tesla", 1);
+	expect("tesla -(musk OR spacex)", NULL, "Tesla and SpaceX", 0);
+	expect("tesla -\"space x\"", NULL, "Tesla and space X", 0);
+	expect("tesla -\"space x\"", NULL, "Tesla and space", 1);
+	expect("\"the eu\"", NULL, "the US and the EU", 1);
+	expect("NEAR/2(eu, and)", NULL, "the EU or the US and the EU", 1);
+	expect("NEAR/1(eu, and)", NULL, "the EU or the US and the EU", 0);
 }
 
 static void
@@ -254,6 +260,7 @@ test_errors(void)
 	bad("über (", NULL, "column 7: the query ends where a term was expected");
 	bad("x /(ab/", NULL, "column 7: regular expression: missing closing parenthesis");
 	bad("x /ab", NULL, "column 3: unterminated regular expression");
+	bad("- tesla", NULL, "column 1: \"-\" has no letters or digits");
 	bad("&", NULL, "column 1: \"&\" has no letters or digits");
 	bad("", NULL, "column 1: empty query");
 	bad("tesla", "klingon", "unknown stemming language");

@@ -138,8 +138,7 @@ struct doc {
 	struct chunk		*chunks;
 	struct span		*sp;		/* matches of the query being collected */
 	size_t			 nsp, spcap;
-	struct occ		*tmp[2];	/* scratch occurrence lists */
-	size_t			 tmpcap[2];
+	uint32_t		*sorted;	/* terms of language 0 in byte order */
 };
 
 struct matcher {
@@ -1430,8 +1429,7 @@ doc_free(struct doc *d)
 	free(d->h.slot);
 	free(d->occ);
 	free(d->sp);
-	free(d->tmp[0]);
-	free(d->tmp[1]);
+	free(d->sorted);
 }
 
 /* ---- evaluation ---- */
@@ -1492,9 +1490,48 @@ gather(const struct doc *d, const struct word *w, const struct dterm *t,
 	}
 }
 
+static const struct doc *sort_doc;
+
+/* Order terms by their bytes. */
+static int
+term_cmp(const void *a, const void *b)
+{
+	const struct hkey *x = &sort_doc->t[*(const uint32_t *)a].k;
+	const struct hkey *y = &sort_doc->t[*(const uint32_t *)b].k;
+	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+
+	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* The first sorted term not below the prefix. */
+static size_t
+prefix_lower(struct doc *d, const struct word *w)
+{
+	size_t lo = 0, hi = d->n0;
+
+	if (d->sorted == NULL) {
+		d->sorted = xreallocarray(NULL, d->n0 + 1, sizeof *d->sorted);
+		for (size_t i = 0; i < d->n0; i++)
+			d->sorted[i] = (uint32_t)i;
+		sort_doc = d;
+		qsort(d->sorted, d->n0, sizeof *d->sorted, term_cmp);
+	}
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct hkey *k = &d->t[d->sorted[mid]].k;
+		int c = memcmp(k->s, w->key, k->len < w->len ? k->len : w->len);
+
+		if (c < 0 || (c == 0 && k->len < w->len))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* The occurrences of a word in the fields, sorted; *owned when the list was allocated. */
 static const struct occ *
-word_occ(const struct doc *d, const struct word *w, uint8_t fields, size_t *n, int *owned)
+word_occ(struct doc *d, const struct word *w, uint8_t fields, size_t *n, int *owned)
 {
 	struct hkey k;
 	struct occ *v = NULL;
@@ -1513,10 +1550,13 @@ word_occ(const struct doc *d, const struct word *w, uint8_t fields, size_t *n, i
 		}
 		gather(d, w, &d->t[e], fields, &v, n, &cap);
 	} else {
-		for (size_t i = 0; i < d->n0; i++)
-			if (d->t[i].k.len >= w->len &&
-			    memcmp(d->t[i].k.s, w->key, w->len) == 0)
-				gather(d, w, &d->t[i], fields, &v, n, &cap);
+		for (size_t i = prefix_lower(d, w); i < d->n0; i++) {
+			const struct dterm *t = &d->t[d->sorted[i]];
+
+			if (t->k.len < w->len || memcmp(t->k.s, w->key, w->len) != 0)
+				break;
+			gather(d, w, t, fields, &v, n, &cap);
+		}
 		if (*n > 1)
 			qsort(v, *n, sizeof *v, occ_cmp);
 	}
@@ -1559,7 +1599,7 @@ fits(const struct occ *v, size_t n, const struct occ *a, uint32_t j, uint32_t di
 
 /* Evaluate a phrase, proximity or single word; collect its spans if asked. */
 static int
-eval_words(const struct doc *dc, struct doc *d, const struct node *nd, int collect)
+eval_words(struct doc *d, const struct node *nd, int collect)
 {
 	const struct occ *list[MAX_WORDS];
 	size_t nlist[MAX_WORDS];
@@ -1568,7 +1608,7 @@ eval_words(const struct doc *dc, struct doc *d, const struct node *nd, int colle
 	long at[MAX_WORDS];
 
 	for (j = 0; j < nw; j++)
-		list[j] = word_occ(dc, &nd->u.words.w[j], nd->fields, &nlist[j], &owned[j]);
+		list[j] = word_occ(d, &nd->u.words.w[j], nd->fields, &nlist[j], &owned[j]);
 	for (j = 0; j < nw && nlist[j] > 0; j++)
 		;
 	for (size_t i = 0, all = j == nw; all && i < nlist[0]; i++) {
@@ -1654,7 +1694,7 @@ eval(struct matcher *m, struct doc *d, const struct node *n, int collect)
 	case N_NOT:
 		return !eval(m, d, n->u.list.kid[0], 0);
 	case N_WORDS:
-		return eval_words(d, d, n, collect);
+		return eval_words(d, n, collect);
 	case N_REGEX:
 		return eval_regex(m, d, n, collect);
 	case N_LANG:
@@ -1671,26 +1711,32 @@ add_clean(char **b, size_t *len, size_t *cap, const char *s, size_t n)
 {
 	int32_t c;
 	size_t k;
+	char *o;
 
+	if (*len + 3 * n + 8 > *cap) {
+		*cap = *len + 3 * n + 64;
+		*b = xrealloc(*b, *cap);
+	}
+	o = *b;
 	for (size_t i = 0; i < n; i += k) {
-		k = text_utf8_next(s + i, n - i, &c);
-		if (*len + 8 > *cap) {
-			*cap = *cap * 2 + 64;
-			*b = xrealloc(*b, *cap);
-		}
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-		    c == '\v') {
-			if (*len > 0 && (*b)[*len - 1] != ' ')
-				(*b)[(*len)++] = ' ';
-		} else if (c == 0xFFFD && k == 1) {
-			memcpy(*b + *len, "\xEF\xBF\xBD", 3);
+		unsigned char u = (unsigned char)s[i];
+
+		k = 1;
+		if (u == ' ' || u == '\t' || u == '\n' || u == '\r' || u == '\f' ||
+		    u == '\v') {
+			if (*len > 0 && o[*len - 1] != ' ')
+				o[(*len)++] = ' ';
+		} else if (u < 0x80)
+			o[(*len)++] = (char)u;
+		else if ((k = text_utf8_next(s + i, n - i, &c)) == 1) {
+			memcpy(o + *len, "\xEF\xBF\xBD", 3);
 			*len += 3;
 		} else {
-			memcpy(*b + *len, s + i, k);
+			memcpy(o + *len, s + i, k);
 			*len += k;
 		}
 	}
-	(*b)[*len] = '\0';
+	o[*len] = '\0';
 }
 
 /* Order spans by field and start. */
@@ -1724,11 +1770,18 @@ static void
 snippet_window(const struct doc *d, const struct span *a, size_t *ws, size_t *we)
 {
 	const struct text_tokens *t = d->tok[a->field];
-	size_t first = t->n, lo, hi, cnt = 0, k;
+	size_t first, lo, hi, cnt = 0, k;
 
-	for (k = 0; k < t->n && first == t->n; k++)
-		if (t->v[k].end > a->start)
-			first = k;
+	for (lo = 0, hi = t->n; lo < hi; ) {	/* the first token starting at or after */
+		k = (lo + hi) / 2;
+		if (t->v[k].start < a->start)
+			lo = k + 1;
+		else
+			hi = k;
+	}
+	first = lo;
+	if (first > 0 && (first == t->n || t->v[first].start > a->start))
+		first--;		/* the span starts inside the token before */
 	*ws = a->start;
 	*we = a->end - a->start > 300 ? a->start + 300 : a->end;
 	if (t->n == 0)

@@ -138,7 +138,8 @@ struct doc {
 	struct chunk		*chunks;
 	struct span		*sp;		/* matches of the query being collected */
 	size_t			 nsp, spcap;
-	uint32_t		*sorted;	/* terms of language 0 in byte order */
+	uint32_t		*sorted;	/* terms of language 0 by bucket */
+	uint32_t		*bstart;	/* where each bucket starts in sorted */
 };
 
 struct matcher {
@@ -1430,6 +1431,7 @@ doc_free(struct doc *d)
 	free(d->occ);
 	free(d->sp);
 	free(d->sorted);
+	free(d->bstart);
 }
 
 /* ---- evaluation ---- */
@@ -1490,43 +1492,61 @@ gather(const struct doc *d, const struct word *w, const struct dterm *t,
 	}
 }
 
-static const struct doc *sort_doc;
+#define NBUCKETS	1024
 
-/* Order terms by their bytes. */
-static int
-term_cmp(const void *a, const void *b)
+/* The bucket of a term or prefix of at least two bytes. */
+static uint32_t
+bucket(const char *s)
 {
-	const struct hkey *x = &sort_doc->t[*(const uint32_t *)a].k;
-	const struct hkey *y = &sort_doc->t[*(const uint32_t *)b].k;
-	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
-
-	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+	return ((unsigned char)s[0] * 31U + (unsigned char)s[1]) & (NBUCKETS - 1);
 }
 
-/* The first sorted term not below the prefix. */
-static size_t
-prefix_lower(struct doc *d, const struct word *w)
+/* Group the terms of language 0 by their first two bytes (once per article). */
+static void
+doc_buckets(struct doc *d)
 {
-	size_t lo = 0, hi = d->n0;
+	uint32_t *start = xcalloc(NBUCKETS + 1, sizeof *start);
 
-	if (d->sorted == NULL) {
-		d->sorted = xreallocarray(NULL, d->n0 + 1, sizeof *d->sorted);
+	d->sorted = xreallocarray(NULL, d->n0 + 1, sizeof *d->sorted);
+	for (size_t i = 0; i < d->n0; i++)
+		if (d->t[i].k.len >= 2)
+			start[bucket(d->t[i].k.s) + 1]++;
+	for (size_t b = 0; b < NBUCKETS; b++)
+		start[b + 1] += start[b];
+	d->bstart = start;
+	for (size_t i = 0; i < d->n0; i++)
+		if (d->t[i].k.len >= 2)
+			d->sorted[start[bucket(d->t[i].k.s)]++] = (uint32_t)i;
+	for (size_t b = NBUCKETS; b > 0; b--)	/* shift back to the starts */
+		start[b] = start[b - 1];
+	start[0] = 0;
+}
+
+/* Gather the occurrences of every term beginning with a prefix. */
+static void
+prefix_gather(struct doc *d, const struct word *w, uint8_t fields, struct occ **v,
+    size_t *n, size_t *cap)
+{
+	uint32_t b, from, to;
+
+	if (w->len < 2) {
 		for (size_t i = 0; i < d->n0; i++)
-			d->sorted[i] = (uint32_t)i;
-		sort_doc = d;
-		qsort(d->sorted, d->n0, sizeof *d->sorted, term_cmp);
+			if (d->t[i].k.len >= w->len &&
+			    memcmp(d->t[i].k.s, w->key, w->len) == 0)
+				gather(d, w, &d->t[i], fields, v, n, cap);
+		return;
 	}
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		const struct hkey *k = &d->t[d->sorted[mid]].k;
-		int c = memcmp(k->s, w->key, k->len < w->len ? k->len : w->len);
+	if (d->sorted == NULL)
+		doc_buckets(d);
+	b = bucket(w->key);
+	from = d->bstart[b];
+	to = d->bstart[b + 1];
+	for (uint32_t i = from; i < to; i++) {
+		const struct dterm *t = &d->t[d->sorted[i]];
 
-		if (c < 0 || (c == 0 && k->len < w->len))
-			lo = mid + 1;
-		else
-			hi = mid;
+		if (t->k.len >= w->len && memcmp(t->k.s, w->key, w->len) == 0)
+			gather(d, w, t, fields, v, n, cap);
 	}
-	return lo;
 }
 
 /* The occurrences of a word in the fields, sorted; *owned when the list was allocated. */
@@ -1550,13 +1570,7 @@ word_occ(struct doc *d, const struct word *w, uint8_t fields, size_t *n, int *ow
 		}
 		gather(d, w, &d->t[e], fields, &v, n, &cap);
 	} else {
-		for (size_t i = prefix_lower(d, w); i < d->n0; i++) {
-			const struct dterm *t = &d->t[d->sorted[i]];
-
-			if (t->k.len < w->len || memcmp(t->k.s, w->key, w->len) != 0)
-				break;
-			gather(d, w, t, fields, &v, n, &cap);
-		}
+		prefix_gather(d, w, fields, &v, n, &cap);
 		if (*n > 1)
 			qsort(v, *n, sizeof *v, occ_cmp);
 	}

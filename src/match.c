@@ -86,7 +86,7 @@ struct hkey {
 };
 
 struct htab {
-	uint32_t	*slot;		/* entry index + 1; 0 = empty */
+	uint64_t	*slot;		/* hash tag << 32 | (entry index + 1); 0 = empty */
 	uint32_t	 mask, n;
 };
 
@@ -208,15 +208,19 @@ key_eq(const struct hkey *a, const struct hkey *b)
 static long
 htab_find(const struct htab *h, const void *base, size_t stride, const struct hkey *k)
 {
-	uint32_t i, e;
+	uint64_t e, tag = k->hash >> 32;
+	uint32_t i;
 
 	if (h->slot == NULL)
 		return -1;
 	for (i = (uint32_t)k->hash & h->mask; (e = h->slot[i]) != 0; i = (i + 1) & h->mask) {
-		const struct hkey *x = (const void *)((const char *)base + (e - 1) * stride);
+		const struct hkey *x;
 
+		if (e >> 32 != tag)
+			continue;	/* the tag spares a visit to the entry */
+		x = (const void *)((const char *)base + ((e & 0xFFFFFFFF) - 1) * stride);
 		if (key_eq(x, k))
-			return (long)e - 1;
+			return (long)(e & 0xFFFFFFFF) - 1;
 	}
 	return -1;
 }
@@ -229,7 +233,7 @@ htab_place(struct htab *h, uint64_t hash, uint32_t idx)
 
 	for (i = (uint32_t)hash & h->mask; h->slot[i] != 0; i = (i + 1) & h->mask)
 		;
-	h->slot[i] = idx + 1;
+	h->slot[i] = (hash >> 32) << 32 | (uint64_t)(idx + 1);
 }
 
 /* Insert entry idx (not present yet), growing the table as needed. */

@@ -354,6 +354,10 @@ emit_chain(struct text_tokens *t, size_t *cap, struct buf *a, const char *s,
 		    parts[k].start, parts[k].end, 0);
 		if (k != first || nonempty < 2)
 			continue;
+		joff = 0;
+		for (size_t q = 0; q < np; q++)
+			joff += parts[q].len;
+		buf_reserve(a, joff + 1);	/* no move while copying from the arena */
 		joff = a->len;
 		for (size_t q = 0; q < np; q++)
 			buf_add(a, a->p + parts[q].off, parts[q].len);

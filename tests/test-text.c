@@ -183,7 +183,14 @@ test_invalid(void)
 		free(f);
 	}
 	{
-		char *t = tokstr("ab\xFF" "cd");
+		/* found by fuzz-text: the joined form was copied from a moving arena */
+		char *t = tokstr("eet-k--i-i;KKKKKKKKKKKKKKKKKKKKKK-M");
+
+		is_str(t, "eet@0 eetk@0J k@1 i@2 ii@2J i@3 kkkkkkkkkkkkkkkkkkkkkk@4 "
+		    "kkkkkkkkkkkkkkkkkkkkkkm@4J m@5",
+		    "hyphen chains next to an arena reallocation");
+		free(t);
+		t = tokstr("ab\xFF" "cd");
 		is_str(t, "ab@0 cd@1", "an invalid byte separates words");
 		free(t);
 	}

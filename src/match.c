@@ -588,6 +588,24 @@ parse_near(struct parser *p, uint8_t fields)
 	return n;
 }
 
+/* The index of the ']' closing the class opened at i; 0 when unsure. */
+static size_t
+skip_class(const char *re, size_t len, size_t i)
+{
+	i++;
+	if (i < len && re[i] == '^')
+		i++;
+	if (i < len && re[i] == ']')
+		i++;			/* a leading ']' is a member */
+	for (; i < len && re[i] != ']'; i++) {
+		if (re[i] == '[' && i + 1 < len && strchr(":.=", re[i + 1]) != NULL)
+			return 0;	/* [:alpha:] and friends: give up */
+		if (re[i] == '\\')
+			i++;
+	}
+	return i < len ? i : 0;
+}
+
 /* The literal that every match of a regex contains (ASCII letters and digits), or NULL. */
 static char *
 regex_literal(const char *re, size_t len)
@@ -617,8 +635,8 @@ regex_literal(const char *re, size_t len)
 				return NULL;
 			i++;
 		} else if (c == '[') {
-			while (i < len && re[i] != ']')
-				i++;
+			if ((i = skip_class(re, len, i)) == 0)
+				return NULL;
 		} else if (c == '(')
 			depth++;
 		else if (c == ')' && depth > 0)

@@ -186,6 +186,12 @@ test_regex_stem(void)
 	expect("/\\bAI\\b/", NULL, "He said so", 0);
 	expect("/[0-9]{4}-[0-9]{2}/", NULL, "on 2024-05-01", 1);
 	expect("/a|b/ OR x", NULL, "zzz", 0);
+	expect("/[]abc]def/", NULL, "]def", 1);
+	expect("/[\\]abc]def/", NULL, "]def", 1);
+	expect("/[[:alpha:]abc]+xyz/", NULL, "qqxyz", 1);
+	expect("/colou?r/", NULL, "the color", 1);
+	expect("/x(abc)?yz/", NULL, "xyz", 1);
+	expect("/(?i)TESLA/", NULL, "tesla", 1);
 	is_int(run("election", "english", &d, &g), 1, "stemmed election finds Elections");
 	got_free(&g);
 	is_int(run("election", NULL, &d, &g), 0, "unstemmed election does not");

@@ -43,6 +43,7 @@ enum ntype { N_AND, N_OR, N_NOT, N_WORDS, N_REGEX, N_LANG };
 enum { K_TERM = 'T', K_PREFIX = 'P' };
 
 struct word {
+	uint64_t	 hash;		/* of the key as a term (see mkkey) */
 	char		*key;		/* folded (and stemmed) form */
 	uint32_t	 len;
 	uint8_t		 lang;		/* stemming language index, 0: none */
@@ -401,6 +402,7 @@ word_set(struct parser *p, struct word *w, const char *norm, size_t len,
 	}
 	w->key = xstrndup(s, n);
 	w->len = (uint32_t)n;
+	w->hash = hash_key(w->key, n, w->lang, K_TERM);
 }
 
 /* A words node from the parts of a tokenised string. */
@@ -1583,7 +1585,11 @@ word_occ(struct doc *d, const struct word *w, uint8_t fields, size_t *n, int *ow
 	*n = 0;
 	*owned = 0;
 	if (!w->prefix) {
-		k = mkkey(w->key, w->len, w->exact ? 0 : w->lang, K_TERM);
+		k.hash = w->hash;
+		k.s = w->key;
+		k.len = w->len;
+		k.lang = w->lang;
+		k.kind = K_TERM;
 		if ((e = htab_find(&d->h, d->t, sizeof *d->t, &k)) < 0)
 			return NULL;
 		if (!w->exact && fields == 0xFF) {

@@ -21,7 +21,8 @@ is_fold(const char *a, const char *want, const char *what)
 {
 	char *f = fold(a);
 
-	is_str(f, want, "%s: %s folds to %s", what, a, want);
+	if (!ok(strcmp(f, want) == 0, "%s: %s folds to %s", what, a, want))
+		diag("got %s", f);
 	free(f);
 }
 
@@ -31,7 +32,8 @@ same_fold(const char *a, const char *b, const char *what)
 {
 	char *fa = fold(a), *fb = fold(b);
 
-	is_str(fa, fb, "%s: %s = %s", what, a, b);
+	if (!ok(strcmp(fa, fb) == 0, "%s: %s = %s", what, a, b))
+		diag("got %s and %s", fa, fb);
 	free(fa);
 	free(fb);
 }

@@ -795,12 +795,14 @@ parse_primary(struct parser *p, uint8_t fields)
 		    p->q[p->i] == 'A' ? "AND" : "OR");
 	if (p->len - p->i > 5 && memcmp(p->q + p->i, "NEAR/", 5) == 0)
 		return parse_near(p, fields);
-	if ((f = parse_field(p)) == -1)
-		return parse_lang(p);
-	if (f != 0) {
+	while ((f = parse_field(p)) != 0) {	/* the last of title:text:... wins */
+		if (f == -1)
+			return parse_lang(p);
 		if (p->i >= p->len || strchr(" \t\r\n", p->q[p->i]) != NULL)
 			return perr(p, p->i, "a term was expected after the field name");
-		return parse_primary(p, (uint8_t)f);
+		fields = (uint8_t)f;
+		if (strchr("(\"/", p->q[p->i]) != NULL)
+			return parse_primary(p, fields);
 	}
 	return parse_word(p, fields);
 }
@@ -1849,12 +1851,20 @@ static char *
 snippet(const struct doc *d)
 {
 	const struct span *a = snippet_anchor(d);
+	struct span head = { F_TEXT, 0, 0 };
 	size_t ws, we, len = 0, cap = 128, at, last = 0;
 	char *b = xmalloc(cap);
 
 	b[0] = '\0';
-	if (a == NULL)
-		return b;
+	if (a == NULL) {		/* nothing positive matched: the opening words */
+		for (size_t f = 0; f < 3 && a == NULL; f++) {
+			head.field = f == 0 ? F_TEXT : f == 1 ? F_SUMMARY : F_TITLE;
+			if (d->tok[head.field]->n > 0)
+				a = &head;
+		}
+		if (a == NULL)
+			return b;
+	}
 	snippet_window(d, a, &ws, &we);
 	if (ws > 0)
 		add_clean(&b, &len, &cap, "… ", strlen("… "));

@@ -319,6 +319,11 @@ test_snippets(void)
 	run("\"open source model\"", NULL, &d, &g);
 	is_str(g.snippet, "The «open»-«source» «model»", "phrase words marked");
 	got_free(&g);
+	d.text = "Nothing about cars here";
+	run("NOT tesla", NULL, &d, &g);
+	is_str(g.snippet, "Nothing about cars here", "a purely negative query shows the opening");
+	got_free(&g);
+	expect("title:text:title:tesla", "Tesla", NULL, 1);
 	d.text = "Price: 2024-05 report";
 	run("/[0-9]{4}-[0-9]{2}/", NULL, &d, &g);
 	is_str(g.snippet, "Price: «2024-05» report", "regex span marked");

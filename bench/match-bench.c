@@ -171,6 +171,34 @@ count_cb(const struct match_hit *h, void *arg)
 	c->hits += h->snippet != NULL;
 }
 
+/* About len bytes of real sentences in German, French, Polish, Greek, Russian, Turkish. */
+static char *
+make_european(size_t len)
+{
+	static const char *para[] = {
+	    "Die Universität Łódź veröffentlichte am Montag eine Studie über Künstliche "
+	    "Intelligenz und die Zukunft der Arbeit in Europa. ",
+	    "La société française a présenté ses résultats trimestriels, supérieurs aux "
+	    "prévisions des analystes. ",
+	    "Prezydent spotkał się z przedstawicielami związków zawodowych w Gdańsku. ",
+	    "Η κυβέρνηση της Ελλάδας ανακοίνωσε νέα μέτρα για την οικονομία. ",
+	    "Правительство России объявило о новых мерах поддержки экономики. ",
+	    "Diyarbakır'da düzenlenen toplantıda yeni yatırımlar açıklandı. ",
+	    "The company said on Tuesday that its new model outperformed rivals. ",
+	};
+	size_t n = 0;
+	char *s = xmalloc(len + 512);
+
+	s[0] = '\0';
+	while (n < len) {
+		const char *p = para[rand_r(&seed) % (sizeof para / sizeof para[0])];
+
+		memcpy(s + n, p, strlen(p) + 1);
+		n += strlen(p);
+	}
+	return s;
+}
+
 /* Normalisation and tokenising speed over the articles. */
 static void
 bench_text(char **art, size_t n, const char *what)
@@ -291,6 +319,11 @@ main(int argc, char **argv)
 	for (int i = 0; i < VOCAB; i++)
 		free(vocab[i]);
 	free(cdf);
+	for (size_t i = 0; i < na && i < 2000; i++)
+		art[i] = make_european(4700);
+	bench_text(art, na < 2000 ? na : 2000, "Europe");
+	for (size_t i = 0; i < na && i < 2000; i++)
+		free(art[i]);
 	free(art);
 	free(title);
 	text_stemmers_free();

@@ -1698,12 +1698,17 @@ static int
 eval_regex(struct matcher *m, struct doc *d, const struct node *n, int collect)
 {
 	PCRE2_SIZE *ov;
+	int rc;
 
 	for (int f = 0; f < NFIELDS; f++) {
 		if (!(n->fields & (1 << f)))
 			continue;
-		if (pcre2_match(n->u.re.re, (PCRE2_SPTR)d->ftext[f], d->flen[f], 0, 0,
-		    m->md, m->mctx) < 0)
+		rc = pcre2_match(n->u.re.re, (PCRE2_SPTR)d->ftext[f], d->flen[f], 0, 0,
+		    m->md, m->mctx);
+		if (rc == PCRE2_ERROR_JIT_STACKLIMIT)	/* the interpreter may cope */
+			rc = pcre2_match(n->u.re.re, (PCRE2_SPTR)d->ftext[f], d->flen[f],
+			    0, PCRE2_NO_JIT, m->md, m->mctx);
+		if (rc < 0)
 			continue;
 		if (collect) {
 			ov = pcre2_get_ovector_pointer(m->md);

@@ -192,6 +192,7 @@ test_regex_stem(void)
 	expect("/colou?r/", NULL, "the color", 1);
 	expect("/x(abc)?yz/", NULL, "xyz", 1);
 	expect("/(?i)TESLA/", NULL, "tesla", 1);
+	expect("/(a+)+$/", NULL, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", 0);
 	is_int(run("election", "english", &d, &g), 1, "stemmed election finds Elections");
 	got_free(&g);
 	is_int(run("election", NULL, &d, &g), 0, "unstemmed election does not");

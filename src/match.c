@@ -100,6 +100,7 @@ struct ientry {				/* index: a key and the queries needing it */
 
 struct lit {				/* a regex literal and its queries */
 	char		*s;
+	size_t		 len;
 	uint32_t	*q;
 	uint32_t	 n;
 };
@@ -155,6 +156,8 @@ struct matcher {
 	uint8_t			 plen[MAX_PREFIX + 1];	/* prefix lengths in use */
 	struct lit		*lit;
 	size_t			 nlit;
+	uint32_t		*lbstart;	/* literals by the bucket of their first 3 bytes */
+	uint32_t		*lb;
 	uint32_t		*always;
 	size_t			 nalways;
 	uint32_t		*stamp, cur;
@@ -1037,6 +1040,8 @@ matcher_free(struct matcher *m)
 		free(m->lit[i].q);
 	}
 	free(m->lit);
+	free(m->lbstart);
+	free(m->lb);
 	for (size_t i = 1; i < m->nlang; i++)
 		free(m->langname[i]);
 	free(m->always);
@@ -1161,6 +1166,7 @@ lit_get(struct matcher *m, const char *s)
 	m->lit = xreallocarray(m->lit, m->nlit + 1, sizeof *m->lit);
 	memset(&m->lit[m->nlit], 0, sizeof *m->lit);
 	m->lit[m->nlit].s = xstrdup(s);
+	m->lit[m->nlit].len = strlen(s);
 	return (uint32_t)m->nlit++;
 }
 
@@ -1191,6 +1197,7 @@ req_one(uint32_t item, uint64_t cost)
 }
 
 static struct req required(struct matcher *, const struct node *);
+static void lit_buckets(struct matcher *);
 
 /* AND: the cheapest requirement among the children. */
 static struct req
@@ -1300,6 +1307,7 @@ matcher_compile(struct matcher *m)
 		free(r.item);
 	}
 	m->nalways = nalw;
+	lit_buckets(m);
 	m->stamp = xcalloc(m->nq + 1, sizeof *m->stamp);
 	m->cand = xcalloc(m->nq + 1, sizeof *m->cand);
 	m->st.queries = m->nq;
@@ -1978,29 +1986,58 @@ u32_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Regex literals: queries whose literal occurs in one of the article's words. */
+#define NLBUCKETS	4096
+
+/* The bucket of three bytes (regex literals are at least three long). */
+static uint32_t
+tri(const char *s)
+{
+	return ((unsigned char)s[0] * 961U + (unsigned char)s[1] * 31U +
+	    (unsigned char)s[2]) & (NLBUCKETS - 1);
+}
+
+/* Group the regex literals by the bucket of their first three bytes. */
+static void
+lit_buckets(struct matcher *m)
+{
+	uint32_t *start = xcalloc(NLBUCKETS + 1, sizeof *start);
+
+	m->lb = xreallocarray(NULL, m->nlit + 1, sizeof *m->lb);
+	for (size_t i = 0; i < m->nlit; i++)
+		start[tri(m->lit[i].s) + 1]++;
+	for (size_t b = 0; b < NLBUCKETS; b++)
+		start[b + 1] += start[b];
+	for (size_t i = 0; i < m->nlit; i++)
+		m->lb[start[tri(m->lit[i].s)]++] = (uint32_t)i;
+	for (size_t b = NLBUCKETS; b > 0; b--)
+		start[b] = start[b - 1];
+	start[0] = 0;
+	m->lbstart = start;
+}
+
+/* Regex literals: queries whose literal occurs inside one of the article's words. */
 static void
 presearch_lits(struct matcher *m, struct doc *d, size_t *n)
 {
-	char *blob;
-	size_t len = 0;
-
 	if (m->nlit == 0)
 		return;
-	for (size_t i = 0; i < d->n0; i++)
-		len += d->t[i].k.len + 1;
-	blob = xmalloc(len + 1);
-	len = 0;
 	for (size_t i = 0; i < d->n0; i++) {
-		memcpy(blob + len, d->t[i].k.s, d->t[i].k.len);
-		len += d->t[i].k.len;
-		blob[len++] = '\n';
+		const char *w = d->t[i].k.s;
+		size_t len = d->t[i].k.len;
+
+		for (size_t p = 0; p + 3 <= len; p++) {
+			uint32_t b = tri(w + p);
+
+			for (uint32_t k = m->lbstart[b]; k < m->lbstart[b + 1]; k++) {
+				const struct lit *l = &m->lit[m->lb[k]];
+
+				if (l->len > len - p || memcmp(w + p, l->s, l->len) != 0)
+					continue;
+				for (uint32_t q = 0; q < l->n; q++)
+					candidate(m, n, l->q[q]);
+			}
+		}
 	}
-	for (size_t i = 0; i < m->nlit; i++)
-		if (memmem(blob, len, m->lit[i].s, strlen(m->lit[i].s)) != NULL)
-			for (uint32_t k = 0; k < m->lit[i].n; k++)
-				candidate(m, n, m->lit[i].q[k]);
-	free(blob);
 }
 
 /* The candidates: queries whose required keys the article has, and the rest. */

@@ -2095,6 +2095,12 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 	for (size_t i = 0; i < n; i++) {
 		const struct query *q = &m->q[m->cand[i]];
 
+		if (i + 8 < n)		/* the candidates are scattered: fetch ahead */
+			__builtin_prefetch(&m->q[m->cand[i + 8]]);
+		if (i + 4 < n)
+			__builtin_prefetch(m->q[m->cand[i + 4]].root);
+		if (i + 2 < n)		/* kids or words: the union's first pointer */
+			__builtin_prefetch(m->q[m->cand[i + 2]].root->u.list.kid);
 		if (!source_ok(q, md) || !eval(m, &d, q->root, 0))
 			continue;
 		hits++;

@@ -177,6 +177,14 @@ struct parser {
 	uint8_t		 lang;
 };
 
+static int use_jit = 1;
+
+void
+match_set_jit(int on)
+{
+	use_jit = on;
+}
+
 /* ---- hashing ---- */
 
 /* FNV-1a over the bytes, mixed with the kind and language. */
@@ -689,7 +697,8 @@ parse_regex(struct parser *p, uint8_t fields)
 		pcre2_get_error_message(errcode, buf, sizeof buf);
 		return perr(p, s + erroff, "regular expression: %s", (char *)buf);
 	}
-	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);	/* interpreted if refused */
+	if (use_jit)		/* interpreted when refused (MemoryDenyWriteExecute) */
+		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	if ((n = node_new(p, N_REGEX, fields)) == NULL) {
 		pcre2_code_free(re);
 		return NULL;

@@ -90,6 +90,8 @@ void		 matcher_compile(struct matcher *);
 size_t		 matcher_match(struct matcher *, const struct match_doc *, int flags,
 		    match_cb, void *);
 void		 matcher_stats(const struct matcher *, struct match_stats *);
+/* Compile regexes for PCRE2's JIT where allowed (the default), or never (valgrind). */
+void		 match_set_jit(int);
 /* Check a query alone (the configuration reader uses it): 0, or -1 with *cause. */
 int		 match_check(const char *query, const char *stem, char **cause);
 

@@ -1,0 +1,52 @@
+/*
+ * fuzz-query: the query parser and compiler on arbitrary bytes, then one match
+ * of the compiled query against a fixed article (and the query text itself).
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match.h"
+#include "text.h"
+#include "xmalloc.h"
+
+/* Ignore hits. */
+static void
+hit_cb(const struct match_hit *h, void *arg)
+{
+	(void)h;
+	(void)arg;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct matcher *m;
+	char *q, *cause = NULL;
+	struct match_doc d = { "Tesla Inc: DeepSeek-Modelle", NULL,
+	    "Europe’s EU and the US said Łódź", "https://example.com/a-b", "Src",
+	    "Ann", "en" };
+
+	if (size > 4096)
+		return 0;
+	q = xmalloc(size + 1);
+	memcpy(q, data, size);
+	q[size] = '\0';
+	m = matcher_new();
+	if (matcher_add(m, 1, q, size > 0 && data[0] == 'S' ? "english" : NULL,
+	    &cause) == 0) {
+		matcher_compile(m);
+		d.text = q;
+		matcher_match(m, &d, 0, hit_cb, NULL);
+		matcher_match(m, &d, MATCH_EVERY, hit_cb, NULL);
+	} else if (cause == NULL || strncmp(cause, "column ", 7) != 0) {
+		if (cause == NULL || strstr(cause, "stemming") == NULL)
+			abort();	/* every parse error names its column */
+	}
+	free(cause);
+	matcher_free(m);
+	free(q);
+	return 0;
+}

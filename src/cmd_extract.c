@@ -127,8 +127,8 @@ fetch_url(const char *url, struct body *b, char **final_url, char **charset)
 	if (rc == CURLE_OK && (code < 200 || code > 299))
 		fprintf(stderr, "newswatch extract: %s: HTTP status %ld\n", url, code);
 	else if (rc != CURLE_OK)
-		fprintf(stderr, "newswatch extract: %s: %s\n", url, b->too_big ?
-		    "larger than 8 MiB" : *err != '\0' ? err : curl_easy_strerror(rc));
+		fprintf(stderr, "newswatch extract: %s: %s\n", url, b->too_big ||
+		    rc == CURLE_FILESIZE_EXCEEDED ? "larger than 8 MiB" : *err != '\0' ? err : curl_easy_strerror(rc));
 	else {
 		*final_url = xstrdup(eff != NULL ? eff : url);
 		*charset = content_charset(ct);

@@ -464,14 +464,14 @@ static const char *const strong_words[] = { "comment", "share", "sharing",
 	"taboola", "recommend", "sponsor", "disqus", "signup", "paywall", "gdpr",
 	"toolbar", "tags", "author", "trending", "caption", "credit", "skip",
 	"pagination", "pager", "print", "rating", "signature", "pubdate",
-	"timestamp", "werbung", NULL };
+	"timestamp", "werbung", "pullquote", "blockquote-pull", NULL };
 /* Negative words a wrapper may carry next to a positive one (has-sidebar). */
 static const char *const weak_words[] = { "nav", "footer", "sidebar", "banner",
 	"menu", "masthead", "widget", "header", "aside", NULL };
 /* Negative tokens matched exactly (too short or too common for prefixes). */
 static const char *const exact_words[] = { "ad", "ads", "advert",
 	"advertisement", "adslot", "adsbygoogle", "adunit", "tag", "hidden",
-	"more", NULL };
+	"more", "pull", NULL };
 
 /* Does token start with one of the words? */
 static int

@@ -55,7 +55,7 @@ rules_add(struct rules *r, const char *pat, size_t len, int allow)
 		return;
 	r->v = xreallocarray(r->v, r->n + 1, sizeof *r->v);
 	r->v[r->n].pat = xstrndup(pat, len);
-	r->v[r->n].len = len;
+	r->v[r->n].len = strlen(r->v[r->n].pat);	/* a NUL ends it */
 	r->v[r->n++].allow = allow;
 }
 

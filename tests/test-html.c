@@ -14,6 +14,9 @@
 #include "tap.h"
 #include "shingle.h"
 
+/* A string literal and its length. */
+#define LIT(s) s, sizeof(s) - 1
+
 static const char *const pages[] = { "news-nav", "blog-wp", "aggregator",
 	"comments-heavy", "gallery", "liveblog", "paywall", "jsonld-only", "german",
 	"french", "polish", "table-list", "minimal", "oldschool", "div-soup",
@@ -187,7 +190,7 @@ test_discover(void)
 	ok(v[0] != NULL && v[1] != NULL && strcmp(v[1], "https://cdn.example.org/j") == 0 &&
 	    v[2] == NULL, "discover: link in body; javascript: refused");
 	html_strings_free(v);
-	v = html_discover_feeds("<p>no feeds", 11, NULL, NULL);
+	v = html_discover_feeds(LIT("<p>no feeds"), NULL, NULL);
 	ok(v[0] == NULL, "discover: none");
 	html_strings_free(v);
 	v = html_discover_feeds("", 0, NULL, NULL);
@@ -324,19 +327,23 @@ test_robots(void)
 		    t[i].agent, t[i].path);
 		robots_free(r);
 	}
-	r = robots_parse("User-agent: *\r\nDisallow: /a\r\nAllow: /a\r\n", 40, "x");
+	r = robots_parse(LIT("User-agent: *\r\nDisallow: /a\r\nAllow: /a\r\n"), "x");
 	ok(robots_allowed(r, "/a/b"), "robots: allow wins a tie (CRLF lines)");
 	robots_free(r);
-	r = robots_parse("User-agent: *\nDisallow:\n", 24, "x");
+	r = robots_parse(LIT("User-agent: *\nDisallow:\n"), "x");
 	ok(robots_allowed(r, "/anything"), "robots: empty Disallow allows");
 	robots_free(r);
-	r = robots_parse("garbage\0\xff\nUser-agent: x\nDisallow: /", 35, "x");
+	r = robots_parse(LIT("garbage\0\xff\nUser-agent: x\nDisallow: /"), "x");
 	ok(!robots_allowed(r, "/a"), "robots: junk before a group is ignored");
 	robots_free(r);
-	r = robots_parse("User-agent: *\nDisallow: /a*b*c*d*e*f$\n", 38, "x");
+	r = robots_parse(LIT("User-agent: *\nDisallow: /a*b*c*d*e*f$\n"), "x");
 	ok(robots_allowed(r, "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
 	    "robots: many wildcards, no match");
 	ok(!robots_allowed(r, "/a1b2c3d4e5f"), "robots: many wildcards, match");
+	robots_free(r);
+	r = robots_parse(LIT("User-agent: *\nDisallow: /a\0\0\0\0b\n"), "x");
+	ok(!robots_allowed(r, "/a") && robots_allowed(r, "/b"),
+	    "robots: a NUL ends a pattern");
 	robots_free(r);
 	ok(robots_allowed(NULL, "/x"), "robots: no robots.txt allows");
 	r = robots_parse(NULL, 0, NULL);
@@ -399,21 +406,21 @@ test_hostile(void)
 	    "hostile: 7.6 MB of attributes");
 	html_article_free(a);
 	free(b.s);
-	a = html_extract("<html><head><title>Only a head</title></head></html>", 53,
+	a = html_extract(LIT("<html><head><title>Only a head</title></head></html>"),
 	    NULL, NULL);
 	ok(a != NULL && *a->text == '\0' && a->title != NULL, "hostile: no body");
 	html_article_free(a);
-	a = html_extract("\0\1\2\xff\xfe<<<>>>&&&;", 15, NULL, "no-such-charset");
+	a = html_extract(LIT("\0\1\2\xff\xfe<<<>>>&&&;"), NULL, "no-such-charset");
 	ok(a != NULL, "hostile: binary junk, unknown charset");
 	html_article_free(a);
 	ok(html_extract("", 0, NULL, NULL) == NULL, "hostile: empty body");
-	a = html_extract("<p>Caf\xe9 cr\xe8me au lait, the classic French breakfast drink.",
-	    60, NULL, "iso-8859-1");
+	a = html_extract(LIT("<p>Caf\xe9 cr\xe8me au lait, the classic French breakfast drink."),
+	    NULL, "iso-8859-1");
 	ok(a != NULL && strstr(a->text, "Café crème") != NULL,
 	    "charset argument honoured: %s", a ? a->text : "");
 	html_article_free(a);
-	v = html_discover_feeds("<link rel=alternate type=application/rss+xml href=\"",
-	    51, "http://x.example/", NULL);
+	v = html_discover_feeds(LIT("<link rel=alternate type=application/rss+xml href=\""),
+	    "http://x.example/", NULL);
 	ok(v != NULL, "hostile: truncated link");
 	html_strings_free(v);
 }

@@ -110,7 +110,7 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The work of one run on one page. */
+/* Baseline: parse and free one page. */
 static void
 run_parse(const struct page *p)
 {
@@ -119,12 +119,14 @@ run_parse(const struct page *p)
 	    HTML_PARSE_RECOVER | HTML_PARSE_COMPACT));
 }
 
+/* Extract one page's article. */
 static void
 run_extract(const struct page *p)
 {
 	html_article_free(html_extract(p->buf, p->len, "https://example.com/a", NULL));
 }
 
+/* Find one page's feed links. */
 static void
 run_discover(const struct page *p)
 {
@@ -132,6 +134,7 @@ run_discover(const struct page *p)
 	    NULL));
 }
 
+/* List one page's article links with the heuristic. */
 static void
 run_links(const struct page *p)
 {

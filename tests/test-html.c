@@ -134,6 +134,32 @@ check_page(const char *name)
 	return f1;
 }
 
+/* The language of a few pages: <html lang>, Content-Language, JSON-LD. */
+static void
+test_lang(void)
+{
+	static const char *const t[][2] = { { "news-nav", "en" }, { "german", "de" },
+	    { "french", "fr" }, { "polish", "pl" }, { "spanish", "es" },
+	    { "italian", "it" }, { "jsonld-only", "en" }, { "oldschool", NULL } };
+	struct html_article *a;
+	char file[64], *html, *fields, *url;
+	size_t len;
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		snprintf(file, sizeof file, "%s.html", t[i][0]);
+		html = slurp(file, &len);
+		snprintf(file, sizeof file, "%s.fields", t[i][0]);
+		fields = slurp(file, NULL);
+		url = field(fields, "url");
+		a = html_extract(html, len, url, NULL);
+		is_str(a->lang, t[i][1], "%s: lang", t[i][0]);
+		html_article_free(a);
+		free(url);
+		free(fields);
+		free(html);
+	}
+}
+
 /* The layout set: fields per page, F1 per page and on average. */
 static void
 test_pages(void)
@@ -430,6 +456,7 @@ main(void)
 {
 	test_f1();
 	test_pages();
+	test_lang();
 	test_discover();
 	test_listing();
 	test_robots();

@@ -156,6 +156,8 @@ print_json(const struct html_article *a)
 	if (a->canonical != NULL)
 		json_object_set_new(o, "canonical", json_string(a->canonical));
 	json_object_set_new(o, "text", json_string(a->text));
+	if (json_object_get(o, "text") == NULL)	/* not UTF-8: should not happen */
+		json_object_set_new(o, "text", json_string(""));
 	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (s != NULL)
 		printf("%s\n", s);

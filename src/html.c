@@ -108,12 +108,30 @@ struct meta {
 	char	*ld_lang;
 };
 
-/* Append n bytes to a capped buffer. */
+/* The length of s cut to at most max bytes without splitting a UTF-8 sequence. */
+static size_t
+utf8_cut(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+/* A copy of at most max bytes of s, cut at a character boundary. */
+static char *
+copy_cut(const char *s, size_t max)
+{
+	return xstrndup(s, utf8_cut(s, strlen(s), max));
+}
+
+/* Append n bytes to a capped buffer (cut at a character boundary). */
 static void
 buf_addn(struct buf *b, const char *s, size_t n)
 {
 	if (b->max != 0 && b->len + n > b->max)
-		n = b->len < b->max ? b->max - b->len : 0;
+		n = utf8_cut(s, n, b->len < b->max ? b->max - b->len : 0);
 	if (b->len + n + 1 > b->cap) {
 		b->cap = (b->len + n + 1) * 2;
 		b->s = xrealloc(b->s, b->cap);
@@ -1868,9 +1886,9 @@ anchor_text(xmlNode *a)
 		return t;
 	free(t);
 	if ((v = attr(a, "title")) != NULL)
-		return collapse(xstrndup(v, 1024));
+		return collapse(copy_cut(v, 1024));
 	if ((img = find_el(a, "img", 0)) != NULL && (v = attr(img, "alt")) != NULL)
-		return collapse(xstrndup(v, 1024));
+		return collapse(copy_cut(v, 1024));
 	return xstrdup("");
 }
 
@@ -1977,7 +1995,7 @@ match_title(xmlXPathContextPtr x, xmlXPathCompExprPtr tcomp, xmlNode *n,
 	if ((o = xmlXPathCompiledEval(tcomp, x)) == NULL)
 		return NULL;
 	s = xmlXPathCastToString(o);
-	t = collapse(xstrndup(s != NULL ? (const char *)s : "", 1024));
+	t = collapse(copy_cut(s != NULL ? (const char *)s : "", 1024));
 	xmlFree(s);
 	xmlXPathFreeObject(o);
 	return t;

@@ -445,6 +445,22 @@ test_hostile(void)
 	ok(a != NULL && strstr(a->text, "Café crème") != NULL,
 	    "charset argument honoured: %s", a ? a->text : "");
 	html_article_free(a);
+	memset(&b, 0, sizeof b);
+	buf_add(&b, "<a href=\"/2026/01/a-b-c\">a b cd ");
+	for (int i = 0; i < 700; i++)
+		buf_add(&b, "\xc5\xbc");	/* ż: the 1024-byte cut falls on a character */
+	buf_add(&b, " x y</a>");
+	ok(html_list_links(b.s, b.len, "http://e.example/", "utf-8", NULL, NULL, &l, &n,
+	    &cause) == 0 && n == 1 && strlen(l[0].title) == 1023 &&
+	    (unsigned char)l[0].title[1021] == 0xc5,
+	    "hostile: long title cut between characters");
+	html_links_free(l, n);
+	free(b.s);
+	memset(&b, 0, sizeof b);
+	b.max = 5;
+	buf_add(&b, "ab\xc5\xbc\xc5\xbc");
+	is_str(b.s, "ab\xc5\xbc", "buffer cap cuts between characters");
+	free(b.s);
 	v = html_discover_feeds(LIT("<link rel=alternate type=application/rss+xml href=\""),
 	    "http://x.example/", NULL);
 	ok(v != NULL, "hostile: truncated link");

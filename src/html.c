@@ -90,6 +90,7 @@ struct ctx {
 struct meta {
 	char	*title_tag;
 	char	*h1;
+	char	*h2;
 	char	*og_title;
 	char	*site_name;
 	char	*author;
@@ -482,14 +483,14 @@ static const char *const strong_words[] = { "comment", "share", "sharing",
 	"taboola", "recommend", "sponsor", "disqus", "signup", "paywall", "gdpr",
 	"toolbar", "tags", "author", "trending", "caption", "credit", "skip",
 	"pagination", "pager", "print", "rating", "signature", "pubdate",
-	"timestamp", "werbung", "pullquote", "blockquote-pull", NULL };
+	"timestamp", "werbung", "pullquote", "date", NULL };
 /* Negative words a wrapper may carry next to a positive one (has-sidebar). */
 static const char *const weak_words[] = { "nav", "footer", "sidebar", "banner",
 	"menu", "masthead", "widget", "header", "aside", NULL };
 /* Negative tokens matched exactly (too short or too common for prefixes). */
 static const char *const exact_words[] = { "ad", "ads", "advert",
 	"advertisement", "adslot", "adsbygoogle", "adunit", "tag", "hidden",
-	"more", "pull", NULL };
+	"more", "pull", "bio", "bios", NULL };
 
 /* Does token start with one of the words? */
 static int
@@ -927,12 +928,49 @@ is_trailer(const char *p)
 	    strncasecmp(p, "This post originally appeared on ", 33) == 0;
 }
 
+/* Is a paragraph a date line ("Sunday 17 May 2026", "12.03.2026 10:00")? */
+static int
+is_date_line(const char *p)
+{
+	int tokens = 0, years = 0, days = 0, words = 0, n;
+	const char *q = p;
+
+	if (strlen(p) > 48)
+		return 0;
+	while (*q != '\0') {
+		while (*q != '\0' && strchr(" ,./-", *q) != NULL)
+			q++;
+		if (*q == '\0')
+			break;
+		for (n = 0; q[n] != '\0' && strchr(" ,./-", q[n]) == NULL; n++)
+			;
+		tokens++;
+		if (n == 4 && (strncmp(q, "19", 2) == 0 || strncmp(q, "20", 2) == 0) &&
+		    strspn(q, "0123456789") == 4)
+			years++;
+		else if (n <= 2 && (int)strspn(q, "0123456789") == n)
+			days++;
+		else if ((int)strspn(q, "0123456789:") != n)
+			words++;
+		q += n;
+	}
+	return tokens <= 6 && years == 1 && days >= 1 && words <= 2;
+}
+
 /* Is a paragraph page furniture (a copyright line, "Advertisement")? */
 static int
 is_boilerplate(const char *p)
 {
+	static const char *const prefixes[] = { "posted by ", "posted on ",
+	    "posted in ", "filed under ", "tags: ", "tagged ", "share this", NULL };
 	char low[40];
 	size_t n = strlen(p), i;
+
+	if (is_date_line(p))
+		return 1;
+	for (const char *const *pre = prefixes; *pre != NULL && n < 120; pre++)
+		if (strncasecmp(p, *pre, strlen(*pre)) == 0)
+			return 1;
 
 	if (n < 160 && (strstr(p, "©") != NULL || strncasecmp(p, "copyright ", 10) == 0))
 		return 1;
@@ -1487,6 +1525,10 @@ scan_el(struct meta *m, xmlNode *n)
 		t = node_text(n, 4096);
 		set_once(&m->h1, t);
 		free(t);
+	} else if (is_el(n, "h2") && m->h2 == NULL) {
+		t = node_text(n, 4096);
+		set_once(&m->h2, t);
+		free(t);
 	} else if (is_el(n, "script") && (v = attr(n, "type")) != NULL &&
 	    strcasecmp(v, "application/ld+json") == 0 && n->children != NULL) {
 		t = node_text(n, MAX_LD + 1);
@@ -1515,7 +1557,7 @@ scan_meta(struct meta *m, xmlNode *n, int depth, int *budget)
 static void
 meta_free(struct meta *m)
 {
-	char **f[] = { &m->title_tag, &m->h1, &m->og_title, &m->site_name,
+	char **f[] = { &m->title_tag, &m->h1, &m->h2, &m->og_title, &m->site_name,
 	    &m->author, &m->dom_byline, &m->published, &m->time_attr, &m->canonical,
 	    &m->og_url, &m->lang, &m->base, &m->ld_headline, &m->ld_body,
 	    &m->ld_author, &m->ld_published, &m->ld_url, &m->ld_lang };
@@ -1558,6 +1600,8 @@ pick_title(const struct meta *m)
 		    NULL ? clean_title(m->og_title) : xstrdup(m->og_title);
 	if (m->h1 != NULL)
 		return xstrdup(m->h1);
+	if (m->h2 != NULL && m->title_tag != NULL && strstr(m->title_tag, m->h2) != NULL)
+		return xstrdup(m->h2);
 	return m->title_tag != NULL ? clean_title(m->title_tag) : NULL;
 }
 
@@ -1675,7 +1719,8 @@ html_extract(const char *buf, size_t len, const char *base_url, const char *char
 	    m.og_url != NULL ? m.og_url : m.ld_url);
 	a->lang = pick_lang(&m);
 	a->text = pick_text(doc, &m, a->title);
-	if (m.ld_headline == NULL && m.og_title == NULL && m.h1 == NULL)
+	if (m.ld_headline == NULL && m.og_title == NULL && m.h1 == NULL &&
+	    (m.h2 == NULL || a->title == NULL || strcmp(a->title, m.h2) != 0))
 		headline_from_text(a);
 	meta_free(&m);
 	xmlFreeDoc(doc);

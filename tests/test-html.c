@@ -20,7 +20,8 @@
 static const char *const pages[] = { "news-nav", "blog-wp", "aggregator",
 	"comments-heavy", "gallery", "liveblog", "paywall", "jsonld-only", "german",
 	"french", "polish", "table-list", "minimal", "oldschool", "div-soup",
-	"teasers", "spanish", "newsletter", "recipe", "interview", "italian", NULL };
+	"teasers", "spanish", "newsletter", "recipe", "interview", "italian", "russian", "br-blog",
+	"unmarked-comments", NULL };
 
 /* Read a fixture below $top_srcdir/tests/pages; exits on failure. */
 static char *

@@ -12,12 +12,14 @@
 #include "cmd_check_config.h"
 #include "cmd_parse.h"
 #include "cmd_match.h"
+#include "cmd_extract.h"
 #include "log.h"
 
 /* The commands, in the order `newswatch -h` lists them. */
 static const struct cli_cmd commands[] = {
 	{ "parse", cmd_parse, "[--json] FILE|URL|-", "print what the feed parser reads from a feed" },
 	{ "match", cmd_match, "[--json] [--stem LANG] QUERY FILE|URL|-", "match a watchlist query against a file, URL or stdin" },
+	{ "extract", cmd_extract, "[--json] FILE|URL|-", "print the main text of an article page" },
 	{ "check-config", cmd_check_config, "", "check the configuration and exit (as newswatchd -n)" },
 	{ NULL, NULL, NULL, NULL }
 };

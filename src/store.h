@@ -49,6 +49,11 @@ void		 store_rollback(struct store *);
  * error (the SQL is ours).
  */
 sqlite3_stmt	*store_stmt(struct store *, int slot, const char *sql);
+/*
+ * Slots: store.c uses 0-31; each store_<area>.c takes its own block of 32
+ * (store_articles 32-63, store_stories 64-95, store_matches 96-127,
+ * store_outbox 128-159, others from 160), as an enum in its own file.
+ */
 #define STORE_MAX_STMTS 256
 
 /*

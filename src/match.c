@@ -1,0 +1,1960 @@
+/*
+ * match: query parser, compiler, presearch index and evaluator (see match.h).
+ *
+ * Every query is a tree of nodes. At compile time each query gets a set of index
+ * keys at least one of which any matching article must contain (Lucene Monitor's
+ * presearcher): a word, a prefix, or a literal that a regular expression needs.
+ * An article is tokenised once per field into a dictionary of its terms; looking
+ * its terms up in the index yields the candidates, which alone are evaluated.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "match.h"
+#include "log.h"
+#include "text.h"
+#include "xmalloc.h"
+
+#define MAX_QUERY	16384	/* bytes in one query */
+#define MAX_DEPTH	64	/* nesting of parentheses and operators */
+#define MAX_NODES	2048	/* nodes in one query */
+#define MAX_WORDS	64	/* words in one phrase */
+#define MAX_DIST	1000	/* proximity */
+#define MAX_PREFIX	255	/* bytes in a prefix */
+#define MAX_LANGS	16	/* stemming languages in one matcher */
+#define MAX_TERMS	16	/* terms reported with a hit */
+#define SNIPPET_WORDS	25
+#define SNIPPET_BEFORE	10
+
+enum { F_TITLE, F_TEXT, F_SUMMARY, F_URL, F_SOURCE, F_AUTHOR, NFIELDS };
+#define M_TITLE		(1 << F_TITLE)
+#define M_TEXT		((1 << F_TEXT) | (1 << F_SUMMARY))
+#define M_DEFAULT	(M_TITLE | M_TEXT)
+
+enum ntype { N_AND, N_OR, N_NOT, N_WORDS, N_REGEX, N_LANG };
+enum { K_TERM = 'T', K_PREFIX = 'P' };
+
+struct word {
+	char		*key;		/* folded (and stemmed) form */
+	uint32_t	 len;
+	uint8_t		 lang;		/* stemming language index, 0: none */
+	uint8_t		 prefix;
+	char		*exact;		/* =TERM: the original spelling */
+};
+
+struct node {
+	enum ntype	 type;
+	uint8_t		 fields;
+	union {
+		struct {
+			struct node	**kid;
+			uint32_t	  n;
+		} list;
+		struct {
+			struct word	 *w;
+			uint32_t	  n;
+			uint32_t	  dist;	/* 0: exact phrase, else proximity */
+		} words;
+		struct {
+			pcre2_code	 *re;
+			char		 *lit;	/* a literal every match contains, or NULL */
+		} re;
+		char		*lang;
+	} u;
+};
+
+struct query {
+	uint64_t	 id;
+	struct node	*root;
+	char		**sources;
+	size_t		 nsources;
+};
+
+struct hkey {
+	uint64_t	 hash;
+	const char	*s;
+	uint32_t	 len;
+	uint8_t		 lang, kind;
+};
+
+struct htab {
+	uint32_t	*slot;		/* entry index + 1; 0 = empty */
+	uint32_t	 mask, n;
+};
+
+struct ientry {				/* index: a key and the queries needing it */
+	struct hkey	 k;
+	uint32_t	*q;
+	uint32_t	 n, cap;
+	uint32_t	 uses;		/* queries mentioning the key (its cost) */
+};
+
+struct lit {				/* a regex literal and its queries */
+	char		*s;
+	uint32_t	*q;
+	uint32_t	 n;
+};
+
+struct occ {
+	uint32_t	 pos, tok;
+	uint8_t		 field;
+};
+
+struct dterm {				/* a term of the article */
+	struct hkey	 k;
+	uint32_t	 first, n;	/* its occurrences */
+};
+
+struct span {
+	uint8_t		 field;
+	size_t		 start, end;
+};
+
+struct chunk {
+	struct chunk	*next;
+	size_t		 used;
+	char		 data[4096];
+};
+
+struct doc {
+	const struct match_doc	*d;
+	const char		*ftext[NFIELDS];
+	size_t			 flen[NFIELDS];
+	struct text_tokens	*tok[NFIELDS];
+	struct dterm		*t;
+	size_t			 nt, tcap, n0;	/* n0: terms of language 0 */
+	struct htab		 h;
+	struct occ		*occ;
+	size_t			 nocc;
+	uint32_t		*tid[NFIELDS];	/* term per token and language */
+	struct chunk		*chunks;
+	struct span		*sp;		/* matches of the query being collected */
+	size_t			 nsp, spcap;
+	struct occ		*tmp[2];	/* scratch occurrence lists */
+	size_t			 tmpcap[2];
+};
+
+struct matcher {
+	struct query		*q;
+	size_t			 nq, qcap;
+	struct text_stemmer	*lang[MAX_LANGS];	/* [0] unused */
+	char			*langname[MAX_LANGS];
+	size_t			 nlang;
+	struct ientry		*ie;
+	size_t			 nie, iecap;
+	struct htab		 ih;
+	uint8_t			 plen[MAX_PREFIX + 1];	/* prefix lengths in use */
+	struct lit		*lit;
+	size_t			 nlit;
+	uint32_t		*always;
+	size_t			 nalways;
+	uint32_t		*stamp, cur;
+	uint32_t		*cand;
+	pcre2_match_data	*md;
+	pcre2_match_context	*mctx;
+	int			 compiled;
+	struct match_stats	 st;
+};
+
+struct parser {
+	const char	*q;
+	size_t		 len, i;
+	char		*err;
+	int		 depth, nodes;
+	struct matcher	*m;
+	uint8_t		 lang;
+};
+
+/* ---- hashing ---- */
+
+/* FNV-1a over the bytes, mixed with the kind and language. */
+static uint64_t
+hash_key(const char *s, size_t len, int lang, int kind)
+{
+	uint64_t h = 1469598103934665603ULL ^ ((uint64_t)kind << 8 | lang);
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h ^ (h >> 29);
+}
+
+/* Fill a key. */
+static struct hkey
+mkkey(const char *s, size_t len, int lang, int kind)
+{
+	struct hkey k = { hash_key(s, len, lang, kind), s, (uint32_t)len,
+	    (uint8_t)lang, (uint8_t)kind };
+
+	return k;
+}
+
+/* Are two keys equal? */
+static int
+key_eq(const struct hkey *a, const struct hkey *b)
+{
+	return a->hash == b->hash && a->len == b->len && a->lang == b->lang &&
+	    a->kind == b->kind && memcmp(a->s, b->s, a->len) == 0;
+}
+
+/* Find a key among entries of the given stride (struct hkey first); -1 if absent. */
+static long
+htab_find(const struct htab *h, const void *base, size_t stride, const struct hkey *k)
+{
+	uint32_t i, e;
+
+	if (h->slot == NULL)
+		return -1;
+	for (i = (uint32_t)k->hash & h->mask; (e = h->slot[i]) != 0; i = (i + 1) & h->mask) {
+		const struct hkey *x = (const void *)((const char *)base + (e - 1) * stride);
+
+		if (key_eq(x, k))
+			return (long)e - 1;
+	}
+	return -1;
+}
+
+/* Put entry idx into the slots. */
+static void
+htab_place(struct htab *h, uint64_t hash, uint32_t idx)
+{
+	uint32_t i;
+
+	for (i = (uint32_t)hash & h->mask; h->slot[i] != 0; i = (i + 1) & h->mask)
+		;
+	h->slot[i] = idx + 1;
+}
+
+/* Insert entry idx (not present yet), growing the table as needed. */
+static void
+htab_insert(struct htab *h, const void *base, size_t stride, uint32_t idx)
+{
+	const struct hkey *x;
+
+	if (h->slot == NULL || (h->n + 1) * 2 > h->mask + 1) {
+		uint32_t size = h->slot == NULL ? 256 : (h->mask + 1) * 2;
+
+		free(h->slot);
+		h->slot = xcalloc(size, sizeof *h->slot);
+		h->mask = size - 1;
+		for (uint32_t e = 0; e < h->n; e++) {
+			x = (const void *)((const char *)base + e * stride);
+			htab_place(h, x->hash, e);
+		}
+	}
+	x = (const void *)((const char *)base + idx * stride);
+	htab_place(h, x->hash, idx);
+	h->n++;
+}
+
+/* ---- parsing ---- */
+
+/* Record the first error at byte offset at, as "column N: ...". */
+__attribute__((format(printf, 3, 4))) static void *
+perr(struct parser *p, size_t at, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	size_t col = 1;
+
+	if (p->err != NULL)
+		return NULL;
+	for (size_t i = 0; i < at && i < p->len; i++)
+		if (((unsigned char)p->q[i] & 0xC0) != 0x80)
+			col++;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	xasprintf(&p->err, "column %zu: %s", col, msg ? msg : "error");
+	free(msg);
+	return NULL;
+}
+
+/* A new node, counted against the limit. */
+static struct node *
+node_new(struct parser *p, enum ntype type, uint8_t fields)
+{
+	struct node *n;
+
+	if (++p->nodes > MAX_NODES)
+		return perr(p, p->i, "query too complex");
+	n = xcalloc(1, sizeof *n);
+	n->type = type;
+	n->fields = fields;
+	return n;
+}
+
+/* Free a tree. */
+static void
+node_free(struct node *n)
+{
+	if (n == NULL)
+		return;
+	switch (n->type) {
+	case N_AND: case N_OR: case N_NOT:
+		for (uint32_t i = 0; i < n->u.list.n; i++)
+			node_free(n->u.list.kid[i]);
+		free(n->u.list.kid);
+		break;
+	case N_WORDS:
+		for (uint32_t i = 0; i < n->u.words.n; i++) {
+			free(n->u.words.w[i].key);
+			free(n->u.words.w[i].exact);
+		}
+		free(n->u.words.w);
+		break;
+	case N_REGEX:
+		pcre2_code_free(n->u.re.re);
+		free(n->u.re.lit);
+		break;
+	case N_LANG:
+		free(n->u.lang);
+		break;
+	}
+	free(n);
+}
+
+/* Append a child to an AND/OR/NOT node. */
+static void
+node_add(struct node *n, struct node *kid)
+{
+	n->u.list.kid = xreallocarray(n->u.list.kid, n->u.list.n + 1, sizeof kid);
+	n->u.list.kid[n->u.list.n++] = kid;
+}
+
+/* A list node with children a and b (b may be NULL); NULL if a is (or b failed). */
+static struct node *
+node_list(struct parser *p, enum ntype type, struct node *a, struct node *b)
+{
+	struct node *n;
+
+	if (a == NULL || (b == NULL && type != N_NOT && p->err != NULL) ||
+	    (n = node_new(p, type, 0)) == NULL) {
+		node_free(a);
+		node_free(b);
+		return NULL;
+	}
+	node_add(n, a);
+	if (b != NULL)
+		node_add(n, b);
+	return n;
+}
+
+/* Skip white space. */
+static void
+skip_ws(struct parser *p)
+{
+	while (p->i < p->len && strchr(" \t\r\n\f\v", p->q[p->i]) != NULL &&
+	    p->q[p->i] != '\0')
+		p->i++;
+}
+
+/* Is the operator word op at the current position (followed by a delimiter)? */
+static int
+peek_op(struct parser *p, const char *op)
+{
+	size_t n = strlen(op);
+	char c;
+
+	if (p->len - p->i < n || memcmp(p->q + p->i, op, n) != 0)
+		return 0;
+	if (p->i + n == p->len)
+		return 1;
+	c = p->q[p->i + n];
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' || c == '"';
+}
+
+/* Does a word end at c? */
+static int
+word_end(char c)
+{
+	return strchr(" \t\r\n\f\v()\"", c) != NULL || c == '\0';
+}
+
+/* Fold (and stem) one word of a query into w. */
+static void
+word_set(struct parser *p, struct word *w, const char *norm, size_t len,
+    const char *exact, size_t elen, int prefix)
+{
+	const char *s = norm;
+	size_t n = len;
+
+	w->prefix = prefix;
+	w->lang = 0;
+	if (exact != NULL)
+		w->exact = xstrndup(exact, elen);
+	else if (!prefix && p->lang != 0) {
+		s = text_stem(p->m->lang[p->lang], norm, len, &n);
+		w->lang = p->lang;
+	}
+	w->key = xstrndup(s, n);
+	w->len = (uint32_t)n;
+}
+
+/* A words node from the parts of a tokenised string. */
+static struct node *
+words_from(struct parser *p, const struct text_tokens *t, const char *orig, int exact,
+    int prefix, int joined, uint8_t fields, size_t at)
+{
+	struct node *n;
+	size_t k;
+
+	if ((n = node_new(p, N_WORDS, fields)) == NULL)
+		return NULL;
+	n->u.words.w = xcalloc(t->n, sizeof *n->u.words.w);
+	for (k = 0; k < t->n; k++) {
+		const struct text_token *tk = &t->v[k];
+		struct word *w = &n->u.words.w[n->u.words.n];
+
+		if (((tk->flags & TEXT_TOKEN_JOINED) != 0) != joined)
+			continue;
+		if (prefix && tk->normlen > MAX_PREFIX) {
+			node_free(n);
+			return perr(p, at, "prefix too long");
+		}
+		word_set(p, w, tk->norm, tk->normlen, exact ? orig + tk->start : NULL,
+		    tk->end - tk->start, prefix && tk->end == t->v[t->n - 1].end);
+		n->u.words.n++;
+	}
+	if (n->u.words.n > MAX_WORDS) {
+		node_free(n);
+		return perr(p, at, "more than %d words in a phrase", MAX_WORDS);
+	}
+	return n;
+}
+
+/* A node for literal text: its words as a phrase, or the joined form of a hyphenated one. */
+static struct node *
+literal(struct parser *p, const char *s, size_t len, int exact, int prefix,
+    uint8_t fields, size_t at)
+{
+	struct text_tokens *t = text_tokenize(s, len, 0);
+	struct node *n = NULL, *j;
+	size_t njoined = 0;
+
+	for (size_t k = 0; k < t->n; k++)
+		if (t->v[k].flags & TEXT_TOKEN_JOINED)
+			njoined++;
+	if (t->n == 0)
+		perr(p, at, "\"%.*s\" has no letters or digits", (int)(len > 40 ? 40 : len), s);
+	else
+		n = words_from(p, t, s, exact, prefix, 0, fields, at);
+	if (n != NULL && njoined == 1 && t->v[0].flags == 0 && t->n > 1 &&
+	    (t->v[1].flags & TEXT_TOKEN_JOINED) && t->v[1].end == t->v[t->n - 1].end) {
+		j = words_from(p, t, s, exact, prefix, 1, fields, at);
+		n = node_list(p, N_OR, n, j);
+	}
+	text_tokens_free(t);
+	return n;
+}
+
+static struct node *parse_or(struct parser *, uint8_t);
+
+/* Read a number at the current position; -1 if there is none or it is too big. */
+static long
+read_num(struct parser *p)
+{
+	long v = 0;
+	size_t start = p->i;
+
+	while (p->i < p->len && p->q[p->i] >= '0' && p->q[p->i] <= '9') {
+		if ((v = v * 10 + (p->q[p->i] - '0')) > MAX_DIST)
+			return -1;
+		p->i++;
+	}
+	return p->i == start ? -1 : v;
+}
+
+/* "a phrase" or "a phrase"~N. */
+static struct node *
+parse_phrase(struct parser *p, uint8_t fields)
+{
+	size_t at = p->i++, end;
+	struct node *n;
+	long d;
+
+	end = p->i;
+	while (end < p->len && p->q[end] != '"')
+		end++;
+	if (end == p->len)
+		return perr(p, at, "unterminated phrase");
+	n = literal(p, p->q + p->i, end - p->i, 0, 0, fields, at);
+	p->i = end + 1;
+	if (n == NULL || p->i >= p->len || p->q[p->i] != '~')
+		return n;
+	p->i++;
+	if ((d = read_num(p)) < 1) {
+		node_free(n);
+		return perr(p, p->i, "proximity needs a number from 1 to %d", MAX_DIST);
+	}
+	if (n->type != N_WORDS) {	/* a hyphenated single word: already adjacent */
+		return n;
+	}
+	n->u.words.dist = (uint32_t)d;
+	return n;
+}
+
+/* One argument of NEAR: a word, =WORD or prefix*. */
+static int
+near_arg(struct parser *p, struct node *near, size_t at)
+{
+	size_t s, e;
+	int exact = 0, prefix = 0;
+	struct text_tokens *t;
+	const struct text_token *tk = NULL;
+	struct word *w;
+
+	skip_ws(p);
+	if (p->i < p->len && p->q[p->i] == '=') {
+		exact = 1;
+		p->i++;
+	}
+	s = p->i;
+	while (p->i < p->len && !word_end(p->q[p->i]) && p->q[p->i] != ',')
+		p->i++;
+	e = p->i;
+	if (e > s && p->q[e - 1] == '*') {
+		prefix = 1;
+		e--;
+	}
+	t = text_tokenize(p->q + s, e - s, 0);
+	for (size_t k = 0; k < t->n; k++)
+		if (t->n == 1 || (t->v[k].flags & TEXT_TOKEN_JOINED))
+			tk = &t->v[k];
+	if (tk == NULL || (prefix && tk->normlen > MAX_PREFIX)) {
+		text_tokens_free(t);
+		perr(p, s, "NEAR takes single words");
+		return -1;
+	}
+	near->u.words.w = xreallocarray(near->u.words.w, near->u.words.n + 1, sizeof *w);
+	w = &near->u.words.w[near->u.words.n++];
+	memset(w, 0, sizeof *w);
+	word_set(p, w, tk->norm, tk->normlen, exact ? p->q + s + tk->start : NULL,
+	    tk->end - tk->start, prefix);
+	text_tokens_free(t);
+	(void)at;
+	return 0;
+}
+
+/* NEAR/N(a, b, ...). */
+static struct node *
+parse_near(struct parser *p, uint8_t fields)
+{
+	size_t at = p->i;
+	struct node *n;
+	long d;
+
+	p->i += 5;
+	if ((d = read_num(p)) < 1)
+		return perr(p, p->i, "NEAR/ needs a number from 1 to %d", MAX_DIST);
+	if (p->i >= p->len || p->q[p->i] != '(')
+		return perr(p, p->i, "NEAR/%ld needs '('", d);
+	p->i++;
+	if ((n = node_new(p, N_WORDS, fields)) == NULL)
+		return NULL;
+	n->u.words.dist = (uint32_t)d;
+	for (;;) {
+		if (n->u.words.n == MAX_WORDS || near_arg(p, n, at) == -1) {
+			node_free(n);
+			return perr(p, p->i, "too many words in NEAR");
+		}
+		skip_ws(p);
+		if (p->i < p->len && p->q[p->i] == ',') {
+			p->i++;
+			continue;
+		}
+		if (p->i < p->len && p->q[p->i] == ')')
+			break;
+		node_free(n);
+		return perr(p, p->i, "NEAR: expected ',' or ')'");
+	}
+	p->i++;
+	if (n->u.words.n < 2) {
+		node_free(n);
+		return perr(p, at, "NEAR needs at least two words");
+	}
+	return n;
+}
+
+/* The literal that every match of a regex contains (ASCII letters and digits), or NULL. */
+static char *
+regex_literal(const char *re, size_t len)
+{
+	size_t best = 0, bstart = 0, run = 0, depth = 0, i;
+
+	if (memchr(re, '|', len) != NULL || memchr(re, '#', len) != NULL)
+		return NULL;
+	for (i = 0; i <= len; i++) {
+		char c = i < len ? re[i] : '\0';
+		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9');
+
+		if (depth == 0 && alnum && i < len) {
+			run++;
+			continue;
+		}
+		if (run > 0 && (c == '?' || c == '*' || c == '{'))
+			run--;		/* the last character is optional */
+		if (run > best) {
+			best = run;
+			bstart = i - run - ((c == '?' || c == '*' || c == '{') ? 1 : 0);
+		}
+		run = 0;
+		if (c == '\\') {
+			if (i + 1 < len && strchr("QEx0123456789opcNPpgkuU", re[i + 1]) != NULL)
+				return NULL;
+			i++;
+		} else if (c == '[') {
+			while (i < len && re[i] != ']')
+				i++;
+		} else if (c == '(')
+			depth++;
+		else if (c == ')' && depth > 0)
+			depth--;
+	}
+	if (best < 3)
+		return NULL;
+	{
+		char *lit = xstrndup(re + bstart, best);
+
+		for (char *q = lit; *q != '\0'; q++)
+			if (*q >= 'A' && *q <= 'Z')
+				*q += 32;
+		return lit;
+	}
+}
+
+/* /regex/ or /regex/i. */
+static struct node *
+parse_regex(struct parser *p, uint8_t fields)
+{
+	size_t at = p->i++, s = p->i, e;
+	uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_UCP;
+	int errcode;
+	PCRE2_SIZE erroff;
+	pcre2_code *re;
+	struct node *n;
+	PCRE2_UCHAR buf[256];
+
+	for (e = s; e < p->len && p->q[e] != '/'; e++)
+		if (p->q[e] == '\\' && e + 1 < p->len)
+			e++;
+	if (e >= p->len)
+		return perr(p, at, "unterminated regular expression");
+	p->i = e + 1;
+	if (p->i < p->len && p->q[p->i] == 'i' &&
+	    (p->i + 1 == p->len || word_end(p->q[p->i + 1]))) {
+		opts |= PCRE2_CASELESS;
+		p->i++;
+	}
+	if (e == s)
+		return perr(p, at, "empty regular expression");
+	re = pcre2_compile((PCRE2_SPTR)(p->q + s), e - s, opts, &errcode, &erroff, NULL);
+	if (re == NULL) {
+		pcre2_get_error_message(errcode, buf, sizeof buf);
+		return perr(p, s + erroff, "regular expression: %s", (char *)buf);
+	}
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);	/* interpreted if refused */
+	if ((n = node_new(p, N_REGEX, fields)) == NULL) {
+		pcre2_code_free(re);
+		return NULL;
+	}
+	n->u.re.re = re;
+	n->u.re.lit = regex_literal(p->q + s, e - s);
+	return n;
+}
+
+/* A field name followed by ':' at the current position: its mask, 0 if none. */
+static int
+parse_field(struct parser *p)
+{
+	static const struct { const char *name; int mask; } f[] = {
+		{ "title", M_TITLE }, { "text", M_TEXT }, { "url", 1 << F_URL },
+		{ "source", 1 << F_SOURCE }, { "author", 1 << F_AUTHOR },
+		{ "lang", -1 },
+	};
+	size_t n;
+
+	for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+		n = strlen(f[k].name);
+		if (p->len - p->i > n && strncasecmp(p->q + p->i, f[k].name, n) == 0 &&
+		    p->q[p->i + n] == ':') {
+			p->i += n + 1;
+			return f[k].mask;
+		}
+	}
+	return 0;
+}
+
+/* lang:xx. */
+static struct node *
+parse_lang(struct parser *p)
+{
+	size_t s = p->i;
+	struct node *n;
+
+	while (p->i < p->len && !word_end(p->q[p->i]))
+		p->i++;
+	if (p->i == s || p->i - s > 35)
+		return perr(p, s, "lang: needs a language code");
+	if ((n = node_new(p, N_LANG, 0)) == NULL)
+		return NULL;
+	n->u.lang = xstrndup(p->q + s, p->i - s);
+	return n;
+}
+
+/* A bare word, =WORD or prefix*. */
+static struct node *
+parse_word(struct parser *p, uint8_t fields)
+{
+	size_t at = p->i, s, e;
+	int exact = 0, prefix = 0;
+
+	if (p->q[p->i] == '=') {
+		exact = 1;
+		p->i++;
+	}
+	s = p->i;
+	while (p->i < p->len && !word_end(p->q[p->i]))
+		p->i++;
+	e = p->i;
+	if (e > s && p->q[e - 1] == '*') {
+		prefix = 1;
+		e--;
+	}
+	if (e == s)
+		return perr(p, at, "a term was expected");
+	return literal(p, p->q + s, e - s, exact, prefix, fields, at);
+}
+
+/* A primary: group, phrase, NEAR, regex, field:primary or word. */
+static struct node *
+parse_primary(struct parser *p, uint8_t fields)
+{
+	struct node *n;
+	size_t at;
+	int f;
+
+	skip_ws(p);
+	if (p->i >= p->len)
+		return perr(p, p->i, "the query ends where a term was expected");
+	at = p->i;
+	switch (p->q[p->i]) {
+	case '(':
+		p->i++;
+		if ((n = parse_or(p, fields)) == NULL)
+			return NULL;
+		skip_ws(p);
+		if (p->i >= p->len || p->q[p->i] != ')') {
+			node_free(n);
+			return perr(p, at, "unbalanced parenthesis");
+		}
+		p->i++;
+		return n;
+	case ')':
+		return perr(p, at, "unbalanced parenthesis");
+	case '"':
+		return parse_phrase(p, fields);
+	case '/':
+		return parse_regex(p, fields);
+	}
+	if (peek_op(p, "AND") || peek_op(p, "OR"))
+		return perr(p, at, "a term was expected before %s",
+		    p->q[p->i] == 'A' ? "AND" : "OR");
+	if (p->len - p->i > 5 && memcmp(p->q + p->i, "NEAR/", 5) == 0)
+		return parse_near(p, fields);
+	if ((f = parse_field(p)) == -1)
+		return parse_lang(p);
+	if (f != 0) {
+		if (p->i >= p->len || strchr(" \t\r\n", p->q[p->i]) != NULL)
+			return perr(p, p->i, "a term was expected after the field name");
+		return parse_primary(p, (uint8_t)f);
+	}
+	return parse_word(p, fields);
+}
+
+/* NOT x, -x, +x or a primary. */
+static struct node *
+parse_unary(struct parser *p, uint8_t fields)
+{
+	struct node *n;
+
+	skip_ws(p);
+	if (++p->depth > MAX_DEPTH)
+		return perr(p, p->i, "query nested too deeply");
+	if (peek_op(p, "NOT")) {
+		p->i += 3;
+		n = node_list(p, N_NOT, parse_unary(p, fields), NULL);
+	} else if (p->i + 1 < p->len && (p->q[p->i] == '-' || p->q[p->i] == '+') &&
+	    strchr(" \t\r\n\f\v)", p->q[p->i + 1]) == NULL) {
+		int neg = p->q[p->i++] == '-';
+
+		n = parse_unary(p, fields);
+		if (neg)
+			n = node_list(p, N_NOT, n, NULL);
+	} else
+		n = parse_primary(p, fields);
+	p->depth--;
+	return n;
+}
+
+/* Terms joined by AND or by nothing. */
+static struct node *
+parse_and(struct parser *p, uint8_t fields)
+{
+	struct node *n = parse_unary(p, fields), *and = NULL;
+
+	while (n != NULL) {
+		skip_ws(p);
+		if (p->i >= p->len || p->q[p->i] == ')' || peek_op(p, "OR"))
+			break;
+		if (peek_op(p, "AND"))
+			p->i += 3;
+		if (and == NULL) {
+			if ((and = node_list(p, N_AND, n, NULL)) == NULL)
+				return NULL;
+		}
+		if ((n = parse_unary(p, fields)) == NULL)
+			break;
+		node_add(and, n);
+	}
+	if (n == NULL) {
+		node_free(and);
+		return NULL;
+	}
+	return and != NULL ? and : n;
+}
+
+/* Terms joined by OR. */
+static struct node *
+parse_or(struct parser *p, uint8_t fields)
+{
+	struct node *n, *or = NULL;
+
+	if (++p->depth > MAX_DEPTH)
+		return perr(p, p->i, "query nested too deeply");
+	n = parse_and(p, fields);
+	while (n != NULL) {
+		skip_ws(p);
+		if (!peek_op(p, "OR"))
+			break;
+		p->i += 2;
+		if (or == NULL && (or = node_list(p, N_OR, n, NULL)) == NULL)
+			return NULL;
+		if ((n = parse_and(p, fields)) == NULL)
+			break;
+		node_add(or, n);
+	}
+	p->depth--;
+	if (n == NULL) {
+		node_free(or);
+		return NULL;
+	}
+	return or != NULL ? or : n;
+}
+
+/* Parse a whole query. */
+static struct node *
+parse_query(struct parser *p, const char *q)
+{
+	struct node *n;
+
+	p->q = q;
+	p->len = strlen(q);
+	if (p->len > MAX_QUERY)
+		return perr(p, 0, "query longer than %d bytes", MAX_QUERY);
+	skip_ws(p);
+	if (p->i == p->len)
+		return perr(p, 0, "empty query");
+	if ((n = parse_or(p, M_DEFAULT)) == NULL)
+		return NULL;
+	skip_ws(p);
+	if (p->i < p->len) {
+		node_free(n);
+		return perr(p, p->i, p->q[p->i] == ')' ? "unbalanced parenthesis" :
+		    "unexpected text");
+	}
+	return n;
+}
+
+/* The language index for a stemmer name, added to the matcher; -1 if unknown. */
+static int
+lang_index(struct matcher *m, const char *name)
+{
+	struct text_stemmer *st;
+
+	for (size_t i = 1; i < m->nlang; i++)
+		if (strcmp(m->langname[i], name) == 0)
+			return (int)i;
+	if (m->nlang == MAX_LANGS || (st = text_stemmer_get(name)) == NULL)
+		return -1;
+	if (m->nlang == 0)
+		m->nlang = 1;
+	m->lang[m->nlang] = st;
+	m->langname[m->nlang] = xstrdup(name);
+	return (int)m->nlang++;
+}
+
+/* OR (or AND) of literal keywords. */
+static struct node *
+keyword_list(struct parser *p, const char **kw, size_t n, enum ntype type)
+{
+	struct node *list, *k;
+
+	if ((list = node_new(p, type, 0)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		p->q = kw[i];
+		p->len = strlen(kw[i]);
+		if (p->len > MAX_QUERY ||
+		    (k = literal(p, kw[i], p->len, 0, 0, M_DEFAULT, 0)) == NULL) {
+			if (p->err == NULL)
+				perr(p, 0, "keyword too long");
+			node_free(list);
+			return NULL;
+		}
+		node_add(list, k);
+	}
+	return list;
+}
+
+/* Build the tree of a spec: query, keywords, exclusions. */
+static struct node *
+spec_tree(struct parser *p, const struct match_spec *s)
+{
+	struct node *n = NULL, *k;
+
+	if (s->query != NULL && (n = parse_query(p, s->query)) == NULL)
+		return NULL;
+	if (s->nkeywords > 0) {
+		k = keyword_list(p, s->keywords, s->nkeywords, s->mode_all ? N_AND : N_OR);
+		n = n == NULL ? k : node_list(p, N_AND, n, k);
+		if (n == NULL)
+			return NULL;
+	}
+	if (n == NULL)
+		return perr(p, 0, "a watchlist needs a query or keywords");
+	if (s->nexclude > 0) {
+		k = keyword_list(p, s->exclude, s->nexclude, N_OR);
+		n = node_list(p, N_AND, n, node_list(p, N_NOT, k, NULL));
+	}
+	return n;
+}
+
+/* Parse a spec for matcher m; the tree, or NULL with *cause. */
+static struct node *
+spec_parse(struct matcher *m, const struct match_spec *s, char **cause)
+{
+	struct parser p;
+	struct node *n = NULL;
+	int l = 0;
+
+	memset(&p, 0, sizeof p);
+	p.m = m;
+	if (s->stem != NULL && *s->stem != '\0' && (l = lang_index(m, s->stem)) == -1)
+		xasprintf(&p.err, "unknown stemming language \"%s\"", s->stem);
+	else {
+		p.lang = (uint8_t)l;
+		n = spec_tree(&p, s);
+	}
+	if (n == NULL) {
+		if (cause != NULL)
+			*cause = p.err;
+		else
+			free(p.err);
+	}
+	return n;
+}
+
+/* ---- the matcher ---- */
+
+struct matcher *
+matcher_new(void)
+{
+	struct matcher *m = xcalloc(1, sizeof *m);
+
+	m->md = pcre2_match_data_create(1, NULL);
+	m->mctx = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(m->mctx, 1000000);
+	pcre2_set_depth_limit(m->mctx, 10000);
+	return m;
+}
+
+void
+matcher_free(struct matcher *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->nq; i++) {
+		node_free(m->q[i].root);
+		for (size_t k = 0; k < m->q[i].nsources; k++)
+			free(m->q[i].sources[k]);
+		free(m->q[i].sources);
+	}
+	free(m->q);
+	for (size_t i = 0; i < m->nie; i++) {
+		free((char *)m->ie[i].k.s);
+		free(m->ie[i].q);
+	}
+	free(m->ie);
+	free(m->ih.slot);
+	for (size_t i = 0; i < m->nlit; i++) {
+		free(m->lit[i].s);
+		free(m->lit[i].q);
+	}
+	free(m->lit);
+	for (size_t i = 1; i < m->nlang; i++)
+		free(m->langname[i]);
+	free(m->always);
+	free(m->stamp);
+	free(m->cand);
+	pcre2_match_data_free(m->md);
+	pcre2_match_context_free(m->mctx);
+	free(m);
+}
+
+int
+matcher_add_spec(struct matcher *m, uint64_t id, const struct match_spec *s,
+    char **cause)
+{
+	struct node *n;
+	struct query *q;
+
+	if (m->compiled)
+		fatalx("%s: the matcher is already compiled", __func__);
+	if ((n = spec_parse(m, s, cause)) == NULL)
+		return -1;
+	if (m->nq == m->qcap) {
+		m->qcap = m->qcap ? m->qcap * 2 : 64;
+		m->q = xreallocarray(m->q, m->qcap, sizeof *m->q);
+	}
+	q = &m->q[m->nq++];
+	q->id = id;
+	q->root = n;
+	q->nsources = s->nsources;
+	q->sources = s->nsources ? xcalloc(s->nsources, sizeof *q->sources) : NULL;
+	for (size_t i = 0; i < s->nsources; i++)
+		q->sources[i] = xstrdup(s->sources[i]);
+	return 0;
+}
+
+int
+matcher_add(struct matcher *m, uint64_t id, const char *query, const char *stem,
+    char **cause)
+{
+	struct match_spec s;
+
+	memset(&s, 0, sizeof s);
+	s.query = query;
+	s.stem = stem;
+	return matcher_add_spec(m, id, &s, cause);
+}
+
+int
+match_check(const char *query, const char *stem, char **cause)
+{
+	struct matcher *m = matcher_new();
+	int r = matcher_add(m, 0, query, stem, cause);
+
+	matcher_free(m);
+	return r;
+}
+
+/* ---- compiling the presearch index ---- */
+
+#define LIT_BIT		0x80000000U
+#define COST_ANY	UINT64_MAX
+
+struct req {
+	uint32_t	*item;		/* index entries, or LIT_BIT | literal */
+	size_t		 n;
+	uint64_t	 cost;		/* COST_ANY: no requirement */
+};
+
+/* The index entry of a word, created if needed. */
+static uint32_t
+ientry_get(struct matcher *m, const struct word *w)
+{
+	struct hkey k = mkkey(w->key, w->len, w->exact ? 0 : w->lang,
+	    w->prefix ? K_PREFIX : K_TERM);
+	long e = htab_find(&m->ih, m->ie, sizeof *m->ie, &k);
+	struct ientry *ie;
+
+	if (e >= 0)
+		return (uint32_t)e;
+	if (m->nie == m->iecap) {
+		m->iecap = m->iecap ? m->iecap * 2 : 1024;
+		m->ie = xreallocarray(m->ie, m->iecap, sizeof *m->ie);
+	}
+	ie = &m->ie[m->nie];
+	memset(ie, 0, sizeof *ie);
+	ie->k = k;
+	ie->k.s = xstrndup(w->key, w->len);
+	htab_insert(&m->ih, m->ie, sizeof *m->ie, (uint32_t)m->nie);
+	if (w->prefix)
+		m->plen[w->len] = 1;
+	return (uint32_t)m->nie++;
+}
+
+/* Count how many queries use each key: a stand-in for how common it is. */
+static void
+count_uses(struct matcher *m, const struct node *n)
+{
+	switch (n->type) {
+	case N_AND: case N_OR: case N_NOT:
+		for (uint32_t i = 0; i < n->u.list.n; i++)
+			count_uses(m, n->u.list.kid[i]);
+		break;
+	case N_WORDS:
+		for (uint32_t i = 0; i < n->u.words.n; i++) {
+			uint32_t e = ientry_get(m, &n->u.words.w[i]);
+
+			m->ie[e].uses++;	/* after ientry_get: it may move m->ie */
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* The literal entry for a regex literal. */
+static uint32_t
+lit_get(struct matcher *m, const char *s)
+{
+	for (size_t i = 0; i < m->nlit; i++)
+		if (strcmp(m->lit[i].s, s) == 0)
+			return (uint32_t)i;
+	m->lit = xreallocarray(m->lit, m->nlit + 1, sizeof *m->lit);
+	memset(&m->lit[m->nlit], 0, sizeof *m->lit);
+	m->lit[m->nlit].s = xstrdup(s);
+	return (uint32_t)m->nlit++;
+}
+
+/* What it costs to have a word as the requirement: common and short words cost more. */
+static uint64_t
+word_cost(struct matcher *m, uint32_t e)
+{
+	const struct ientry *ie = &m->ie[e];
+	uint64_t c = ie->uses;
+
+	if (ie->k.kind == K_PREFIX)
+		c += 1000;
+	if (ie->k.len <= 2)
+		c += 500;
+	else if (ie->k.len == 3)
+		c += 50;
+	return c;
+}
+
+/* A requirement of one item. */
+static struct req
+req_one(uint32_t item, uint64_t cost)
+{
+	struct req r = { xmalloc(sizeof(uint32_t)), 1, cost };
+
+	r.item[0] = item;
+	return r;
+}
+
+static struct req required(struct matcher *, const struct node *);
+
+/* AND: the cheapest requirement among the children. */
+static struct req
+required_and(struct matcher *m, const struct node *n)
+{
+	struct req best = { NULL, 0, COST_ANY }, r;
+
+	for (uint32_t i = 0; i < n->u.list.n; i++) {
+		r = required(m, n->u.list.kid[i]);
+		if (r.cost < best.cost) {
+			free(best.item);
+			best = r;
+		} else
+			free(r.item);
+	}
+	return best;
+}
+
+/* OR: every child's requirement; none if one child has none. */
+static struct req
+required_or(struct matcher *m, const struct node *n)
+{
+	struct req all = { NULL, 0, 0 }, r;
+
+	for (uint32_t i = 0; i < n->u.list.n; i++) {
+		r = required(m, n->u.list.kid[i]);
+		if (r.cost == COST_ANY) {
+			free(all.item);
+			return r;
+		}
+		all.item = xreallocarray(all.item, all.n + r.n, sizeof *all.item);
+		memcpy(all.item + all.n, r.item, r.n * sizeof *r.item);
+		all.n += r.n;
+		all.cost += r.cost;
+		free(r.item);
+	}
+	return all;
+}
+
+/* The keys at least one of which any article matching n contains. */
+static struct req
+required(struct matcher *m, const struct node *n)
+{
+	struct req none = { NULL, 0, COST_ANY };
+	uint32_t best = 0, e;
+	uint64_t bc = COST_ANY, c;
+
+	switch (n->type) {
+	case N_AND:
+		return required_and(m, n);
+	case N_OR:
+		return required_or(m, n);
+	case N_WORDS:
+		for (uint32_t i = 0; i < n->u.words.n; i++) {
+			e = ientry_get(m, &n->u.words.w[i]);
+			if ((c = word_cost(m, e)) < bc) {
+				bc = c;
+				best = e;
+			}
+		}
+		return req_one(best, bc);
+	case N_REGEX:
+		if (n->u.re.lit == NULL)
+			return none;
+		return req_one(LIT_BIT | lit_get(m, n->u.re.lit), 5000);
+	default:
+		return none;
+	}
+}
+
+/* Append a query to a posting list. */
+static void
+post(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t q)
+{
+	if (*n > 0 && (*v)[*n - 1] == q)
+		return;
+	if (cap != NULL && *n == *cap) {
+		*cap = *cap ? *cap * 2 : 2;
+		*v = xreallocarray(*v, *cap, sizeof **v);
+	} else if (cap == NULL)
+		*v = xreallocarray(*v, *n + 1, sizeof **v);
+	(*v)[(*n)++] = q;
+}
+
+void
+matcher_compile(struct matcher *m)
+{
+	struct req r;
+	uint32_t it, nalw = 0;
+
+	if (m->compiled)
+		return;
+	for (size_t i = 0; i < m->nq; i++)
+		count_uses(m, m->q[i].root);
+	for (uint32_t i = 0; i < m->nq; i++) {
+		r = required(m, m->q[i].root);
+		if (r.cost == COST_ANY)
+			post(&m->always, &nalw, NULL, i);
+		for (size_t k = 0; k < r.n; k++) {
+			it = r.item[k];
+			if (it & LIT_BIT)
+				post(&m->lit[it & ~LIT_BIT].q, &m->lit[it & ~LIT_BIT].n,
+				    NULL, i);
+			else
+				post(&m->ie[it].q, &m->ie[it].n, &m->ie[it].cap, i);
+		}
+		free(r.item);
+	}
+	m->nalways = nalw;
+	m->stamp = xcalloc(m->nq + 1, sizeof *m->stamp);
+	m->cand = xcalloc(m->nq + 1, sizeof *m->cand);
+	m->st.queries = m->nq;
+	m->st.always = m->nalways;
+	m->compiled = 1;
+}
+
+void
+matcher_stats(const struct matcher *m, struct match_stats *st)
+{
+	*st = m->st;
+	st->queries = m->nq;
+}
+
+/* ---- the article ---- */
+
+/* Copy bytes into the article's chunks, which never move. */
+static const char *
+doc_dup(struct doc *d, const char *s, size_t len)
+{
+	struct chunk *c = d->chunks;
+	char *p;
+
+	if (len + 1 > sizeof c->data) {
+		c = xmalloc(sizeof *c + len);
+		c->next = d->chunks->next;	/* keep the head chunk current */
+		d->chunks->next = c;
+		c->used = 0;
+	} else if (c == NULL || c->used + len + 1 > sizeof c->data) {
+		c = xmalloc(sizeof *c);
+		c->next = d->chunks;
+		c->used = 0;
+		d->chunks = c;
+	}
+	p = c->data + c->used;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	c->used += len + 1;
+	return p;
+}
+
+/* The index of a term of the article, added if new. */
+static uint32_t
+doc_intern(struct doc *d, const char *s, size_t len, int lang)
+{
+	struct hkey k = mkkey(s, len, lang, K_TERM);
+	long e = htab_find(&d->h, d->t, sizeof *d->t, &k);
+
+	if (e >= 0)
+		return (uint32_t)e;
+	if (d->nt == d->tcap) {
+		d->tcap = d->tcap ? d->tcap * 2 : 256;
+		d->t = xreallocarray(d->t, d->tcap, sizeof *d->t);
+	}
+	d->t[d->nt].k = k;
+	d->t[d->nt].n = 0;
+	htab_insert(&d->h, d->t, sizeof *d->t, (uint32_t)d->nt);
+	return (uint32_t)d->nt++;
+}
+
+/* Stem every word of the article for each language of the matcher. */
+static void
+doc_stem(struct matcher *m, struct doc *d, size_t nl)
+{
+	uint32_t *map = xcalloc(d->n0 + 1, sizeof *map);
+	const char *s;
+	size_t n;
+
+	for (size_t l = 1; l < nl; l++) {
+		for (size_t i = 0; i < d->n0; i++) {
+			s = text_stem(m->lang[l], d->t[i].k.s, d->t[i].k.len, &n);
+			s = doc_dup(d, s, n);
+			map[i] = doc_intern(d, s, n, (int)l);
+		}
+		for (int f = 0; f < NFIELDS; f++)
+			for (size_t k = 0; k < d->tok[f]->n; k++)
+				d->tid[f][k * nl + l] = map[d->tid[f][k * nl]];
+	}
+	free(map);
+}
+
+/* Lay out the occurrences of every term, in field and position order. */
+static void
+doc_occurrences(struct doc *d, size_t nl)
+{
+	size_t total = 0;
+	uint32_t id;
+
+	for (int f = 0; f < NFIELDS; f++)
+		total += d->tok[f]->n * nl;
+	d->occ = xreallocarray(NULL, total + 1, sizeof *d->occ);
+	d->nocc = total;
+	for (int f = 0; f < NFIELDS; f++)
+		for (size_t k = 0; k < d->tok[f]->n * nl; k++)
+			d->t[d->tid[f][k]].n++;
+	total = 0;
+	for (size_t i = 0; i < d->nt; i++) {
+		d->t[i].first = (uint32_t)total;
+		total += d->t[i].n;
+		d->t[i].n = 0;
+	}
+	for (int f = 0; f < NFIELDS; f++)
+		for (size_t k = 0; k < d->tok[f]->n * nl; k++) {
+			struct dterm *t = &d->t[id = d->tid[f][k]];
+			struct occ *o = &d->occ[t->first + t->n++];
+
+			o->field = (uint8_t)f;
+			o->tok = (uint32_t)(k / nl);
+			o->pos = d->tok[f]->v[k / nl].pos;
+		}
+}
+
+/* Tokenise every field of an article and build its term dictionary. */
+static void
+doc_build(struct matcher *m, struct doc *d, const struct match_doc *md)
+{
+	const char *src[NFIELDS] = { md->title, md->text, md->summary, md->url,
+	    md->source, md->author };
+	size_t nl = m->nlang > 1 ? m->nlang : 1;
+
+	d->d = md;
+	for (int f = 0; f < NFIELDS; f++) {
+		d->ftext[f] = src[f] != NULL ? src[f] : "";
+		d->flen[f] = strlen(d->ftext[f]);
+		d->tok[f] = text_tokenize(d->ftext[f], d->flen[f], 0);
+		d->tid[f] = xreallocarray(NULL, d->tok[f]->n * nl + 1, sizeof **d->tid);
+		for (size_t k = 0; k < d->tok[f]->n; k++) {
+			const struct text_token *tk = &d->tok[f]->v[k];
+
+			d->tid[f][k * nl] = doc_intern(d, tk->norm, tk->normlen, 0);
+		}
+	}
+	d->n0 = d->nt;
+	if (nl > 1)
+		doc_stem(m, d, nl);
+	doc_occurrences(d, nl);
+}
+
+/* Free what doc_build made. */
+static void
+doc_free(struct doc *d)
+{
+	struct chunk *c;
+
+	for (int f = 0; f < NFIELDS; f++) {
+		text_tokens_free(d->tok[f]);
+		free(d->tid[f]);
+	}
+	while ((c = d->chunks) != NULL) {
+		d->chunks = c->next;
+		free(c);
+	}
+	free(d->t);
+	free(d->h.slot);
+	free(d->occ);
+	free(d->sp);
+	free(d->tmp[0]);
+	free(d->tmp[1]);
+}
+
+/* ---- evaluation ---- */
+
+/* Record a matched span. */
+static void
+span_add(struct doc *d, int field, size_t start, size_t end)
+{
+	if (d->nsp == d->spcap) {
+		d->spcap = d->spcap ? d->spcap * 2 : 16;
+		d->sp = xreallocarray(d->sp, d->spcap, sizeof *d->sp);
+	}
+	d->sp[d->nsp].field = (uint8_t)field;
+	d->sp[d->nsp].start = start;
+	d->sp[d->nsp].end = end;
+	d->nsp++;
+}
+
+/* Order occurrences by field and position. */
+static int
+occ_cmp(const void *a, const void *b)
+{
+	const struct occ *x = a, *y = b;
+
+	if (x->field != y->field)
+		return x->field < y->field ? -1 : 1;
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	return (x->tok > y->tok) - (x->tok < y->tok);
+}
+
+/* Does an occurrence spell the word exactly as =TERM asks? */
+static int
+exact_ok(const struct doc *d, const struct word *w, const struct occ *o)
+{
+	const struct text_token *tk = &d->tok[o->field]->v[o->tok];
+	size_t n = strlen(w->exact);
+
+	return tk->end - tk->start == n &&
+	    memcmp(d->ftext[o->field] + tk->start, w->exact, n) == 0;
+}
+
+/* Append occurrences of term t in the fields to a list, filtered by =TERM. */
+static void
+gather(const struct doc *d, const struct word *w, const struct dterm *t,
+    uint8_t fields, struct occ **v, size_t *n, size_t *cap)
+{
+	for (uint32_t i = 0; i < t->n; i++) {
+		const struct occ *o = &d->occ[t->first + i];
+
+		if (!(fields & (1 << o->field)) || (w->exact && !exact_ok(d, w, o)))
+			continue;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 32;
+			*v = xreallocarray(*v, *cap, sizeof **v);
+		}
+		(*v)[(*n)++] = *o;
+	}
+}
+
+/* The occurrences of a word in the fields, sorted; *owned when the list was allocated. */
+static const struct occ *
+word_occ(const struct doc *d, const struct word *w, uint8_t fields, size_t *n, int *owned)
+{
+	struct hkey k;
+	struct occ *v = NULL;
+	size_t cap = 0;
+	long e;
+
+	*n = 0;
+	*owned = 0;
+	if (!w->prefix) {
+		k = mkkey(w->key, w->len, w->exact ? 0 : w->lang, K_TERM);
+		if ((e = htab_find(&d->h, d->t, sizeof *d->t, &k)) < 0)
+			return NULL;
+		if (!w->exact && fields == 0xFF) {
+			*n = d->t[e].n;
+			return d->occ + d->t[e].first;
+		}
+		gather(d, w, &d->t[e], fields, &v, n, &cap);
+	} else {
+		for (size_t i = 0; i < d->n0; i++)
+			if (d->t[i].k.len >= w->len &&
+			    memcmp(d->t[i].k.s, w->key, w->len) == 0)
+				gather(d, w, &d->t[i], fields, &v, n, &cap);
+		if (*n > 1)
+			qsort(v, *n, sizeof *v, occ_cmp);
+	}
+	*owned = 1;
+	return v;
+}
+
+/* Index of the first occurrence at or after (field, pos). */
+static size_t
+occ_lower(const struct occ *v, size_t n, uint8_t field, uint32_t pos)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (v[mid].field < field || (v[mid].field == field && v[mid].pos < pos))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Does word j fit occurrence a of the first word (next position, or within dist)? */
+static long
+fits(const struct occ *v, size_t n, const struct occ *a, uint32_t j, uint32_t dist)
+{
+	uint32_t lo = dist == 0 ? a->pos + j : (a->pos > dist ? a->pos - dist : 0);
+	uint32_t hi = dist == 0 ? a->pos + j : a->pos + dist;
+
+	for (size_t i = occ_lower(v, n, a->field, lo); i < n; i++) {
+		if (v[i].field != a->field || v[i].pos > hi)
+			break;
+		if (dist == 0 || v[i].tok != a->tok)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Evaluate a phrase, proximity or single word; collect its spans if asked. */
+static int
+eval_words(const struct doc *dc, struct doc *d, const struct node *nd, int collect)
+{
+	const struct occ *list[MAX_WORDS];
+	size_t nlist[MAX_WORDS];
+	int owned[MAX_WORDS], hit = 0;
+	uint32_t nw = nd->u.words.n, j;
+	long at[MAX_WORDS];
+
+	for (j = 0; j < nw; j++)
+		list[j] = word_occ(dc, &nd->u.words.w[j], nd->fields, &nlist[j], &owned[j]);
+	for (j = 0; j < nw && nlist[j] > 0; j++)
+		;
+	for (size_t i = 0, all = j == nw; all && i < nlist[0]; i++) {
+		const struct occ *a = &list[0][i];
+
+		if (!(nd->fields & (1 << a->field)))
+			continue;
+		for (j = 1; j < nw; j++)
+			if ((at[j] = fits(list[j], nlist[j], a, j, nd->u.words.dist)) < 0)
+				break;
+		if (j < nw)
+			continue;
+		hit = 1;
+		if (!collect)
+			break;
+		span_add(d, a->field, d->tok[a->field]->v[a->tok].start,
+		    d->tok[a->field]->v[a->tok].end);
+		for (j = 1; j < nw; j++) {
+			const struct occ *b = &list[j][at[j]];
+
+			span_add(d, b->field, d->tok[b->field]->v[b->tok].start,
+			    d->tok[b->field]->v[b->tok].end);
+		}
+	}
+	for (j = 0; j < nw; j++)
+		if (owned[j])
+			free((void *)list[j]);
+	return hit;
+}
+
+/* Does the article's language match lang:x? */
+static int
+lang_ok(const char *doclang, const char *lang)
+{
+	size_t n = strlen(lang);
+
+	return doclang != NULL && strncasecmp(doclang, lang, n) == 0 &&
+	    (doclang[n] == '\0' || doclang[n] == '-' || doclang[n] == '_');
+}
+
+/* Run a regex over the fields. */
+static int
+eval_regex(struct matcher *m, struct doc *d, const struct node *n, int collect)
+{
+	PCRE2_SIZE *ov;
+
+	for (int f = 0; f < NFIELDS; f++) {
+		if (!(n->fields & (1 << f)))
+			continue;
+		if (pcre2_match(n->u.re.re, (PCRE2_SPTR)d->ftext[f], d->flen[f], 0, 0,
+		    m->md, m->mctx) < 0)
+			continue;
+		if (collect) {
+			ov = pcre2_get_ovector_pointer(m->md);
+			if (ov[1] > ov[0] && ov[1] <= d->flen[f])
+				span_add(d, f, ov[0], ov[1]);
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* Evaluate a node on the article; with collect, record the spans that made it true. */
+static int
+eval(struct matcher *m, struct doc *d, const struct node *n, int collect)
+{
+	int r = 0;
+
+	switch (n->type) {
+	case N_AND:
+		for (uint32_t i = 0; i < n->u.list.n; i++)
+			if (!eval(m, d, n->u.list.kid[i], collect))
+				return 0;
+		return 1;
+	case N_OR:
+		for (uint32_t i = 0; i < n->u.list.n; i++)
+			if (eval(m, d, n->u.list.kid[i], collect)) {
+				r = 1;
+				if (!collect)
+					break;
+			}
+		return r;
+	case N_NOT:
+		return !eval(m, d, n->u.list.kid[0], 0);
+	case N_WORDS:
+		return eval_words(d, d, n, collect);
+	case N_REGEX:
+		return eval_regex(m, d, n, collect);
+	case N_LANG:
+		return lang_ok(d->d->lang, n->u.lang);
+	}
+	return 0;
+}
+
+/* ---- hits: terms and snippets ---- */
+
+/* Append s[0..n) to b, invalid UTF-8 replaced, white space collapsed. */
+static void
+add_clean(char **b, size_t *len, size_t *cap, const char *s, size_t n)
+{
+	int32_t c;
+	size_t k;
+
+	for (size_t i = 0; i < n; i += k) {
+		k = text_utf8_next(s + i, n - i, &c);
+		if (*len + 8 > *cap) {
+			*cap = *cap * 2 + 64;
+			*b = xrealloc(*b, *cap);
+		}
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+		    c == '\v') {
+			if (*len > 0 && (*b)[*len - 1] != ' ')
+				(*b)[(*len)++] = ' ';
+		} else if (c == 0xFFFD && k == 1) {
+			memcpy(*b + *len, "\xEF\xBF\xBD", 3);
+			*len += 3;
+		} else {
+			memcpy(*b + *len, s + i, k);
+			*len += k;
+		}
+	}
+	(*b)[*len] = '\0';
+}
+
+/* Order spans by field and start. */
+static int
+span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	if (x->field != y->field)
+		return x->field < y->field ? -1 : 1;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return (x->end < y->end) - (x->end > y->end);
+}
+
+/* The span the snippet centres on: first in the text, else summary, title, others. */
+static const struct span *
+snippet_anchor(const struct doc *d)
+{
+	static const int order[] = { F_TEXT, F_SUMMARY, F_TITLE, F_URL, F_SOURCE, F_AUTHOR };
+
+	for (size_t o = 0; o < sizeof order / sizeof order[0]; o++)
+		for (size_t i = 0; i < d->nsp; i++)
+			if (d->sp[i].field == order[o])
+				return &d->sp[i];
+	return NULL;
+}
+
+/* Find the byte window of about SNIPPET_WORDS words around span a. */
+static void
+snippet_window(const struct doc *d, const struct span *a, size_t *ws, size_t *we)
+{
+	const struct text_tokens *t = d->tok[a->field];
+	size_t first = t->n, lo, hi, cnt = 0, k;
+
+	for (k = 0; k < t->n && first == t->n; k++)
+		if (t->v[k].end > a->start)
+			first = k;
+	*ws = a->start;
+	*we = a->end - a->start > 300 ? a->start + 300 : a->end;
+	if (t->n == 0)
+		return;
+	for (lo = first < t->n ? first : t->n - 1; lo > 0 && cnt < SNIPPET_BEFORE; lo--)
+		if (!(t->v[lo - 1].flags & TEXT_TOKEN_JOINED))
+			cnt++;
+	for (hi = lo, cnt = 0; hi < t->n && cnt < SNIPPET_WORDS; hi++)
+		if (!(t->v[hi].flags & TEXT_TOKEN_JOINED))
+			cnt++;
+	if (t->v[lo].start < *ws)
+		*ws = t->v[lo].start;
+	if (hi > 0 && t->v[hi - 1].end > *we)
+		*we = t->v[hi - 1].end;
+	if (lo == 0)
+		*ws = 0;
+	if (hi == t->n)
+		*we = d->flen[a->field];
+}
+
+/* Build the snippet: the window around the first match, matches marked with «». */
+static char *
+snippet(const struct doc *d)
+{
+	const struct span *a = snippet_anchor(d);
+	size_t ws, we, len = 0, cap = 128, at, last = 0;
+	char *b = xmalloc(cap);
+
+	b[0] = '\0';
+	if (a == NULL)
+		return b;
+	snippet_window(d, a, &ws, &we);
+	if (ws > 0)
+		add_clean(&b, &len, &cap, "… ", strlen("… "));
+	at = ws;
+	for (size_t i = 0; i < d->nsp; i++) {
+		const struct span *s = &d->sp[i];
+
+		if (s->field != a->field || s->start < at || s->end > we ||
+		    s->start < last || s->end <= s->start)
+			continue;
+		add_clean(&b, &len, &cap, d->ftext[a->field] + at, s->start - at);
+		add_clean(&b, &len, &cap, "«", strlen("«"));
+		add_clean(&b, &len, &cap, d->ftext[a->field] + s->start, s->end - s->start);
+		add_clean(&b, &len, &cap, "»", strlen("»"));
+		at = last = s->end;
+	}
+	add_clean(&b, &len, &cap, d->ftext[a->field] + at, we - at);
+	if (we < d->flen[a->field])
+		add_clean(&b, &len, &cap, " …", strlen(" …"));
+	return b;
+}
+
+/* The distinct matched words, as written. */
+static size_t
+hit_terms(const struct doc *d, char **terms)
+{
+	size_t n = 0, len, cap, k;
+
+	for (size_t i = 0; i < d->nsp && n < MAX_TERMS; i++) {
+		const struct span *s = &d->sp[i];
+		char *t = NULL;
+
+		len = cap = 0;
+		if (s->end <= s->start)
+			continue;
+		k = s->end - s->start > 100 ? 100 : s->end - s->start;
+		while (k > 0 && k < s->end - s->start &&
+		    ((unsigned char)d->ftext[s->field][s->start + k] & 0xC0) == 0x80)
+			k--;
+		add_clean(&t, &len, &cap, d->ftext[s->field] + s->start, k);
+		for (k = 0; k < n && strcmp(terms[k], t) != 0; k++)
+			;
+		if (k < n || len == 0)
+			free(t);
+		else
+			terms[n++] = t;
+	}
+	return n;
+}
+
+/* Collect what matched query q, and hand the hit to the callback. */
+static void
+report(struct matcher *m, struct doc *d, const struct query *q, int flags,
+    match_cb cb, void *arg)
+{
+	struct match_hit h;
+	char *terms[MAX_TERMS];
+	char *snip = NULL;
+
+	memset(&h, 0, sizeof h);
+	h.id = q->id;
+	h.terms = (const char **)terms;
+	h.snippet = "";
+	if (!(flags & MATCH_NOSNIPPET)) {
+		d->nsp = 0;
+		eval(m, d, q->root, 1);
+		if (d->nsp > 1)
+			qsort(d->sp, d->nsp, sizeof *d->sp, span_cmp);
+		h.nterms = hit_terms(d, terms);
+		h.snippet = snip = snippet(d);
+	}
+	cb(&h, arg);
+	for (size_t i = 0; i < h.nterms; i++)
+		free(terms[i]);
+	free(snip);
+}
+
+/* Is the article's source one the query accepts? */
+static int
+source_ok(const struct query *q, const struct match_doc *md)
+{
+	if (q->nsources == 0)
+		return 1;
+	for (size_t i = 0; md->source != NULL && i < q->nsources; i++)
+		if (strcasecmp(q->sources[i], md->source) == 0)
+			return 1;
+	return 0;
+}
+
+/* Make query i a candidate (once per article). */
+static void
+candidate(struct matcher *m, size_t *n, uint32_t i)
+{
+	if (m->stamp[i] == m->cur)
+		return;
+	m->stamp[i] = m->cur;
+	m->cand[(*n)++] = i;
+}
+
+/* Order query indices. */
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Regex literals: queries whose literal occurs in one of the article's words. */
+static void
+presearch_lits(struct matcher *m, struct doc *d, size_t *n)
+{
+	char *blob;
+	size_t len = 0;
+
+	if (m->nlit == 0)
+		return;
+	for (size_t i = 0; i < d->n0; i++)
+		len += d->t[i].k.len + 1;
+	blob = xmalloc(len + 1);
+	len = 0;
+	for (size_t i = 0; i < d->n0; i++) {
+		memcpy(blob + len, d->t[i].k.s, d->t[i].k.len);
+		len += d->t[i].k.len;
+		blob[len++] = '\n';
+	}
+	for (size_t i = 0; i < m->nlit; i++)
+		if (memmem(blob, len, m->lit[i].s, strlen(m->lit[i].s)) != NULL)
+			for (uint32_t k = 0; k < m->lit[i].n; k++)
+				candidate(m, n, m->lit[i].q[k]);
+	free(blob);
+}
+
+/* The candidates: queries whose required keys the article has, and the rest. */
+static size_t
+presearch(struct matcher *m, struct doc *d)
+{
+	size_t n = 0;
+	struct hkey k;
+	long e;
+
+	for (size_t i = 0; i < d->nt; i++) {
+		if ((e = htab_find(&m->ih, m->ie, sizeof *m->ie, &d->t[i].k)) < 0)
+			continue;
+		for (uint32_t q = 0; q < m->ie[e].n; q++)
+			candidate(m, &n, m->ie[e].q[q]);
+	}
+	for (size_t i = 0; i < d->n0; i++)
+		for (uint32_t l = 1; l <= d->t[i].k.len && l <= MAX_PREFIX; l++) {
+			if (!m->plen[l])
+				continue;
+			k = mkkey(d->t[i].k.s, l, 0, K_PREFIX);
+			if ((e = htab_find(&m->ih, m->ie, sizeof *m->ie, &k)) < 0)
+				continue;
+			for (uint32_t q = 0; q < m->ie[e].n; q++)
+				candidate(m, &n, m->ie[e].q[q]);
+		}
+	presearch_lits(m, d, &n);
+	for (size_t i = 0; i < m->nalways; i++)
+		candidate(m, &n, m->always[i]);
+	qsort(m->cand, n, sizeof *m->cand, u32_cmp);
+	return n;
+}
+
+size_t
+matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb cb,
+    void *arg)
+{
+	struct doc d;
+	size_t n, hits = 0;
+
+	matcher_compile(m);
+	memset(&d, 0, sizeof d);
+	doc_build(m, &d, md);
+	if (++m->cur == 0) {
+		memset(m->stamp, 0, m->nq * sizeof *m->stamp);
+		m->cur = 1;
+	}
+	if (flags & MATCH_EVERY) {
+		for (n = 0; n < m->nq; n++)
+			m->cand[n] = (uint32_t)n;
+	} else
+		n = presearch(m, &d);
+	m->st.articles++;
+	m->st.candidates += n;
+	for (size_t i = 0; i < n; i++) {
+		const struct query *q = &m->q[m->cand[i]];
+
+		if (!source_ok(q, md) || !eval(m, &d, q->root, 0))
+			continue;
+		hits++;
+		if (cb != NULL)
+			report(m, &d, q, flags, cb, arg);
+	}
+	m->st.hits += hits;
+	doc_free(&d);
+	return hits;
+}

@@ -1,0 +1,465 @@
+/*
+ * text: folding and tokens (see text.h). Pure: no I/O.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libstemmer.h>
+#include <openssl/evp.h>
+#include <utf8proc.h>
+
+#include "text.h"
+#include "xmalloc.h"
+
+#define FOLD_OPTS	(UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE | \
+			 UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_LUMP)
+#define MAX_PARTS	16	/* hyphenated parts joined into one form */
+#define MAX_STEMMERS	32
+
+struct buf {
+	char	*p;
+	size_t	 len, size;
+};
+
+struct text_stemmer {
+	char			*lang;
+	struct sb_stemmer	*sb;
+};
+
+static struct text_stemmer stemmers[MAX_STEMMERS];
+static size_t nstemmers;
+
+/* Make room for n more bytes (plus a NUL). */
+static void
+buf_reserve(struct buf *b, size_t n)
+{
+	size_t need = b->len + n + 1;
+
+	if (need <= b->size)
+		return;
+	b->size = b->size ? b->size : 64;
+	while (b->size < need)
+		b->size *= 2;
+	b->p = xrealloc(b->p, b->size);
+}
+
+/* Append bytes. */
+static void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	buf_reserve(b, n);
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* Append the ASCII bytes lower-cased: the fast path. */
+static void
+buf_add_lower(struct buf *b, const char *s, size_t n)
+{
+	char *d;
+
+	buf_reserve(b, n);
+	d = b->p + b->len;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		d[i] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+	}
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+size_t
+text_utf8_next(const char *s, size_t len, int32_t *cp)
+{
+	utf8proc_ssize_t n;
+
+	if ((unsigned char)s[0] < 0x80) {
+		*cp = (unsigned char)s[0];
+		return 1;
+	}
+	n = utf8proc_iterate((const utf8proc_uint8_t *)s,
+	    len > 4 ? 4 : (utf8proc_ssize_t)len, cp);
+	if (n <= 0) {
+		*cp = 0xFFFD;
+		return 1;
+	}
+	return (size_t)n;
+}
+
+/* Is this a Latin, Greek or Cyrillic letter, whose diacritics are folded away? */
+static int
+strips_marks(int32_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= 0xC0 && c <= 0x24F && c != 0xD7 && c != 0xF7) ||
+	    (c >= 0x250 && c <= 0x2AF) ||		/* IPA */
+	    (c >= 0x370 && c <= 0x3FF) ||		/* Greek */
+	    (c >= 0x400 && c <= 0x52F) ||		/* Cyrillic */
+	    (c >= 0x1C80 && c <= 0x1C8F) ||
+	    (c >= 0x1E00 && c <= 0x1FFF) ||		/* Latin ext. add., Greek ext. */
+	    (c >= 0x2C60 && c <= 0x2C7F) || (c >= 0xA640 && c <= 0xA69F) ||
+	    (c >= 0xA720 && c <= 0xA7FF) || (c >= 0xAB30 && c <= 0xAB6F);
+}
+
+/* The fold table for letters without a decomposition; 0 when c is not in it. */
+static int
+fold_letter(int32_t c, int32_t out[2])
+{
+	static const struct { int32_t c; char to[3]; } table[] = {
+		{ 0xE6, "ae" }, { 0xF0, "d" }, { 0xF8, "o" }, { 0xFE, "th" },
+		{ 0x111, "d" }, { 0x127, "h" }, { 0x131, "i" }, { 0x142, "l" },
+		{ 0x153, "oe" }, { 0x167, "t" },
+	};
+
+	if (c < 0xE6 || c > 0x167)
+		return 0;
+	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+		if (table[i].c != c)
+			continue;
+		out[0] = table[i].to[0];
+		out[1] = table[i].to[1];
+		return out[1] ? 2 : 1;
+	}
+	return 0;
+}
+
+/* Drop marks after Latin/Greek/Cyrillic letters and apply the fold table; new length. */
+static size_t
+filter_marks(const int32_t *in, size_t n, int32_t *out)
+{
+	size_t m = 0;
+	int strip = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int32_t c = in[i], f[2];
+		utf8proc_category_t cat = utf8proc_category(c);
+		int k;
+
+		if (cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_ME ||
+		    cat == UTF8PROC_CATEGORY_MC) {
+			if (!strip)
+				out[m++] = c;
+			continue;
+		}
+		strip = strips_marks(c);
+		if ((k = fold_letter(c, f)) > 0) {
+			out[m++] = f[0];
+			if (k == 2)
+				out[m++] = f[1];
+		} else
+			out[m++] = c;
+	}
+	return m;
+}
+
+/* Fold a chunk of valid UTF-8 through utf8proc: the slow path. */
+static void
+fold_slow(struct buf *b, const char *s, size_t len)
+{
+	int32_t stack[512], *cp = stack, *flt;
+	utf8proc_ssize_t n, cap = sizeof stack / sizeof stack[0] / 3;
+	utf8proc_ssize_t m;
+
+	n = utf8proc_decompose((const utf8proc_uint8_t *)s, len, cp, cap, FOLD_OPTS);
+	if (n > cap) {
+		cp = xreallocarray(NULL, (size_t)n, 3 * sizeof *cp);
+		n = utf8proc_decompose((const utf8proc_uint8_t *)s, len, cp, n,
+		    FOLD_OPTS);
+	}
+	if (n < 0) {
+		buf_add(b, "\xEF\xBF\xBD", 3);
+		goto out;
+	}
+	flt = cp + n;
+	m = (utf8proc_ssize_t)filter_marks(cp, (size_t)n, flt);
+	m = utf8proc_reencode(flt, m, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+	if (m > 0)
+		buf_add(b, flt, (size_t)m);
+out:
+	if (cp != stack)
+		free(cp);
+}
+
+/* Is c alphanumeric ASCII? */
+static int
+ascii_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+/* Fold s into b: ASCII runs fast, other runs (with the letter before them) slow. */
+static void
+fold_into(struct buf *b, const char *s, size_t len)
+{
+	size_t i = 0, j, k;
+	int32_t c;
+
+	while (i < len) {
+		for (j = i; j < len && (unsigned char)s[j] < 0x80; j++)
+			;
+		k = (j < len && j > i && ascii_alnum(s[j - 1])) ? j - 1 : j;
+		buf_add_lower(b, s + i, k - i);
+		if (j == len)
+			break;
+		i = j;
+		while (j < len && (unsigned char)s[j] >= 0x80) {
+			size_t n = text_utf8_next(s + j, len - j, &c);
+
+			if (n == 1)
+				break;		/* an invalid sequence */
+			j += n;
+		}
+		if (j > k)
+			fold_slow(b, s + k, j - k);
+		if (j < len && (unsigned char)s[j] >= 0x80) {
+			buf_add(b, "\xEF\xBF\xBD", 3);	/* an invalid byte */
+			j++;
+		}
+		i = j;
+	}
+}
+
+char *
+text_fold(const char *s, size_t len, size_t *outlen)
+{
+	struct buf b = { NULL, 0, 0 };
+
+	buf_reserve(&b, len);
+	fold_into(&b, s, len);
+	if (outlen != NULL)
+		*outlen = b.len;
+	return b.p;
+}
+
+/* May c start or continue a word (letters, digits and marks of any script)? */
+static int
+is_word(int32_t c)
+{
+	if (c < 0x80)
+		return ascii_alnum((unsigned char)c);
+	switch (utf8proc_category(c)) {
+	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL:
+	case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+	case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL:
+	case UTF8PROC_CATEGORY_NO:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Is c an invisible format character (soft hyphen, ZWJ) that continues a word? */
+static int
+is_format(int32_t c)
+{
+	return c >= 0x80 && utf8proc_category(c) == UTF8PROC_CATEGORY_CF;
+}
+
+/* Is c a hyphen that splits and joins words? */
+static int
+is_hyphen(int32_t c)
+{
+	return c == '-' || c == 0x2010 || c == 0x2011;
+}
+
+struct part {
+	size_t	 start, end;
+	size_t	 off, len;	/* folded form in the arena */
+	int	 ascii;
+};
+
+/* Read one word part at *i; returns its end. */
+static size_t
+read_part(const char *s, size_t len, size_t i, int *ascii)
+{
+	int32_t c;
+	size_t n;
+
+	*ascii = 1;
+	while (i < len) {
+		if ((unsigned char)s[i] < 0x80) {
+			if (!ascii_alnum((unsigned char)s[i]))
+				break;
+			i++;
+			continue;
+		}
+		n = text_utf8_next(s + i, len - i, &c);
+		if (!is_word(c) && !is_format(c))
+			break;
+		*ascii = 0;
+		i += n;
+	}
+	return i;
+}
+
+/* Add a token pointing at arena offset off (fixed up into a pointer at the end). */
+static void
+add_token(struct text_tokens *t, size_t *cap, size_t off, size_t nlen,
+    uint32_t pos, size_t start, size_t end, int flags)
+{
+	struct text_token *tok;
+
+	if (t->n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		t->v = xreallocarray(t->v, *cap, sizeof *t->v);
+	}
+	tok = &t->v[t->n++];
+	tok->norm = (const char *)(uintptr_t)off;
+	tok->normlen = (uint32_t)nlen;
+	tok->pos = pos;
+	tok->start = start;
+	tok->end = end;
+	tok->flags = flags;
+}
+
+/* Fold one part into the arena (NUL-terminated). */
+static void
+fold_part(struct buf *a, const char *s, struct part *p)
+{
+	p->off = a->len;
+	if (p->ascii)
+		buf_add_lower(a, s + p->start, p->end - p->start);
+	else
+		fold_into(a, s + p->start, p->end - p->start);
+	p->len = a->len - p->off;
+	buf_add(a, "", 1);
+}
+
+/* Emit the tokens of a hyphen chain: each part, and the joined form after the first. */
+static void
+emit_chain(struct text_tokens *t, size_t *cap, struct buf *a, const char *s,
+    struct part *parts, size_t np)
+{
+	size_t nonempty = 0, first = 0, last = 0, joff;
+	uint32_t pos0 = t->npos;
+
+	for (size_t k = 0; k < np; k++) {
+		fold_part(a, s, &parts[k]);
+		if (parts[k].len > 0) {
+			if (nonempty++ == 0)
+				first = k;
+			last = k;
+		}
+	}
+	for (size_t k = 0; k < np; k++) {
+		if (parts[k].len == 0)
+			continue;
+		add_token(t, cap, parts[k].off, parts[k].len, t->npos++,
+		    parts[k].start, parts[k].end, 0);
+		if (k != first || nonempty < 2)
+			continue;
+		joff = a->len;
+		for (size_t q = 0; q < np; q++)
+			buf_add(a, a->p + parts[q].off, parts[q].len);
+		buf_add(a, "", 1);
+		add_token(t, cap, joff, a->len - joff - 1, pos0, parts[first].start,
+		    parts[last].end, TEXT_TOKEN_JOINED);
+	}
+}
+
+struct text_tokens *
+text_tokenize(const char *s, size_t len, int flags)
+{
+	struct text_tokens *t = xcalloc(1, sizeof *t);
+	struct buf a = { NULL, 0, 0 };
+	struct part parts[MAX_PARTS];
+	size_t i = 0, cap = 0, np, n;
+	int32_t c;
+
+	buf_reserve(&a, len + len / 4 + 16);
+	while (i < len) {
+		n = text_utf8_next(s + i, len - i, &c);
+		if (!is_word(c)) {
+			i += n;
+			continue;
+		}
+		np = 0;
+		for (;;) {
+			parts[np].start = i;
+			i = parts[np].end = read_part(s, len, i, &parts[np].ascii);
+			np++;
+			if (i >= len || np == MAX_PARTS)
+				break;
+			n = text_utf8_next(s + i, len - i, &c);
+			if (!is_hyphen(c) || i + n >= len)
+				break;
+			text_utf8_next(s + i + n, len - i - n, &c);
+			if (!is_word(c))
+				break;
+			i += n;
+		}
+		emit_chain(t, &cap, &a, s, parts, np);
+	}
+	for (size_t k = 0; k < t->n; k++)
+		t->v[k].norm = a.p + (uintptr_t)t->v[k].norm;
+	t->arena = a.p;
+	t->arenalen = a.len;
+	t->arenasize = a.size;
+	return t;
+}
+
+void
+text_tokens_free(struct text_tokens *t)
+{
+	if (t == NULL)
+		return;
+	free(t->v);
+	free(t->arena);
+	free(t);
+}
+
+struct text_stemmer *
+text_stemmer_get(const char *lang)
+{
+	struct sb_stemmer *sb;
+
+	for (size_t i = 0; i < nstemmers; i++)
+		if (strcmp(stemmers[i].lang, lang) == 0)
+			return stemmers[i].sb != NULL ? &stemmers[i] : NULL;
+	if (nstemmers == MAX_STEMMERS)
+		return NULL;
+	sb = sb_stemmer_new(lang, "UTF_8");
+	stemmers[nstemmers].lang = xstrdup(lang);
+	stemmers[nstemmers].sb = sb;
+	nstemmers++;
+	return sb != NULL ? &stemmers[nstemmers - 1] : NULL;
+}
+
+const char *
+text_stem(struct text_stemmer *st, const char *word, size_t len, size_t *outlen)
+{
+	const sb_symbol *r;
+
+	r = sb_stemmer_stem(st->sb, (const sb_symbol *)word, (int)len);
+	if (r == NULL) {
+		*outlen = len;
+		return word;
+	}
+	*outlen = (size_t)sb_stemmer_length(st->sb);
+	return (const char *)r;
+}
+
+void
+text_stemmers_free(void)
+{
+	for (size_t i = 0; i < nstemmers; i++) {
+		if (stemmers[i].sb != NULL)
+			sb_stemmer_delete(stemmers[i].sb);
+		free(stemmers[i].lang);
+	}
+	nstemmers = 0;
+}
+
+void
+text_hash_sha256(const void *buf, size_t len, unsigned char out[32])
+{
+	unsigned int n = 32;
+
+	EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL);
+}

@@ -1,0 +1,435 @@
+/*
+ * test-match: the query language operator by operator, fields, folding, word
+ * boundaries, =TERM, regexes, stemming, keywords, sources, bad queries with their
+ * column, snippets, and the presearcher against evaluating every query.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match.h"
+#include "tap.h"
+#include "text.h"
+#include "xmalloc.h"
+
+struct got {
+	size_t	 n;
+	char	*snippet;
+	char	*terms;
+	uint64_t ids[4096];
+};
+
+/* Keep the first hit's snippet and terms; count hits. */
+static void
+hit_cb(const struct match_hit *h, void *arg)
+{
+	struct got *g = arg;
+	size_t len = 0;
+
+	if (g->n < sizeof g->ids / sizeof g->ids[0])
+		g->ids[g->n] = h->id;
+	if (g->n++ > 0)
+		return;
+	g->snippet = xstrdup(h->snippet);
+	for (size_t i = 0; i < h->nterms; i++)
+		len += strlen(h->terms[i]) + 1;
+	g->terms = xcalloc(1, len + 1);
+	for (size_t i = 0; i < h->nterms; i++) {
+		if (i > 0)
+			strcat(g->terms, "|");
+		strcat(g->terms, h->terms[i]);
+	}
+}
+
+/* Run a query (with an optional stemmer) on a document: hits, and the first's details. */
+static int
+run(const char *q, const char *stem, const struct match_doc *d, struct got *g)
+{
+	struct matcher *m = matcher_new();
+	char *cause = NULL;
+
+	memset(g, 0, sizeof *g);
+	if (matcher_add(m, 7, q, stem, &cause) == -1) {
+		diag("query %s: %s", q, cause);
+		free(cause);
+		matcher_free(m);
+		return -1;
+	}
+	matcher_compile(m);
+	matcher_match(m, d, 0, hit_cb, g);
+	matcher_free(m);
+	return (int)g->n;
+}
+
+/* Free what run kept. */
+static void
+got_free(struct got *g)
+{
+	free(g->snippet);
+	free(g->terms);
+}
+
+/* A query on a title and a text: does it match as expected? */
+static void
+expect(const char *q, const char *title, const char *text, int want)
+{
+	struct match_doc d = { title, text, NULL, NULL, NULL, NULL, NULL };
+	struct got g;
+
+	is_int(run(q, NULL, &d, &g), want, "%s %s [%s | %s]", q,
+	    want ? "matches" : "does not match", title ? title : "", text ? text : "");
+	got_free(&g);
+}
+
+static void
+test_operators(void)
+{
+	expect("AI", NULL, "He said so.", 0);
+	expect("AI", NULL, "New AI models", 1);
+	expect("EU", NULL, "Europe votes", 0);
+	expect("EU*", NULL, "Europe votes", 1);
+	expect("EU", NULL, "the EU's plan", 1);
+	expect("=US", NULL, "the US said", 1);
+	expect("=US", NULL, "let us go", 0);
+	expect("us", NULL, "the US said", 1);
+	expect("\"open model\"", NULL, "an open model here", 1);
+	expect("\"open model\"", NULL, "an open weights model", 0);
+	expect("\"model open\"", NULL, "an open model", 0);
+	expect("\"open model\"~5", NULL, "open weights language model", 1);
+	expect("\"open model\"~2", NULL, "open weights language model", 0);
+	expect("\"open model\"~3", NULL, "model weights language open", 1);
+	expect("NEAR/3(merkel, putin)", NULL, "Putin met with Merkel", 1);
+	expect("NEAR/2(merkel, putin)", NULL, "Putin met with Merkel", 0);
+	expect("NEAR/3(merk*, =Putin)", NULL, "Putin met with Merkel", 1);
+	expect("tesla musk", NULL, "Musk's Tesla", 1);
+	expect("tesla AND musk", NULL, "Tesla only", 0);
+	expect("tesla -musk", NULL, "Musk's Tesla", 0);
+	expect("tesla NOT musk", NULL, "Tesla only", 1);
+	expect("(tesla OR ford) AND recall", NULL, "Ford recall", 1);
+	expect("(tesla OR ford) recall", NULL, "GM recall", 0);
+	expect("tesla OR ford", NULL, "GM", 0);
+	expect("NOT tesla", NULL, "GM", 1);
+	expect("NOT tesla", NULL, "tesla", 0);
+	expect("a OR b c", NULL, "b c", 1);
+	expect("a OR b c", NULL, "b", 0);
+	expect("and", NULL, "war and peace", 1);
+	expect("+tesla", NULL, "tesla", 1);
+	expect("tesla -(musk OR spacex)", NULL, "Tesla and SpaceX", 0);
+	expect("tesla -\"space x\"", NULL, "Tesla and space X", 0);
+	expect("tesla -\"space x\"", NULL, "Tesla and space", 1);
+	expect("\"the eu\"", NULL, "the US and the EU", 1);
+	expect("NEAR/2(eu, and)", NULL, "the EU or the US and the EU", 1);
+	expect("NEAR/1(eu, and)", NULL, "the EU or the US and the EU", 0);
+}
+
+static void
+test_fields(void)
+{
+	struct match_doc d = { "Tesla recalls cars", "The company said on Monday.",
+	    "A summary about Ford.", "https://www.reuters.com/business/tesla-recall",
+	    "Reuters World", "Jane Smith", "de-AT" };
+	struct got g;
+	const struct { const char *q; int want; } t[] = {
+		{ "title:tesla", 1 }, { "title:monday", 0 }, { "text:monday", 1 },
+		{ "text:tesla", 0 }, { "text:ford", 1 }, { "monday", 1 }, { "ford", 1 },
+		{ "reuters", 0 }, { "url:reuters", 1 }, { "url:\"tesla recall\"", 1 },
+		{ "source:reuters", 1 }, { "source:world", 1 }, { "source:tesla", 0 },
+		{ "author:smith", 1 }, { "author:jones", 0 }, { "lang:de", 1 },
+		{ "lang:DE-at", 1 }, { "lang:en", 0 }, { "lang:d", 0 },
+		{ "title:(tesla AND cars)", 1 }, { "title:(tesla AND monday)", 0 },
+		{ "title:/^Tesla/", 1 }, { "text:/^Tesla/", 0 }, { "url:/reuters\\.com/", 1 },
+		{ "title:tesla lang:de -author:jones", 1 },
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		is_int(run(t[i].q, NULL, &d, &g), t[i].want, "field query %s", t[i].q);
+		got_free(&g);
+	}
+}
+
+static void
+test_folding(void)
+{
+	expect("universitat", NULL, "An der Universität Wien", 1);
+	expect("Universität", NULL, "UNIVERSITAT", 1);
+	expect("Łódź", NULL, "Lodz", 1);
+	expect("lodz", NULL, "w Łodzi i Łódź", 1);
+	expect("tromso", NULL, "Tromsø", 1);
+	expect("ΕΛΛΑΔΑ", NULL, "Ελλάδα", 1);
+	expect("société", NULL, "SOCIETE GENERALE", 1);
+	expect("diyarbakir", NULL, "Diyarbakır", 1);
+	expect("aero", NULL, "Ærø", 1);
+	expect("हिन्दी", NULL, "हिन्दी भाषा", 1);
+	expect("DeepSeek", NULL, "Die DeepSeek-Modelle", 1);
+	expect("Modelle", NULL, "Die DeepSeek-Modelle", 1);
+	expect("deepseekmodelle", NULL, "Die DeepSeek-Modelle", 1);
+	expect("open-source", NULL, "open source software", 1);
+	expect("open-source", NULL, "opensource software", 1);
+	expect("open-source", NULL, "open-source software", 1);
+	expect("open-source", NULL, "source open", 0);
+	expect("Europe", NULL, "Europe’s future", 1);
+	expect("\"europe s\"", NULL, "Europe’s future", 1);
+}
+
+static void
+test_regex_stem(void)
+{
+	struct match_doc d = { NULL, "Elections were held. Tesla  Inc reported.", NULL,
+	    NULL, NULL, NULL, NULL };
+	struct got g;
+
+	expect("/Tesla\\s+Inc/", NULL, "Tesla  Inc said", 1);
+	expect("/tesla inc/", NULL, "Tesla Inc said", 0);
+	expect("/tesla inc/i", NULL, "Tesla Inc said", 1);
+	expect("/\\bAI\\b/", NULL, "He said so", 0);
+	expect("/[0-9]{4}-[0-9]{2}/", NULL, "on 2024-05-01", 1);
+	expect("/a|b/ OR x", NULL, "zzz", 0);
+	is_int(run("election", "english", &d, &g), 1, "stemmed election finds Elections");
+	got_free(&g);
+	is_int(run("election", NULL, &d, &g), 0, "unstemmed election does not");
+	got_free(&g);
+	is_int(run("\"elect held\"~3", "english", &d, &g), 1, "stemmed proximity");
+	got_free(&g);
+	is_int(run("=Elections", "english", &d, &g), 1, "=TERM under stemming");
+	got_free(&g);
+	is_int(run("wahl", "german", &(struct match_doc){ NULL, "Die Wahlen in Wien",
+	    NULL, NULL, NULL, NULL, NULL }, &g), 1, "german stemming");
+	got_free(&g);
+}
+
+static void
+test_spec(void)
+{
+	const char *kw[] = { "tesla", "elon musk" }, *ex[] = { "spacex" },
+	    *src[] = { "Heise" };
+	struct match_spec s = { NULL, kw, 2, 0, ex, 1, NULL, 0, NULL };
+	struct match_doc d = { NULL, "Elon Musk said", NULL, NULL, "heise", NULL, NULL };
+	struct matcher *m;
+	char *cause = NULL;
+	size_t n;
+
+	m = matcher_new();
+	ok(matcher_add_spec(m, 1, &s, &cause) == 0, "keywords any");
+	s.mode_all = 1;
+	ok(matcher_add_spec(m, 2, &s, &cause) == 0, "keywords all");
+	s.mode_all = 0;
+	s.sources = src;
+	s.nsources = 1;
+	ok(matcher_add_spec(m, 3, &s, &cause) == 0, "keywords with sources");
+	s.query = "said";
+	ok(matcher_add_spec(m, 4, &s, &cause) == 0, "query and keywords");
+	n = matcher_match(m, &d, 0, NULL, NULL);
+	is_int(n, 3, "any, sources and query+keywords match; all does not");
+	d.text = "Elon Musk said about SpaceX";
+	is_int(matcher_match(m, &d, 0, NULL, NULL), 0, "exclude");
+	d.text = "Tesla and Elon Musk said";
+	d.source = "Golem";
+	is_int(matcher_match(m, &d, 0, NULL, NULL), 2, "sources restrict (ids 1, 2)");
+	matcher_free(m);
+}
+
+/* A bad query gives this cause. */
+static void
+bad(const char *q, const char *stem, const char *want)
+{
+	char *cause = NULL;
+	int r = match_check(q, stem, &cause);
+
+	ok(r == -1 && cause != NULL && strncmp(cause, want, strlen(want)) == 0,
+	    "bad query [%s]: %s", q, cause ? cause : "(accepted)");
+	free(cause);
+}
+
+static void
+test_errors(void)
+{
+	bad("(tesla", NULL, "column 1: unbalanced parenthesis");
+	bad("tesla)", NULL, "column 6: unbalanced parenthesis");
+	bad("(a OR (b c)", NULL, "column 1: unbalanced parenthesis");
+	bad("a AND", NULL, "column 6: the query ends where a term was expected");
+	bad("AND x", NULL, "column 1: a term was expected before AND");
+	bad("a OR OR b", NULL, "column 6: a term was expected before OR");
+	bad("\"open", NULL, "column 1: unterminated phrase");
+	bad("\"a b\"~x", NULL, "column 7: proximity needs a number");
+	bad("NEAR/x(a, b)", NULL, "column 6: NEAR/ needs a number");
+	bad("NEAR/3(a)", NULL, "column 1: NEAR needs at least two words");
+	bad("title:", NULL, "column 7: a term was expected after the field name");
+	bad("title: x", NULL, "column 7: a term was expected after the field name");
+	bad("über (", NULL, "column 7: the query ends where a term was expected");
+	bad("x /(ab/", NULL, "column 7: regular expression: missing closing parenthesis");
+	bad("x /ab", NULL, "column 3: unterminated regular expression");
+	bad("- tesla", NULL, "column 1: \"-\" has no letters or digits");
+	bad("&", NULL, "column 1: \"&\" has no letters or digits");
+	bad("", NULL, "column 1: empty query");
+	bad("tesla", "klingon", "unknown stemming language");
+	{
+		char deep[400];
+
+		memset(deep, '(', 200);
+		deep[200] = 'a';
+		memset(deep + 201, ')', 198);
+		deep[399] = '\0';
+		bad(deep, NULL, "column ");
+	}
+}
+
+static void
+test_snippets(void)
+{
+	char text[4096] = "";
+	struct match_doc d = { "Title here", text, NULL, NULL, NULL, NULL, NULL };
+	struct got g;
+	int words = 1;
+
+	for (int i = 0; i < 60; i++) {
+		char w[32];
+
+		snprintf(w, sizeof w, i == 30 ? "Target-Word\n\n" : "w%d ", i);
+		strcat(text, w);
+	}
+	is_int(run("target", NULL, &d, &g), 1, "snippet query matches");
+	ok(g.snippet != NULL && strncmp(g.snippet, "… w20 ", strlen("… w20 ")) == 0,
+	    "snippet starts ten words before: %s", g.snippet);
+	ok(g.snippet != NULL && strstr(g.snippet, "«Target» -Word w31") == NULL &&
+	    strstr(g.snippet, "«Target»-Word w31") != NULL, "match marked, newlines collapsed");
+	for (const char *p = g.snippet; p != NULL && *p; p++)
+		words += *p == ' ';
+	ok(words >= 24 && words <= 30, "about 25 words (%d)", words);
+	ok(strlen(g.snippet) > 4 && strcmp(g.snippet + strlen(g.snippet) - 4, " …") == 0,
+	    "ends with an ellipsis");
+	is_str(g.terms, "Target", "the matched term as written");
+	got_free(&g);
+	d.text = "Ford and Tesla and ford.";
+	run("tesla OR ford", NULL, &d, &g);
+	is_str(g.snippet, "«Ford» and «Tesla» and «ford».", "short text: all marked, no ellipsis");
+	is_str(g.terms, "Ford|Tesla|ford", "every matched term");
+	got_free(&g);
+	run("title:here", NULL, &d, &g);
+	is_str(g.snippet, "Title «here»", "a title match gives a title snippet");
+	got_free(&g);
+	d.text = "The open-source model";
+	run("\"open source model\"", NULL, &d, &g);
+	is_str(g.snippet, "The «open»-«source» «model»", "phrase words marked");
+	got_free(&g);
+	d.text = "Price: 2024-05 report";
+	run("/[0-9]{4}-[0-9]{2}/", NULL, &d, &g);
+	is_str(g.snippet, "Price: «2024-05» report", "regex span marked");
+	got_free(&g);
+}
+
+static const char *vocab[] = { "alpha", "beta", "gamma", "delta", "eps", "zeta",
+	"eta", "theta", "iota", "kappa", "lam", "mu", "Alpha", "BETA", "al", "be" };
+#define NV (sizeof vocab / sizeof vocab[0])
+
+/* A random query of a few clauses. */
+static void
+random_query(unsigned int *seed, char *q, size_t size, int depth)
+{
+	char a[256], b[256];
+	int k = rand_r(seed) % (depth > 2 ? 9 : 13);
+	const char *w = vocab[rand_r(seed) % NV], *v = vocab[rand_r(seed) % NV];
+	static const char *field[] = { "", "title:", "text:", "" };
+	const char *f = field[rand_r(seed) % 4];
+
+	switch (k) {
+	case 0: snprintf(q, size, "%s%s", f, w); break;
+	case 1: snprintf(q, size, "%s\"%s %s\"", f, w, v); break;
+	case 2: snprintf(q, size, "%s%.2s*", f, w); break;
+	case 3: snprintf(q, size, "=%s", w); break;
+	case 4: snprintf(q, size, "NEAR/%d(%s, %s)", 1 + rand_r(seed) % 4, w, v); break;
+	case 5: snprintf(q, size, "\"%s %s\"~%d", w, v, 1 + rand_r(seed) % 3); break;
+	case 6: snprintf(q, size, "/%s\\s%s/i", w, v); break;
+	case 7: snprintf(q, size, "/%c[a-z]+/", w[0]); break;
+	case 8: snprintf(q, size, "lang:en %s", w); break;
+	case 9: case 10:
+		random_query(seed, a, sizeof a, depth + 1);
+		random_query(seed, b, sizeof b, depth + 1);
+		snprintf(q, size, "(%s) %s (%s)", a, k == 9 ? "OR" : "AND", b);
+		break;
+	case 11:
+		random_query(seed, a, sizeof a, depth + 1);
+		snprintf(q, size, "NOT (%s)", a);
+		break;
+	default:
+		random_query(seed, a, sizeof a, depth + 1);
+		snprintf(q, size, "%s -%s", a, w);
+		break;
+	}
+}
+
+/* A random text from the vocabulary. */
+static void
+random_text(unsigned int *seed, char *t, size_t size, int words)
+{
+	static const char *sep[] = { " ", " ", ", ", "-", "’", "\n" };
+
+	t[0] = '\0';
+	for (int i = 0; i < words; i++) {
+		strncat(t, vocab[rand_r(seed) % NV], size - strlen(t) - 1);
+		strncat(t, sep[rand_r(seed) % 6], size - strlen(t) - 1);
+	}
+}
+
+static void
+test_presearch(void)
+{
+	struct matcher *m = matcher_new();
+	unsigned int seed = 7;
+	char q[1024], title[256], text[1024];
+	struct got a, b;
+	struct match_stats st;
+	int same = 1, total = 0, cand_fewer = 0;
+	char *cause = NULL;
+
+	for (int i = 0; i < 400; i++) {
+		random_query(&seed, q, sizeof q, 0);
+		if (matcher_add(m, (uint64_t)i, q, i % 5 == 0 ? "english" : NULL, &cause) == -1) {
+			diag("random query %s: %s", q, cause);
+			free(cause);
+			same = 0;
+		}
+	}
+	matcher_compile(m);
+	for (int i = 0; i < 300; i++) {
+		struct match_doc d = { title, text, NULL, NULL, NULL, NULL,
+		    i % 2 ? "en" : "de" };
+
+		random_text(&seed, title, sizeof title, 1 + rand_r(&seed) % 4);
+		random_text(&seed, text, sizeof text, rand_r(&seed) % 30);
+		memset(&a, 0, sizeof a);
+		memset(&b, 0, sizeof b);
+		matcher_match(m, &d, MATCH_EVERY | MATCH_NOSNIPPET, hit_cb, &a);
+		matcher_match(m, &d, MATCH_NOSNIPPET, hit_cb, &b);
+		total += (int)a.n;
+		if (a.n != b.n || memcmp(a.ids, b.ids, a.n * sizeof a.ids[0]) != 0) {
+			diag("doc %d: %zu vs %zu hits", i, a.n, b.n);
+			same = 0;
+		}
+		got_free(&a);
+		got_free(&b);
+	}
+	matcher_stats(m, &st);
+	cand_fewer = st.candidates < (uint64_t)st.queries * st.articles;
+	ok(same, "presearch finds exactly what evaluating every query does (%d hits)", total);
+	ok(cand_fewer && total > 300, "and evaluates fewer (%llu of %llu), %zu always",
+	    (unsigned long long)st.candidates - 300ULL * st.queries,
+	    300ULL * st.queries, st.always);
+	matcher_free(m);
+}
+
+int
+main(void)
+{
+	test_operators();
+	test_fields();
+	test_folding();
+	test_regex_stem();
+	test_spec();
+	test_errors();
+	test_snippets();
+	test_presearch();
+	text_stemmers_free();
+	return done_testing();
+}

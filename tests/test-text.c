@@ -1,0 +1,267 @@
+/*
+ * test-text: folding, tokens, offsets, invalid input, the ASCII fast path,
+ * stemming and hashing.
+ */
+#include "../src/text.c"
+
+#include <stdio.h>
+
+#include "tap.h"
+
+/* Fold a C string. */
+static char *
+fold(const char *s)
+{
+	return text_fold(s, strlen(s), NULL);
+}
+
+/* Check that a folds to want. */
+static void
+is_fold(const char *a, const char *want, const char *what)
+{
+	char *f = fold(a);
+
+	is_str(f, want, "%s: %s folds to %s", what, a, want);
+	free(f);
+}
+
+/* Check that a and b fold alike. */
+static void
+same_fold(const char *a, const char *b, const char *what)
+{
+	char *fa = fold(a), *fb = fold(b);
+
+	is_str(fa, fb, "%s: %s = %s", what, a, b);
+	free(fa);
+	free(fb);
+}
+
+/* Is s valid UTF-8 all through? */
+static int
+valid_utf8(const char *s, size_t len)
+{
+	int32_t c;
+
+	for (size_t i = 0; i < len; ) {
+		size_t n = text_utf8_next(s + i, len - i, &c);
+
+		if (n == 1 && (unsigned char)s[i] >= 0x80)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+/* Tokens joined as "norm@pos" with a J for joined forms. */
+static char *
+tokstr(const char *s)
+{
+	struct text_tokens *t = text_tokenize(s, strlen(s), 0);
+	struct buf b = { NULL, 0, 0 };
+	char tmp[64];
+
+	buf_add(&b, "", 0);
+	for (size_t i = 0; i < t->n; i++) {
+		snprintf(tmp, sizeof tmp, "@%u%s", t->v[i].pos,
+		    t->v[i].flags & TEXT_TOKEN_JOINED ? "J" : "");
+		if (i > 0)
+			buf_add(&b, " ", 1);
+		buf_add(&b, t->v[i].norm, t->v[i].normlen);
+		buf_add(&b, tmp, strlen(tmp));
+	}
+	text_tokens_free(t);
+	return b.p;
+}
+
+static void
+test_folding(void)
+{
+	is_fold("Universität", "universitat", "German");
+	same_fold("Universität", "UNIVERSITAT", "German");
+	is_fold("Straße", "strasse", "German ß");
+	is_fold("société", "societe", "French");
+	same_fold("société", "SOCIETE", "French");
+	is_fold("Œuvre çà", "oeuvre ca", "French œ");
+	is_fold("Łódź", "lodz", "Polish");
+	is_fold("ZAŻÓŁĆ GĘŚLĄ", "zazolc gesla", "Polish capitals");
+	is_fold("Ελλάδα", "ελλαδα", "Greek");
+	same_fold("Ελλάδα", "ΕΛΛΑΔΑ", "Greek capitals");
+	is_fold("Diyarbakır", "diyarbakir", "Turkish dotless i");
+	is_fold("İstanbul", "istanbul", "Turkish dotted I");
+	is_fold("Tromsø", "tromso", "Norwegian");
+	is_fold("Ærø Ålborg", "aero alborg", "Danish");
+	is_fold("Þór Đoković Ħal Ŧ", "thor dokovic hal t", "fold table");
+	is_fold("Ёлка", "елка", "Cyrillic");
+	is_fold("ﬁnance ＡＢＣ１２３", "finance abc123", "NFKC");
+	is_fold("Do\xC2\xADnald", "donald", "soft hyphen dropped");
+	is_fold("a\xE2\x80\x94" "b", "a-b", "em dash lumped");
+	is_fold("Cafe\xCC\x81", "cafe", "combining accent after a Latin letter");
+}
+
+static void
+test_keeps_marks(void)
+{
+	const char *hindi = "हिन्दी";
+	const char *hebrew = "שָׁלוֹם";
+	char *f = fold(hindi), *h = fold(hebrew);
+
+	is_str(f, hindi, "Devanagari keeps its vowel signs and virama");
+	ok(strstr(h, "\xD6\xB8") != NULL, "Hebrew keeps qamats");
+	ok(strstr(h, "\xD7\x81") != NULL, "Hebrew keeps the shin dot");
+	ok(strstr(h, "\xD7\xA9") != NULL, "Hebrew keeps its letters");
+	free(f);
+	free(h);
+	is_fold("اللُّغة", "اللُّغة", "Arabic marks kept");
+}
+
+static void
+test_tokens(void)
+{
+	char *t;
+
+	t = tokstr("DeepSeek-Modelle");
+	is_str(t, "deepseek@0 deepseekmodelle@0J modelle@1", "hyphen splits and joins");
+	free(t);
+	t = tokstr("open-source AI");
+	is_str(t, "open@0 opensource@0J source@1 ai@2", "joined form shares the position");
+	free(t);
+	t = tokstr("Europe’s it's");
+	is_str(t, "europe@0 s@1 it@2 s@3", "apostrophes end tokens");
+	free(t);
+	t = tokstr("- a -b c- 3.5%");
+	is_str(t, "a@0 b@1 c@2 3@3 5@4", "lone hyphens do not join");
+	free(t);
+	t = tokstr("Łódź, 東京 и हिन्दी!");
+	is_str(t, "lodz@0 東京@1 и@2 हिन्दी@3", "words of every script");
+	free(t);
+	t = tokstr("Do\xC2\xADnald");
+	is_str(t, "donald@0", "a soft hyphen continues a word");
+	free(t);
+}
+
+static void
+test_offsets(void)
+{
+	const char *s = "  Der Universitäts-Präsident (Łódź) sagte: «Ελλάδα» — OK’s 42";
+	struct text_tokens *t = text_tokenize(s, strlen(s), 0);
+	int good = 1;
+
+	for (size_t i = 0; i < t->n; i++) {
+		char *f;
+
+		if (t->v[i].flags & TEXT_TOKEN_JOINED)
+			continue;
+		f = text_fold(s + t->v[i].start, t->v[i].end - t->v[i].start, NULL);
+		if (strcmp(f, t->v[i].norm) != 0) {
+			diag("token %zu: %s vs %s", i, f, t->v[i].norm);
+			good = 0;
+		}
+		free(f);
+	}
+	ok(good && t->n == 10, "offsets map every token back to the original (%zu)", t->n);
+	ok(memcmp(s + t->v[2].start, "Universitäts-Präsident", t->v[2].end - t->v[2].start) == 0,
+	    "the joined form spans the whole hyphenated word");
+	text_tokens_free(t);
+}
+
+static void
+test_invalid(void)
+{
+	const char *bad[] = { "ab\xFF" "cd\xC3", "\xC0\xAF" "x", "\xED\xA0\x80" "y",
+	    "\xF4\x90\x80\x80", "\xE2\x82", "é\x80\x80é", "" };
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		size_t n;
+		char *f = text_fold(bad[i], strlen(bad[i]), &n);
+		struct text_tokens *t = text_tokenize(bad[i], strlen(bad[i]), 0);
+
+		ok(valid_utf8(f, n), "invalid input %zu folds to valid UTF-8", i);
+		for (size_t k = 0; k < t->n; k++)
+			if (!valid_utf8(t->v[k].norm, t->v[k].normlen))
+				ok(0, "token of invalid input %zu is valid", i);
+		text_tokens_free(t);
+		free(f);
+	}
+	{
+		char *t = tokstr("ab\xFF" "cd");
+		is_str(t, "ab@0 cd@1", "an invalid byte separates words");
+		free(t);
+	}
+}
+
+static void
+test_fast_path(void)
+{
+	unsigned int seed = 42;
+	int good = 1;
+
+	for (int r = 0; r < 2000 && good; r++) {
+		char s[200];
+		size_t n = rand_r(&seed) % sizeof s;
+		struct buf fast = { NULL, 0, 0 }, slow = { NULL, 0, 0 };
+
+		for (size_t i = 0; i < n; i++)
+			s[i] = (char)(1 + rand_r(&seed) % 127);
+		buf_add(&fast, "", 0);
+		buf_add(&slow, "", 0);
+		fold_into(&fast, s, n);
+		fold_slow(&slow, s, n);
+		if (fast.len != slow.len || memcmp(fast.p, slow.p, fast.len) != 0) {
+			diag("differ on round %d", r);
+			good = 0;
+		}
+		free(fast.p);
+		free(slow.p);
+	}
+	ok(good, "the ASCII fast path agrees with utf8proc on random ASCII");
+	{
+		const char *mixed = "Zürich AND Ünïcödé naïve CAFÉ";
+		struct buf fast = { NULL, 0, 0 }, slow = { NULL, 0, 0 };
+
+		buf_add(&fast, "", 0);
+		buf_add(&slow, "", 0);
+		fold_into(&fast, mixed, strlen(mixed));
+		fold_slow(&slow, mixed, strlen(mixed));
+		is_str(fast.p, slow.p, "mixed text: runs agree with one utf8proc pass");
+		free(fast.p);
+		free(slow.p);
+	}
+}
+
+static void
+test_stem_hash(void)
+{
+	struct text_stemmer *st = text_stemmer_get("english");
+	unsigned char h[32];
+	char hex[65];
+	size_t n;
+	const char *s;
+
+	ok(st != NULL, "english stemmer");
+	s = text_stem(st, "elections", 9, &n);
+	ok(n == 5 && memcmp(s, "elect", 5) == 0, "elections stems to elect");
+	ok(text_stemmer_get("english") == st, "stemmers are cached");
+	ok(text_stemmer_get("klingon") == NULL, "unknown language");
+	st = text_stemmer_get("german");
+	s = text_stem(st, "wahlen", 6, &n);
+	ok(n == 4 && memcmp(s, "wahl", 4) == 0, "german: wahlen stems to wahl");
+	text_hash_sha256("abc", 3, h);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", h[i]);
+	is_str(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+	    "sha256(abc)");
+	text_stemmers_free();
+}
+
+int
+main(void)
+{
+	test_folding();
+	test_keeps_marks();
+	test_tokens();
+	test_offsets();
+	test_invalid();
+	test_fast_path();
+	test_stem_hash();
+	return done_testing();
+}

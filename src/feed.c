@@ -1,0 +1,323 @@
+/*
+ * feed: the public entry point (encoding, format detection) and the builders the
+ * XML and JSON readers use to fill a struct feed.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+
+#include "feed_int.h"
+#include "text_date.h"
+#include "xmalloc.h"
+
+static const char *format_names[] = {
+	[FEED_RSS090] = "rss0.90", [FEED_RSS091] = "rss0.91",
+	[FEED_RSS092] = "rss0.92", [FEED_RSS20] = "rss2.0",
+	[FEED_RSS10] = "rss1.0", [FEED_ATOM03] = "atom0.3",
+	[FEED_ATOM10] = "atom1.0", [FEED_JSON10] = "json1.0",
+	[FEED_JSON11] = "json1.1",
+};
+
+/* Parse a document of any supported format. */
+struct feed *
+feed_parse(const char *buf, size_t len, const char *base_url, const char *charset,
+    char **cause)
+{
+	struct feed_input in;
+	struct feed *f;
+	char *why = NULL;
+	int json;
+
+	json = feed_text_is_json(buf, len);
+	feed_text_input(&in, buf, len, charset, !json);
+	if (!json)
+		json = feed_text_is_json(in.data, in.len);
+	if (json)
+		f = feed_json_parse(&in, base_url, &why);
+	else
+		f = feed_xml_parse(&in, base_url, &why);
+	if (f != NULL) {
+		f->encoding = in.encoding;
+		if (in.repaired)
+			feed_set_bozo(f, "invalid bytes replaced");
+	}
+	feed_text_input_free(&in);
+	if (cause != NULL)
+		*cause = why;
+	else
+		free(why);
+	return f;
+}
+
+/* Free one entry's fields. */
+static void
+entry_free(struct feed_entry *e)
+{
+	size_t i;
+
+	free(e->id);
+	free(e->title);
+	free(e->link);
+	free(e->summary);
+	free(e->content);
+	for (i = 0; i < e->nauthors; i++) {
+		free(e->authors[i].name);
+		free(e->authors[i].email);
+		free(e->authors[i].url);
+	}
+	free(e->authors);
+	for (i = 0; i < e->ncategories; i++)
+		free(e->categories[i]);
+	free(e->categories);
+	for (i = 0; i < e->nenclosures; i++) {
+		free(e->enclosures[i].url);
+		free(e->enclosures[i].type);
+	}
+	free(e->enclosures);
+}
+
+/* Free a parse result. */
+void
+feed_free(struct feed *f)
+{
+	size_t i;
+
+	if (f == NULL)
+		return;
+	for (i = 0; i < f->nentries; i++)
+		entry_free(&f->entries[i]);
+	free(f->entries);
+	free(f->title);
+	free(f->link);
+	free(f->language);
+	free(f->bozo_cause);
+	free(f);
+}
+
+/* Hex of the fingerprint. */
+void
+feed_fingerprint_hex(const struct feed_entry *e, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < sizeof e->fingerprint; i++) {
+		out[2 * i] = hex[e->fingerprint[i] >> 4];
+		out[2 * i + 1] = hex[e->fingerprint[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+/* Mark the feed as not well-formed, keeping the first cause. */
+void
+feed_set_bozo(struct feed *f, const char *why)
+{
+	f->bozo = 1;
+	if (f->bozo_cause == NULL && why != NULL)
+		f->bozo_cause = feed_text_clean(why, strlen(why));
+}
+
+/* Set the format and its name. */
+void
+feed_set_format(struct feed *f, enum feed_format fmt)
+{
+	f->format = fmt;
+	f->format_name = format_names[fmt];
+}
+
+/* Start a new entry; NULL once FEED_MAX_ENTRIES is reached. */
+struct feed_entry *
+feed_entry_add(struct feed *f)
+{
+	struct feed_entry *e;
+
+	if (f->nentries >= FEED_MAX_ENTRIES) {
+		f->truncated = 1;
+		return NULL;
+	}
+	if ((f->nentries & (f->nentries - 1)) == 0 || f->nentries == 0)
+		f->entries = xreallocarray(f->entries,
+		    f->nentries ? f->nentries * 2 : 16, sizeof *f->entries);
+	e = &f->entries[f->nentries++];
+	memset(e, 0, sizeof *e);
+	return e;
+}
+
+/* Remove the last entry (it turned out empty). */
+void
+feed_entry_drop(struct feed *f)
+{
+	entry_free(&f->entries[--f->nentries]);
+}
+
+/* A stable id for an entry without one: SHA-256 of link, title and text. */
+static char *
+fallback_id(const struct feed_entry *e)
+{
+	struct feed_entry tmp = { 0 };
+	struct feed_buf b = { 0 };
+	char hex[65], *id;
+
+	if (e->link != NULL)
+		feed_buf_add(&b, e->link, strlen(e->link));
+	feed_buf_addc(&b, '\n');
+	if (e->title != NULL)
+		feed_buf_add(&b, e->title, strlen(e->title));
+	if (e->link == NULL && e->title == NULL) {
+		const char *t = e->summary ? e->summary : e->content ? e->content : "";
+
+		feed_buf_addc(&b, '\n');
+		feed_buf_add(&b, t, strlen(t));
+	}
+	EVP_Digest(b.p, b.len, tmp.fingerprint, NULL, EVP_sha256(), NULL);
+	feed_buf_free(&b);
+	feed_fingerprint_hex(&tmp, hex);
+	xasprintf(&id, "urn:sha256:%s", hex);
+	return id;
+}
+
+/* Complete an entry: fallback id, fingerprint over the raw bytes it came from. */
+void
+feed_entry_finish(struct feed *f, struct feed_entry *e, const void *raw, size_t len)
+{
+	(void)f;
+	if (e->id == NULL) {
+		e->id = fallback_id(e);
+		e->id_fallback = 1;
+	}
+	EVP_Digest(raw, len, e->fingerprint, NULL, EVP_sha256(), NULL);
+}
+
+/* Append an author (takes ownership of the strings; NULL name and email: ignored). */
+void
+feed_author_add(struct feed_entry *e, char *name, char *email, char *url)
+{
+	struct feed_author *a;
+
+	if ((name == NULL && email == NULL) || e->nauthors >= FEED_MAX_LIST) {
+		free(name);
+		free(email);
+		free(url);
+		return;
+	}
+	e->authors = xreallocarray(e->authors, e->nauthors + 1, sizeof *e->authors);
+	a = &e->authors[e->nauthors++];
+	a->name = name;
+	a->email = email;
+	a->url = url;
+}
+
+/* An author written "joe@example.com (Joe Bloggs)", "Joe <joe@x>" or just a name. */
+void
+feed_author_parse(struct feed_entry *e, const char *s)
+{
+	const char *open, *close;
+	char *name = NULL, *email = NULL;
+
+	if ((open = strchr(s, '(')) != NULL && (close = strrchr(s, ')')) > open &&
+	    memchr(s, '@', (size_t)(open - s)) != NULL) {
+		email = feed_text_clean(s, (size_t)(open - s));
+		name = feed_text_clean(open + 1, (size_t)(close - open - 1));
+	} else if ((open = strchr(s, '<')) != NULL && (close = strchr(open, '>')) != NULL &&
+	    memchr(open, '@', (size_t)(close - open)) != NULL) {
+		name = feed_text_clean(s, (size_t)(open - s));
+		email = feed_text_clean(open + 1, (size_t)(close - open - 1));
+	} else if (strchr(s, '@') != NULL && strchr(s, ' ') == NULL)
+		email = feed_text_clean(s, strlen(s));
+	else
+		name = feed_text_clean(s, strlen(s));
+	feed_author_add(e, name, email, NULL);
+}
+
+/* Append a category (takes ownership; duplicates and NULL ignored). */
+void
+feed_category_add(struct feed_entry *e, char *c)
+{
+	size_t i;
+
+	if (c == NULL || e->ncategories >= FEED_MAX_LIST) {
+		free(c);
+		return;
+	}
+	for (i = 0; i < e->ncategories; i++)
+		if (strcmp(e->categories[i], c) == 0) {
+			free(c);
+			return;
+		}
+	e->categories = xreallocarray(e->categories, e->ncategories + 1,
+	    sizeof *e->categories);
+	e->categories[e->ncategories++] = c;
+}
+
+/* Append an enclosure (takes ownership; no URL: ignored). */
+void
+feed_enclosure_add(struct feed_entry *e, char *url, char *type, int64_t length)
+{
+	struct feed_enclosure *n;
+
+	if (url == NULL || e->nenclosures >= FEED_MAX_LIST) {
+		free(url);
+		free(type);
+		return;
+	}
+	e->enclosures = xreallocarray(e->enclosures, e->nenclosures + 1,
+	    sizeof *e->enclosures);
+	n = &e->enclosures[e->nenclosures++];
+	n->url = url;
+	n->type = type;
+	n->length = length;
+}
+
+/* Does s start with a URL scheme ("http:", "mailto:")? */
+static int
+has_scheme(const char *s)
+{
+	const char *p = s;
+
+	if (!isalpha((unsigned char)*p))
+		return 0;
+	while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.')
+		p++;
+	return *p == ':' && p - s <= 32;
+}
+
+/* Resolve ref against base (either may be NULL); an allocated string or NULL. */
+char *
+feed_url_resolve(const char *base, const char *ref)
+{
+	CURLU *u;
+	char *out = NULL, *r;
+
+	if (ref == NULL || *ref == '\0')
+		return NULL;
+	if (base == NULL || *base == '\0' || has_scheme(ref))
+		return xstrdup(ref);
+	if ((u = curl_url()) == NULL)
+		return xstrdup(ref);
+	if (curl_url_set(u, CURLUPART_URL, base, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_URL, ref, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &out, 0) != CURLUE_OK) {
+		curl_url_cleanup(u);
+		return xstrdup(ref);
+	}
+	curl_url_cleanup(u);
+	r = xstrdup(out);
+	curl_free(out);
+	return r;
+}
+
+/* A date field as seconds, 0 when absent or unreadable. */
+int64_t
+feed_date(const char *s)
+{
+	int64_t t;
+
+	if (s == NULL || text_date_parse(s, &t) != 0)
+		return 0;
+	return t;
+}

@@ -1,0 +1,61 @@
+/*
+ * feed_int.h: what the parts of the feed parser share (feed.c builds results,
+ * feed_text.c decodes bytes and text, feed_xml.c and feed_json.c read documents).
+ * Not for use outside src/feed*.c.
+ */
+#ifndef NW_FEED_INT_H
+#define NW_FEED_INT_H
+
+#include <stdint.h>
+
+#include "feed.h"
+
+/* A growable byte buffer, capped at max bytes (0: FEED_MAX_FIELD). */
+struct feed_buf {
+	char	*p;
+	size_t	 len, cap, max;
+};
+
+#define FEED_BUF_UNCAPPED	{ NULL, 0, 0, SIZE_MAX }
+
+/* The document as valid UTF-8, and how it was read. */
+struct feed_input {
+	const char	*data;
+	size_t		 len;
+	char		*owned;		/* data when a copy had to be made */
+	const char	*encoding;
+	int		 repaired;	/* invalid bytes or controls replaced */
+};
+
+/* feed_text.c */
+void	 feed_buf_add(struct feed_buf *, const char *, size_t);
+void	 feed_buf_addc(struct feed_buf *, char);
+void	 feed_buf_add_escaped(struct feed_buf *, const char *, size_t);
+void	 feed_buf_reset(struct feed_buf *);
+void	 feed_buf_free(struct feed_buf *);
+void	 feed_text_input(struct feed_input *, const char *, size_t, const char *,
+	     int);
+void	 feed_text_input_free(struct feed_input *);
+char	*feed_text_clean(const char *, size_t);
+char	*feed_text_from_html(const char *);
+char	*feed_text_title(const char *, size_t, int);
+int	 feed_text_is_json(const char *, size_t);
+
+/* feed.c */
+struct feed_entry *feed_entry_add(struct feed *);
+void	 feed_entry_finish(struct feed *, struct feed_entry *, const void *, size_t);
+void	 feed_entry_drop(struct feed *);
+void	 feed_author_add(struct feed_entry *, char *, char *, char *);
+void	 feed_author_parse(struct feed_entry *, const char *);
+void	 feed_category_add(struct feed_entry *, char *);
+void	 feed_enclosure_add(struct feed_entry *, char *, char *, int64_t);
+char	*feed_url_resolve(const char *, const char *);
+void	 feed_set_bozo(struct feed *, const char *);
+void	 feed_set_format(struct feed *, enum feed_format);
+int64_t	 feed_date(const char *);
+
+/* feed_xml.c, feed_json.c */
+struct feed *feed_xml_parse(const struct feed_input *, const char *, char **);
+struct feed *feed_json_parse(const struct feed_input *, const char *, char **);
+
+#endif

@@ -1,0 +1,394 @@
+/*
+ * test-feed: the fixture corpus in tests/feeds/ through feed_parse, checking the
+ * fields that matter for each case; hostile documents are built in memory.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+
+#include "../src/feed.h"
+#include "../src/feed_int.h"
+#include "../src/xmalloc.h"
+#include "tap.h"
+
+/* Read tests/feeds/NAME into *len bytes. */
+static char *
+fixture(const char *name, size_t *len)
+{
+	const char *top = getenv("top_srcdir");
+	char *path, *buf;
+	FILE *f;
+	long n;
+
+	xasprintf(&path, "%s/tests/feeds/%s", top ? top : ".", name);
+	if ((f = fopen(path, "rb")) == NULL) {
+		printf("Bail out! cannot open %s\n", path);
+		exit(1);
+	}
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = xmalloc((size_t)n + 1);
+	*len = fread(buf, 1, (size_t)n, f);
+	fclose(f);
+	free(path);
+	return buf;
+}
+
+/* Parse a fixture. */
+static struct feed *
+parse(const char *name, const char *base, const char *charset)
+{
+	size_t len;
+	char *buf = fixture(name, &len), *cause = NULL;
+	struct feed *f = feed_parse(buf, len, base, charset, &cause);
+
+	if (f == NULL)
+		diag("%s: %s", name, cause ? cause : "?");
+	free(cause);
+	free(buf);
+	return f;
+}
+
+/* Skip the remaining checks of a case when parsing failed. */
+#define NEED(f, name, n) do {						\
+	if (!ok((f) != NULL && (f)->nentries >= (n), "%s parsed with %d entries", name, n)) \
+		return;							\
+} while (0)
+
+static void
+test_rss20(void)
+{
+	struct feed *f = parse("rss20.xml", NULL, NULL);
+	struct feed_entry *e;
+
+	NEED(f, "rss20", 2);
+	e = &f->entries[0];
+	is_str(f->format_name, "rss2.0", "rss20: format");
+	ok(!f->bozo, "rss20: well-formed");
+	is_str(f->title, "Example & News", "rss20: feed title decoded");
+	is_str(f->link, "https://news.example.org/", "rss20: feed link (not image link)");
+	is_str(f->language, "en-gb", "rss20: language");
+	is_str(e->id, "tag:news.example.org,2024:flood", "rss20: guid");
+	is_str(e->title, "Flood warning issued for River Severn", "rss20: HTML title reduced");
+	is_str(e->link, "https://news.example.org/2024/flood", "rss20: link");
+	is_int(e->published, 1709649000, "rss20: pubDate");
+	is_int(e->nauthors, 1, "rss20: one author");
+	is_str(e->authors[0].name, "Jane Editor", "rss20: author name from email (name)");
+	is_str(e->authors[0].email, "editor@example.org", "rss20: author email");
+	is_int(e->ncategories, 2, "rss20: categories");
+	is_str(e->categories[1], "UK", "rss20: second category");
+	is_str(e->summary, "<p>Residents were told to <em>prepare</em>.</p>",
+	    "rss20: description unescaped to HTML");
+	ok(e->content != NULL && strstr(e->content, "<a href=\"/rivers\">") != NULL &&
+	    e->content_html, "rss20: content:encoded from CDATA");
+	is_int(e->nenclosures, 1, "rss20: enclosure");
+	is_int(e->enclosures[0].length, 123456, "rss20: enclosure length");
+	is_str(e->enclosures[0].type, "audio/mpeg", "rss20: enclosure type");
+	e = &f->entries[1];
+	is_str(e->link, "https://news.example.org/2024/second", "rss20: permalink guid as link");
+	is_str(e->authors[0].name, "John Smith", "rss20: dc:creator");
+	is_int(e->published, 1709715600, "rss20: GMT date");
+	ok(memcmp(f->entries[0].fingerprint, e->fingerprint, 32) != 0,
+	    "rss20: fingerprints differ between entries");
+	feed_free(f);
+}
+
+static void
+test_rss09x(void)
+{
+	struct feed *f = parse("rss091.xml", NULL, NULL), *g;
+	char id0[100];
+
+	NEED(f, "rss091", 2);
+	is_str(f->format_name, "rss0.91", "rss091: format");
+	ok(f->entries[0].id_fallback && strncmp(f->entries[0].id, "urn:sha256:", 11) == 0,
+	    "rss091: fallback id");
+	snprintf(id0, sizeof id0, "%s", f->entries[0].id);
+	ok(strcmp(f->entries[0].id, f->entries[1].id) != 0, "rss091: fallback ids differ");
+	g = parse("rss091.xml", NULL, NULL);
+	is_str(g ? g->entries[0].id : NULL, id0, "rss091: fallback id is stable");
+	ok(g && memcmp(g->entries[0].fingerprint, f->entries[0].fingerprint, 32) == 0,
+	    "rss091: fingerprint is stable");
+	feed_free(g);
+	feed_free(f);
+	f = parse("rss092.xml", NULL, NULL);
+	NEED(f, "rss092", 1);
+	is_str(f->format_name, "rss0.92", "rss092: format");
+	is_str(f->entries[0].summary, "An item with only a description and an enclosure.",
+	    "rss092: description-only item kept");
+	is_str(f->entries[0].enclosures[0].url, "http://v92.example.com/a.mp3",
+	    "rss092: enclosure url");
+	is_str(f->entries[0].categories[0], "Music", "rss092: category");
+	feed_free(f);
+	f = parse("rss090.rdf", NULL, NULL);
+	NEED(f, "rss090", 1);
+	is_str(f->format_name, "rss0.90", "rss090: format");
+	is_str(f->title, "Netscape 0.90", "rss090: channel title, not image title");
+	is_str(f->entries[0].link, "http://ns.example.com/90", "rss090: item link");
+	feed_free(f);
+}
+
+static void
+test_rss10(void)
+{
+	struct feed *f = parse("rss10.rdf", NULL, NULL);
+	struct feed_entry *e;
+
+	NEED(f, "rss10", 1);
+	e = &f->entries[0];
+	is_str(f->format_name, "rss1.0", "rss10: format");
+	is_str(f->language, "de", "rss10: dc:language");
+	is_str(e->id, "http://rdf.example.net/a", "rss10: rdf:about as id");
+	is_str(e->authors[0].name, "Max Mustermann", "rss10: dc:creator");
+	is_int(e->published, 1698909300, "rss10: dc:date with offset");
+	is_str(e->categories[0], "Politik", "rss10: dc:subject");
+	is_str(e->content, "<p>Der <b>ganze</b> Text.</p>", "rss10: content:encoded");
+	is_str(e->summary, "Kurzfassung", "rss10: description");
+	feed_free(f);
+}
+
+static void
+test_atom10(void)
+{
+	struct feed *f = parse("atom10.xml", "https://ignored.example/", NULL);
+	struct feed_entry *e;
+
+	NEED(f, "atom10", 3);
+	e = &f->entries[0];
+	is_str(f->format_name, "atom1.0", "atom10: format");
+	is_str(f->title, "Atom & Co", "atom10: title");
+	is_str(f->link, "https://atom.example.com/blog/", "atom10: feed link via xml:base");
+	is_str(f->language, "fr", "atom10: xml:lang");
+	is_str(e->title, "Relative links", "atom10: html title reduced");
+	is_str(e->link, "https://atom.example.com/blog/posts/1",
+	    "atom10: text/html alternate preferred, resolved against xml:base");
+	is_int(e->published, 1704787200, "atom10: published with offset");
+	is_int(e->updated, 1704886245, "atom10: updated with fraction");
+	is_int(e->nauthors, 2, "atom10: two authors");
+	is_str(e->authors[0].email, "alice@example.com", "atom10: author email");
+	is_str(e->authors[1].name, "Bob", "atom10: second author");
+	is_str(e->categories[0], "tech", "atom10: category term");
+	is_str(e->enclosures[0].url, "https://atom.example.com/blog/img/1.png",
+	    "atom10: enclosure link resolved");
+	is_int(e->enclosures[0].length, 2048, "atom10: enclosure length");
+	is_str(e->summary, "A summary <not markup>", "atom10: text summary kept as text");
+	ok(!e->summary_html, "atom10: summary is text");
+	is_str(e->content, "<p>Hello <b>world</b> &amp; more</p><br>",
+	    "atom10: xhtml content serialised without the wrapper div");
+	is_str(f->entries[1].link, "https://other.example.net/dir/page.html",
+	    "atom10: entry xml:base");
+	is_str(f->entries[1].content, "<p>Escaped <i>HTML</i></p>", "atom10: html content");
+	is_str(f->entries[2].content, "Plain <text>", "atom10: text content");
+	ok(!f->entries[2].content_html, "atom10: text content flagged as text");
+	feed_free(f);
+}
+
+static void
+test_atom03(void)
+{
+	struct feed *f = parse("atom03.xml", NULL, NULL);
+	struct feed_entry *e;
+
+	NEED(f, "atom03", 1);
+	e = &f->entries[0];
+	is_str(f->format_name, "atom0.3", "atom03: format");
+	is_int(e->published, 1122812969, "atom03: issued");
+	is_int(e->updated, 1122883200, "atom03: modified");
+	is_str(e->content, "<p>Escaped body</p>", "atom03: escaped content");
+	is_str(e->authors[0].name, "Mark", "atom03: author");
+	feed_free(f);
+}
+
+static void
+test_json(void)
+{
+	struct feed *f = parse("json10.json", NULL, NULL);
+	struct feed_entry *e;
+
+	NEED(f, "json10", 2);
+	is_str(f->format_name, "json1.0", "json10: format");
+	is_str(f->entries[0].id, "12345", "json10: numeric id");
+	is_str(f->entries[0].content, "Just text.", "json10: content_text");
+	ok(!f->entries[0].content_html, "json10: text flagged");
+	is_int(f->entries[0].published, 1583038799, "json10: date with offset");
+	is_str(f->entries[0].authors[0].name, "Feed Author", "json10: feed author inherited");
+	is_str(f->entries[1].authors[0].email, "item@example.org", "json10: mailto author");
+	feed_free(f);
+	f = parse("json11.json", "https://json11.example.org/feed.json", NULL);
+	NEED(f, "json11", 2);
+	e = &f->entries[0];
+	is_str(f->format_name, "json1.1", "json11: format");
+	is_str(f->title, "JSON Feed & Eleven", "json11: title");
+	is_str(f->language, "en-US", "json11: language");
+	is_str(e->link, "https://json11.example.org/posts/1", "json11: relative url resolved");
+	is_str(e->content, "<p>HTML body</p>", "json11: content_html preferred");
+	is_int(e->updated, 1622628000, "json11: date_modified");
+	is_int(e->nauthors, 2, "json11: authors");
+	is_int(e->ncategories, 2, "json11: tags");
+	is_int(e->enclosures[0].length, 999, "json11: attachment size");
+	ok(f->entries[1].id_fallback, "json11: missing id falls back");
+	feed_free(f);
+	f = parse("json-dup.json", NULL, NULL);
+	ok(f != NULL && f->bozo, "json-dup: duplicate keys read, flagged bozo");
+	feed_free(f);
+	ok(parse("notjson.json", NULL, NULL) == NULL, "notjson: JSON but no feed -> NULL");
+}
+
+/* The first entry title of a fixture read with a charset. */
+static void
+check_title(const char *name, const char *charset, const char *want, int bozo)
+{
+	struct feed *f = parse(name, NULL, charset);
+
+	if (!ok(f != NULL && f->nentries == 1, "%s: parsed", name))
+		return;
+	is_str(f->entries[0].title, want, "%s: title decoded (%s)", name,
+	    f->encoding ? f->encoding : "?");
+	is_int(f->bozo, bozo, "%s: bozo %d", name, bozo);
+	feed_free(f);
+}
+
+static void
+test_encodings(void)
+{
+	check_title("bom-utf8.xml", NULL, "Caf\xc3\xa9 \xe2\x80\x93 na\xc3\xafve", 0);
+	check_title("bom-utf16le.xml", NULL, "Caf\xc3\xa9 \xe2\x80\x93 na\xc3\xafve", 0);
+	check_title("bom-utf16be.xml", "iso-8859-1", "Caf\xc3\xa9 \xe2\x80\x93 na\xc3\xafve", 0);
+	check_title("http-charset.xml", "ISO-8859-1", "Caf\xc3\xa9 na\xc3\xafve", 0);
+	check_title("http-charset.xml", "utf-8", "Caf\xc3\xa9 na\xc3\xafve", 0);
+	check_title("latin1-decl.xml", NULL, "Caf\xc3\xa9 na\xc3\xafve", 0);
+	check_title("koi8r-decl.xml", NULL, "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82", 0);
+	check_title("cp1252-undeclared.xml", NULL,
+	    "\xe2\x80\x9cQuoted\xe2\x80\x9d \xe2\x82\xac" "5", 0);
+	check_title("invalid-utf8.xml", NULL, "Caf\xc3\xa9 \xe2\x80\x93 na\xef\xbf\xbdve", 1);
+}
+
+static void
+test_entities(void)
+{
+	struct feed *f = parse("entities.xml", NULL, NULL);
+
+	NEED(f, "entities", 4);
+	ok(!f->bozo, "entities: HTML entities are not an error");
+	is_str(f->entries[0].title, "Caf\xc3\xa9\xc2\xa0" "au lait \xe2\x80\x99s \xe2\x80\x94 ok",
+	    "entities: named and numeric references");
+	is_str(f->entries[1].title, "Double escaped & fun", "entities: double-escaped title");
+	is_str(f->entries[2].title, "CDATA title & more", "entities: CDATA title");
+	is_str(f->entries[2].summary, "<p>CDATA <b>description</b> &amp; entity</p>",
+	    "entities: CDATA description kept as HTML");
+	is_str(f->entries[3].title, "AT&T and 3 < 4", "entities: text with < and &");
+	feed_free(f);
+}
+
+static void
+test_malformed(void)
+{
+	struct feed *f = parse("malformed.xml", NULL, NULL);
+
+	NEED(f, "malformed", 2);
+	ok(f->bozo, "malformed: flagged bozo");
+	is_str(f->title, "Broken & Co", "malformed: bare & repaired");
+	is_str(f->entries[0].title, "Bare & ampersand & entity", "malformed: entity after error");
+	is_str(f->entries[0].link, "http://m.example/1", "malformed: first link");
+	feed_free(f);
+	ok(parse("notfeed.html", NULL, NULL) == NULL, "notfeed: HTML page -> NULL");
+	ok(parse("garbage.txt", NULL, NULL) == NULL, "garbage -> NULL");
+	ok(feed_parse("", 0, NULL, NULL, NULL) == NULL, "empty input -> NULL");
+}
+
+static void
+test_hostile(void)
+{
+	struct feed *f = parse("billion-laughs.xml", NULL, NULL);
+
+	NEED(f, "billion-laughs", 1);
+	is_str(f->entries[0].title, "boom end", "billion laughs: entity not expanded");
+	feed_free(f);
+	f = parse("xxe.xml", NULL, NULL);
+	NEED(f, "xxe", 1);
+	is_str(f->entries[0].title, "leak: done", "xxe: external entity not read");
+	ok(f->entries[0].summary == NULL, "xxe: nothing in the description");
+	feed_free(f);
+}
+
+/* Build a document from head, n copies of unit, and tail. */
+static char *
+repeat(const char *head, const char *unit, size_t n, const char *tail, size_t *len)
+{
+	size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail), i;
+	char *b = xmalloc(hl + ul * n + tl + 1), *p = b;
+
+	memcpy(p, head, hl);
+	for (p += hl, i = 0; i < n; i++, p += ul)
+		memcpy(p, unit, ul);
+	memcpy(p, tail, tl + 1);
+	*len = hl + ul * n + tl;
+	return b;
+}
+
+static void
+test_bounds(void)
+{
+	struct feed *f;
+	size_t len;
+	char *b;
+
+	b = repeat("<rss version=\"2.0\"><channel><item><title>deep</title><description>",
+	    "<div>", 100000, "x</description></item></channel></rss>", &len);
+	f = feed_parse(b, len, NULL, NULL, NULL);
+	ok(f != NULL && f->bozo, "deep nesting: survives, flagged");
+	ok(f != NULL && f->nentries <= 1, "deep nesting: no runaway entries");
+	feed_free(f);
+	free(b);
+	b = repeat("<rss version=\"2.0\"><channel>", "<item><title>t</title></item>", 20000,
+	    "</channel></rss>", &len);
+	f = feed_parse(b, len, NULL, NULL, NULL);
+	ok(f != NULL && f->nentries == FEED_MAX_ENTRIES && f->truncated,
+	    "huge entry count: capped at FEED_MAX_ENTRIES");
+	feed_free(f);
+	free(b);
+	b = repeat("<rss version=\"2.0\"><channel><item><title>", "abcdefgh", 300000,
+	    "</title></item></channel></rss>", &len);
+	f = feed_parse(b, len, NULL, NULL, NULL);
+	ok(f != NULL && f->nentries == 1 && strlen(f->entries[0].title) <= FEED_MAX_FIELD,
+	    "huge field: capped at FEED_MAX_FIELD");
+	feed_free(f);
+	free(b);
+}
+
+static void
+test_dates(void)
+{
+	struct feed *f = parse("dates.xml", NULL, NULL);
+	size_t i;
+
+	NEED(f, "dates", 5);
+	for (i = 0; i < 4; i++)
+		is_int(f->entries[i].published, 1031356801, "dates: %s", f->entries[i].title);
+	is_int(f->entries[4].published, 0, "dates: unreadable date is absent");
+	feed_free(f);
+}
+
+int
+main(void)
+{
+	test_rss20();
+	test_rss09x();
+	test_rss10();
+	test_atom10();
+	test_atom03();
+	test_json();
+	test_encodings();
+	test_entities();
+	test_malformed();
+	test_hostile();
+	test_bounds();
+	test_dates();
+	xmlCleanupParser();
+	return done_testing();
+}

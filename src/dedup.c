@@ -1,12 +1,10 @@
 /*
- * dedup: fingerprints of an article's text (see dedup.h). The normaliser here is
- * the fast path of the text module's: ASCII words are folded byte by byte, and
- * only words with other bytes go through utf8proc (NFKC, case fold, ignorables
- * dropped, dashes and spaces lumped).
+ * dedup: fingerprints of an article's text (see dedup.h). The text is folded by
+ * the text module's one normalisation (text_fold) and split here into tokens of
+ * letters, marks and digits; newlines are kept until the boilerplate is gone.
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,10 +12,9 @@
 #include <utf8proc.h>
 
 #include "dedup.h"
+#include "text.h"
 #include "xmalloc.h"
 
-#define NORM_FLAGS (UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE | \
-	UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STRIPCC | UTF8PROC_LUMP)
 #define BP_MAX_TOKENS	40	/* a prefix or suffix rule only fires on short lines */
 #define POST_TAIL_MAX	160	/* bytes after "appeared first on" */
 
@@ -122,86 +119,37 @@ norm_sep(struct norm *n, int c)
 
 /* 1 when a code point belongs to a token: letters, marks and numbers. */
 static int
-is_token_cp(utf8proc_int32_t cp)
+is_token_cp(int32_t cp)
 {
 	utf8proc_category_t c = utf8proc_category(cp);
 
 	return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_NO;
 }
 
-/* Fold a chunk holding non-ASCII bytes through utf8proc. */
-static void
-norm_chunk(struct norm *n, const char *p, size_t len)
-{
-	utf8proc_uint8_t	*out;
-	utf8proc_ssize_t	 olen, i, step;
-	utf8proc_int32_t	 cp;
-
-	olen = utf8proc_map((const utf8proc_uint8_t *)p, len, &out, NORM_FLAGS);
-	if (olen < 0) {		/* invalid UTF-8: keep its ASCII letters */
-		for (size_t j = 0; j < len; j++) {
-			unsigned char c = p[j];
-
-			if (c < 0x80 && isalnum(c)) {
-				char l = tolower(c);
-				norm_put(n, &l, 1);
-			} else
-				norm_sep(n, ' ');
-		}
-		return;
-	}
-	for (i = 0; i < olen; i += step) {
-		step = utf8proc_iterate(out + i, olen - i, &cp);
-		if (step <= 0)
-			break;
-		if (is_token_cp(cp))
-			norm_put(n, (const char *)out + i, step);
-		else
-			norm_sep(n, cp == '\n' ? '\n' : ' ');
-	}
-	free(out);
-}
-
-/* The end of the chunk starting at p: the next ASCII space or the end. */
-static size_t
-chunk_end(const char *s, size_t p, size_t len)
-{
-	while (p < len && !(s[p] == ' ' || s[p] == '\n' || s[p] == '\t' ||
-	    s[p] == '\r' || s[p] == '\f' || s[p] == '\v'))
-		p++;
-	return p;
-}
-
-/* Normalise s into n; words of ASCII only take the fast path. */
+/* Split folded text into tokens: letters, marks and digits; the rest separates. */
 static void
 norm_run(struct norm *n, const char *s, size_t len)
 {
-	struct norm	save = *n;
-	size_t		start = 0;
+	int32_t	cp;
+	size_t	step;
 
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0; i < len; i += step) {
 		unsigned char c = s[i];
 
-		if (c >= 0x80) {	/* redo the whole chunk the slow way */
-			size_t end = chunk_end(s, i, len);
-
-			save.buf = n->buf;
-			save.size = n->size;
-			*n = save;
-			norm_chunk(n, s + start, end - start);
-			i = end - 1;
+		step = 1;
+		if (c < 0x80) {
+			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			    (c >= 'A' && c <= 'Z'))
+				norm_put(n, s + i, 1);
+			else
+				norm_sep(n, c);
 			continue;
 		}
-		if (isalnum(c)) {
-			char l = (c >= 'A' && c <= 'Z') ? c + 32 : c;
-			norm_put(n, &l, 1);
-			continue;
-		}
-		norm_sep(n, c);
-		if (isspace(c)) {
-			save = *n;
-			start = i + 1;
-		}
+		step = text_utf8_next(s + i, len - i, &cp);
+		if (is_token_cp(cp))
+			norm_put(n, s + i, step);
+		else
+			norm_sep(n, ' ');
 	}
 }
 
@@ -209,14 +157,19 @@ norm_run(struct norm *n, const char *s, size_t len)
 static void
 normalise(struct norm *n, const char *s, size_t len, int keep_lines)
 {
+	char	*folded;
+	size_t	 flen;
+
 	memset(n, 0, sizeof *n);
 	n->keep_lines = keep_lines;
-	n->size = len + 16;
-	n->buf = xmalloc(n->size);
 	if (len > DEDUP_MAX_TEXT)
 		len = DEDUP_MAX_TEXT;
-	norm_run(n, s, len);
+	folded = text_fold(s, len, &flen);
+	n->size = flen + 16;
+	n->buf = xmalloc(n->size);
+	norm_run(n, folded, flen);
 	n->buf[n->len] = '\0';
+	free(folded);
 }
 
 /* The normalised form of s (see dedup.h). */

@@ -6,6 +6,8 @@
 #include "tap.h"
 #include "../src/dedup.c"
 
+#define SIMHASH_PIN 0xbf96499b4a6b74c1ULL	/* floods-original.txt */
+
 /* A fixture's text, whole. */
 static char *
 slurp(const char *name, size_t *len)
@@ -67,11 +69,12 @@ test_normalise(void)
 	is_str(s, "hello world it s quoted fine", "ASCII and punctuation");
 	is_int(w, 6, "six tokens");
 	free(s);
-	s = norm("Straße ﬁnal ＡＢＣ１２３ Ελληνικά ΣΟΦΟΣ", NULL);
-	is_str(s, "strasse final abc123 ελληνικά σοφοσ", "NFKC and case fold");
+	s = norm("Straße ﬁnal ＡＢＣ１２３ Ελληνικά ΣΟΦΟΣ Łódź", NULL);
+	is_str(s, "strasse final abc123 ελληνικα σοφοσ lodz",
+	    "NFKC, case fold, marks and the fold table (text_fold)");
 	free(s);
 	s = norm("cafe\xcc\x81 caf\xc3\xa9", NULL);
-	is_str(s, "café café", "composed and decomposed forms agree");
+	is_str(s, "cafe cafe", "composed and decomposed forms agree");
 	free(s);
 	s = norm("soft\xc2\xadhyphen zero\xe2\x80\x8bwidth", NULL);
 	is_str(s, "softhyphen zerowidth", "ignorables dropped");
@@ -148,9 +151,10 @@ test_hashes(void)
 		for (int i = 0; i < 32; i++)
 			snprintf(hex + 2 * i, 3, "%02x", a.hash[i]);
 		/* pinned: a change here changes every stored key (a migration) */
-		is_str(hex, "46ce01603e0de0146d9f11a2e14827569adfe1fba565e35e0a1cbd59ea7d62aa",
+		is_str(hex, "ccd4fbfe0d8415cd5e5cf63d2498af9c39069ff8b604c7823944b503a5d815f6",
 		    "content hash pinned");
-		ok(a.simhash == 0xbf94cbdb4a6b74c1ULL, "simhash pinned");
+		if (!ok(a.simhash == SIMHASH_PIN, "simhash pinned"))
+			diag("simhash %016llx", (unsigned long long)a.simhash);
 	}
 	ok(a.nanchors > 0 && a.nanchors <= DEDUP_ANCHORS, "anchors present");
 	for (size_t i = 1; i < a.nanchors; i++)

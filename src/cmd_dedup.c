@@ -18,6 +18,8 @@
 #include "cmd_dedup.h"
 #include "conf.h"
 #include "dedup.h"
+#include "feed.h"
+#include "feed_int.h"	/* feed_text_from_html */
 #include "log.h"
 #include "store.h"
 #include "store_dedup.h"
@@ -106,6 +108,67 @@ load_text(struct items *it, char *buf, size_t len)
 		i->text = xstrdup(buf);
 }
 
+/* The text of an entry: its content, else its summary, as plain text. */
+static char *
+entry_text(const struct feed_entry *e)
+{
+	const char	*t = e->content;
+	int		 html = e->content_html;
+
+	if (t == NULL || *t == '\0') {
+		t = e->summary;
+		html = e->summary_html;
+	}
+	if (t == NULL)
+		return xstrdup("");
+	return html ? feed_text_from_html(t) : xstrdup(t);
+}
+
+/* A feed: one article per entry; 0, or -1 when it is not a feed. */
+static int
+load_feed(struct items *it, const char *buf, size_t len)
+{
+	struct feed	*f;
+
+	if ((f = feed_parse(buf, len, NULL, NULL, NULL)) == NULL)
+		return -1;
+	if (f->nentries == 0) {
+		feed_free(f);
+		return -1;
+	}
+	it->v = xcalloc(f->nentries, sizeof *it->v);
+	it->n = f->nentries;
+	for (size_t k = 0; k < f->nentries; k++) {
+		const struct feed_entry	*e = &f->entries[k];
+		struct item		*i = &it->v[k];
+
+		i->entry_id = xstrdup(e->id);
+		i->title = e->title != NULL ? xstrdup(e->title) : NULL;
+		i->link = e->link != NULL ? xstrdup(e->link) : NULL;
+		i->text = entry_text(e);
+		memcpy(i->fp, e->fingerprint, sizeof i->fp);
+	}
+	feed_free(f);
+	return 0;
+}
+
+/* 1 when the bytes start like markup or JSON (after spaces and a BOM). */
+static int
+looks_structured(const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	else if (len >= 2 && ((unsigned char)buf[0] == 0xfe ||
+	    (unsigned char)buf[0] == 0xff))
+		return 1;	/* UTF-16 BOM */
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' ||
+	    buf[i] == '\n'))
+		i++;
+	return i < len && (buf[i] == '<' || buf[i] == '{');
+}
+
 /* Read a file into its articles; -1 when unreadable. */
 static int
 load(struct items *it, const char *path)
@@ -116,7 +179,8 @@ load(struct items *it, const char *path)
 	memset(it, 0, sizeof *it);
 	if ((buf = read_file(path, &len)) == NULL)
 		return -1;
-	load_text(it, buf, len);
+	if (!looks_structured(buf, len) || load_feed(it, buf, len) == -1)
+		load_text(it, buf, len);
 	free(buf);
 	return 0;
 }
@@ -144,7 +208,9 @@ print_result(struct run *r, const char *path, const struct item *i,
 	    i->entry_id != NULL ? "#" : "", i->entry_id != NULL ? i->entry_id : "");
 	if (r->explain) {
 		printf("\t%s", dedup_rule_name(res->rule));
-		if (res->rule == DEDUP_NEAR)
+		if (res->updated)
+			printf(" updated");
+		else if (res->rule == DEDUP_NEAR)
 			printf(" d=%d", res->distance);
 		else if (res->rule == DEDUP_CONTAINED)
 			printf(" %.2f", res->containment);

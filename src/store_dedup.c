@@ -113,6 +113,8 @@ enum {
 	S_OLD_DELETE,
 	S_STORY_GONE,
 	S_HAS_OUTBOX,
+	S_SAME_TEXT,
+	S_RAW_FP,
 };
 
 /* The hamming(a, b) SQL function: bits that differ between two integers. */
@@ -644,6 +646,50 @@ article_new(struct store *s, const struct dedup_article *a,
 	    url, a->seen_at);
 }
 
+/*
+ * A changed fingerprint with the same title and text (a feed re-sending an old
+ * item with a new date) is no update, nor is any change to an article whose text
+ * retention pruned (an old item re-listed): remember the new fingerprint; 1 when
+ * unchanged, 0 changed, -1 error.
+ */
+static int
+same_text(struct store *s, const struct dedup_article *a, int64_t id)
+{
+	sqlite3_stmt	*st;
+	int64_t		 same = 0;
+
+	st = store_stmt(s, S_SAME_TEXT, "SELECT text_pruned OR (title IS ?2 AND"
+	    " content IS ?3 AND summary IS ?4) FROM articles WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, a->title);
+	bind_text(st, 3, a->content);
+	bind_text(st, 4, a->summary);
+	if (step_int64(s, st, &same) == -1)
+		return -1;
+	if (!same)
+		return 0;
+	st = store_stmt(s, S_RAW_FP, "UPDATE articles SET raw_fp = ?2 WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_blob(st, 2, a->raw_fp, a->raw_fp_len, SQLITE_STATIC);
+	return step_done(s, st) == -1 ? -1 : 1;
+}
+
+/* An entry of the source seen before: unchanged, or an update; 0 or -1. */
+static int
+known_entry(struct store *s, const struct dedup_article *a,
+    struct dedup_result *r)
+{
+	int rc;
+
+	if (r->unchanged)
+		return 0;
+	if ((rc = same_text(s, a, r->article_id)) == 1) {
+		r->unchanged = 1;
+		return 0;
+	}
+	return rc == -1 ? -1 : article_update(s, a, r);
+}
+
 /* The whole identity step for one article (see store_dedup.h). */
 int
 store_dedup_ingest(struct store *s, const struct dedup_article *a,
@@ -654,7 +700,7 @@ store_dedup_ingest(struct store *s, const struct dedup_article *a,
 
 	memset(r, 0, sizeof *r);
 	if ((rc = by_entry(s, a, r)) == 1)
-		rc = r->unchanged ? 0 : article_update(s, a, r);
+		rc = known_entry(s, a, r);
 	else if (rc == 0) {
 		dedup_key_make(&k, a);
 		rc = store_dedup_lookup(s, &k, near_distance, r);

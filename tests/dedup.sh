@@ -88,6 +88,22 @@ t "article of an unknown id exits 1" test $rc -eq 1
 nw --db "$tmp/nw.db" articles --source nosuchsource > /dev/null; rc=$?
 t "articles of an unknown source exits 1" test $rc -eq 1
 
+# Feeds: one line per entry; a re-sent entry is known by its id; an
+# aggregator's Atom summary of the opening paragraphs joins the full story.
+nw dedup --explain wire.xml digest.atom floods-chrome.txt > "$tmp/got-feeds"
+cat > "$tmp/want-feeds" <<'END'
+1	wire.xml#https://iberia-wire.example/?p=48213	new
+2	wire.xml#https://iberia-wire.example/?p=48377	new
+1	wire.xml#https://iberia-wire.example/?p=48213	source-id
+1	digest.atom#tag:digest.example,2026:381	containment 0.94
+3	digest.atom#tag:digest.example,2026:402	new
+1	floods-chrome.txt	containment 1.00
+END
+t "feeds: entries grouped with their ids" cmp "$tmp/want-feeds" "$tmp/got-feeds"
+nw dedup floods-insurance.txt wire.xml > "$tmp/got-feeds2"
+t "a plain-text copy of a feed entry: one story" test \
+	"$(cut -f1 "$tmp/got-feeds2" | tr '\n' ' ')" = "1 2 1 2 "
+
 nw dedup 2> /dev/null; rc=$?
 t "dedup without files: usage, 2" test $rc -eq 2
 nw dedup floods-original.txt "$tmp/missing" > "$tmp/partial" 2> /dev/null; rc=$?

@@ -148,6 +148,13 @@ test_rules(void)
 	    "floods-original.txt", now + 60, NULL);
 	ok(r.rule == DEDUP_SOURCE_ID && r.unchanged && r.story_id == story,
 	    "same entry, same bytes: source id, unchanged");
+	r = ingest(1, "a-1", "https://site-a.example/world/floods",
+	    "floods-original.txt", now + 120, "re-sent with a new date");
+	ok(r.rule == DEDUP_SOURCE_ID && r.unchanged && !r.updated,
+	    "same entry, new bytes, same text: no update");
+	r = ingest(1, "a-1", "https://site-a.example/world/floods",
+	    "floods-original.txt", now + 180, "re-sent with a new date");
+	ok(r.unchanged, "its new fingerprint was remembered");
 	r = ingest(2, "b-9", "https://SITE-A.example:443/world/floods#top",
 	    "=Floods: the full report is on our partner's site.", now, NULL);
 	ok(r.rule == DEDUP_URL && r.story_id == story, "another source, same "

@@ -15,6 +15,7 @@
 #include "xmalloc.h"
 
 #define CANDIDATES	8		/* containment candidates verified */
+#define ANCHOR_POSTINGS	32		/* articles per anchor, else too common */
 #define YEAR		(366 * 86400)
 
 /*
@@ -258,18 +259,20 @@ by_hash(struct store *s, const struct dedup_key *k, struct dedup_result *r)
 	return step_int64(s, st, &r->story_id);
 }
 
-/* The SQL of the band lookup (also checked by the tests' query plan). */
+/*
+ * The SQL of the band lookup (also checked by the tests' query plan): each
+ * branch searches one covering band index; the nearest is picked in C, so no
+ * temporary B-tree is built.
+ */
 #define NEAR_SQL							\
-	"SELECT story_id, d FROM ("					\
-	" SELECT story_id, hamming(simhash, ?5) AS d FROM articles"	\
-	"  WHERE band0 = ?1"						\
-	" UNION ALL SELECT story_id, hamming(simhash, ?5) FROM articles"\
-	"  WHERE band1 = ?2"						\
-	" UNION ALL SELECT story_id, hamming(simhash, ?5) FROM articles"\
-	"  WHERE band2 = ?3"						\
-	" UNION ALL SELECT story_id, hamming(simhash, ?5) FROM articles"\
-	"  WHERE band3 = ?4)"						\
-	" WHERE d <= ?6 AND story_id IS NOT NULL ORDER BY d LIMIT 1"
+	"SELECT story_id, hamming(simhash, ?5) AS d FROM articles"	\
+	"  WHERE band0 = ?1 AND d <= ?6"				\
+	" UNION ALL SELECT story_id, hamming(simhash, ?5) AS d FROM articles"\
+	"  WHERE band1 = ?2 AND d <= ?6"				\
+	" UNION ALL SELECT story_id, hamming(simhash, ?5) AS d FROM articles"\
+	"  WHERE band2 = ?3 AND d <= ?6"				\
+	" UNION ALL SELECT story_id, hamming(simhash, ?5) AS d FROM articles"\
+	"  WHERE band3 = ?4 AND d <= ?6"
 
 /* Rule 4: a near-duplicate, through the four band indexes. */
 static int
@@ -277,7 +280,7 @@ by_near(struct store *s, const struct dedup_key *k, int near_distance,
     struct dedup_result *r)
 {
 	sqlite3_stmt	*st;
-	int		 rc;
+	int		 rc, best = 65;
 
 	if (k->fp.words < DEDUP_MIN_WORDS)
 		return 0;
@@ -286,56 +289,119 @@ by_near(struct store *s, const struct dedup_key *k, int near_distance,
 		sqlite3_bind_int(st, i + 1, dedup_band(k->fp.simhash, i));
 	sqlite3_bind_int64(st, 5, (int64_t)k->fp.simhash);
 	sqlite3_bind_int(st, 6, near_distance);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int d = sqlite3_column_int(st, 1);
+
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL || d >= best)
+			continue;
+		best = d;
 		r->story_id = sqlite3_column_int64(st, 0);
-		r->distance = sqlite3_column_int(st, 1);
-		r->rule = DEDUP_NEAR;
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc != SQLITE_DONE) {
 		log_warnx("store: %s", sqlite3_errmsg(store_db(s)));
 		return -1;
 	}
-	return rc == SQLITE_ROW;
+	if (best > near_distance)
+		return 0;
+	r->distance = best;
+	r->rule = DEDUP_NEAR;
+	return 1;
 }
 
-/* Add an article id to a candidate list without repeats. */
+/* Candidate articles and how many anchors they share with the key. */
+struct cands {
+	int64_t	id[DEDUP_ANCHORS * ANCHOR_POSTINGS + CANDIDATES];
+	int	hits[DEDUP_ANCHORS * ANCHOR_POSTINGS + CANDIDATES];
+	size_t	n;
+};
+
+/* Count one more hit for an article. */
 static void
-add_candidate(int64_t *c, size_t *n, int64_t id)
+add_candidate(struct cands *c, int64_t id, int hits)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (c[i] == id)
+	for (size_t i = 0; i < c->n; i++)
+		if (c->id[i] == id) {
+			c->hits[i] += hits;
 			return;
-	if (*n < 2 * CANDIDATES)
-		c[(*n)++] = id;
+		}
+	if (c->n < sizeof c->id / sizeof c->id[0]) {
+		c->id[c->n] = id;
+		c->hits[c->n++] = hits;
+	}
 }
 
-/* Candidates for containment: articles sharing anchors, then the same title. */
-static size_t
-candidates(struct store *s, const struct dedup_key *k, int64_t *c)
+/*
+ * The articles holding one anchor. An anchor held by more than ANCHOR_POSTINGS
+ * articles is a common phrase, not a rare shingle: it draws no candidate.
+ */
+static void
+anchor_postings(struct store *s, int64_t anchor, struct cands *c)
 {
 	sqlite3_stmt	*st;
-	size_t		 n = 0;
+	int64_t		 got[ANCHOR_POSTINGS + 1];
+	int		 n = 0;
 
-	st = store_stmt(s, S_ANCHORS, "SELECT article_id, count(*) AS n"
-	    " FROM anchors WHERE hash IN (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-	    " ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
-	    " GROUP BY article_id ORDER BY n DESC, article_id LIMIT 8");
-	for (size_t i = 0; i < k->fp.nanchors; i++)
-		sqlite3_bind_int64(st, i + 1, (int64_t)k->fp.anchors[i]);
+	st = store_stmt(s, S_ANCHORS, "SELECT article_id FROM anchors"
+	    " WHERE hash = ?1 LIMIT ?2");
+	sqlite3_bind_int64(st, 1, anchor);
+	sqlite3_bind_int(st, 2, ANCHOR_POSTINGS + 1);
 	while (sqlite3_step(st) == SQLITE_ROW)
-		add_candidate(c, &n, sqlite3_column_int64(st, 0));
+		got[n++] = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
+	if (n > ANCHOR_POSTINGS)
+		return;
+	for (int i = 0; i < n; i++)
+		add_candidate(c, got[i], 1);
+}
+
+/* Keep the candidates worth verifying, most hits first, at most CANDIDATES. */
+static void
+select_candidates(struct cands *c, int need)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (c->hits[i] >= need) {
+			c->id[out] = c->id[i];
+			c->hits[out++] = c->hits[i];
+		}
+	c->n = out;
+	for (size_t i = 1; i < c->n; i++)	/* insertion sort: few */
+		for (size_t j = i; j > 0 && c->hits[j] > c->hits[j - 1]; j--) {
+			int64_t	id = c->id[j];
+			int	h = c->hits[j];
+
+			c->id[j] = c->id[j - 1];
+			c->hits[j] = c->hits[j - 1];
+			c->id[j - 1] = id;
+			c->hits[j - 1] = h;
+		}
+	if (c->n > CANDIDATES)
+		c->n = CANDIDATES;
+}
+
+/*
+ * Candidates for containment: articles sharing at least two rare anchors (one
+ * when the key has few), then the latest articles of the same title.
+ */
+static void
+candidates(struct store *s, const struct dedup_key *k, struct cands *c)
+{
+	sqlite3_stmt	*st;
+
+	c->n = 0;
+	for (size_t i = 0; i < k->fp.nanchors; i++)
+		anchor_postings(s, (int64_t)k->fp.anchors[i], c);
+	select_candidates(c, k->fp.nanchors >= 4 ? 2 : 1);
 	if (k->fp.title_hash == 0)
-		return n;
+		return;
 	st = store_stmt(s, S_TITLE, "SELECT id FROM articles"
-	    " WHERE title_hash = ?1 ORDER BY id DESC LIMIT 8");
+	    " WHERE title_hash = ?1 ORDER BY id DESC LIMIT 4");
 	sqlite3_bind_int64(st, 1, (int64_t)k->fp.title_hash);
 	while (sqlite3_step(st) == SQLITE_ROW)
-		add_candidate(c, &n, sqlite3_column_int64(st, 0));
+		add_candidate(c, sqlite3_column_int64(st, 0), 0);
 	sqlite3_reset(st);
-	return n;
 }
 
 /* Containment of the key in a candidate article (or the reverse); -1: none. */
@@ -363,15 +429,15 @@ verify(struct store *s, const struct dedup_key *k, int64_t id, int64_t *story)
 static int
 by_containment(struct store *s, const struct dedup_key *k, struct dedup_result *r)
 {
-	int64_t	c[2 * CANDIDATES], story;
-	size_t	n;
-	double	best = 0, v;
+	struct cands	c;
+	int64_t		story;
+	double		best = 0, v;
 
 	if (k->fp.words < DEDUP_MIN_WORDS)
 		return 0;
-	n = candidates(s, k, c);
-	for (size_t i = 0; i < n; i++) {
-		if ((v = verify(s, k, c[i], &story)) >= DEDUP_CONTAINMENT &&
+	candidates(s, k, &c);
+	for (size_t i = 0; i < c.n; i++) {
+		if ((v = verify(s, k, c.id[i], &story)) >= DEDUP_CONTAINMENT &&
 		    v > best) {
 			best = v;
 			r->story_id = story;

@@ -397,6 +397,8 @@ fresh(const char *dir, const char *name, char **path)
 	if ((s = store_open(*path, &cause)) == NULL)
 		fatalx("%s", cause);
 	store_dedup_register(s);
+	if (getenv("BENCH_PRAGMAS") != NULL)
+		exec_or_die(s, getenv("BENCH_PRAGMAS"));
 	return s;
 }
 

@@ -187,6 +187,11 @@ dedup_key_make(struct dedup_key *k, const struct dedup_article *a)
 	if (k->canonical_url == NULL && a->link != NULL)
 		k->canonical_url = text_url_canonical(a->link, NULL);
 	dedup_fingerprint(&k->fp, text, strlen(text), a->title);
+	k->sample = xreallocarray(NULL, k->fp.nshingles + 1, sizeof *k->sample);
+	k->nsample = 0;
+	for (size_t i = 0; i < k->fp.nshingles; i++)
+		if ((k->fp.shingles[i] & DEDUP_SAMPLE_MASK) == 0)
+			k->sample[k->nsample++] = k->fp.shingles[i];
 }
 
 /* Free an identity key. */
@@ -195,6 +200,8 @@ dedup_key_clear(struct dedup_key *k)
 {
 	free(k->canonical_url);
 	k->canonical_url = NULL;
+	free(k->sample);
+	k->sample = NULL;
 	dedup_fp_clear(&k->fp);
 }
 
@@ -419,7 +426,7 @@ verify(struct store *s, const struct dedup_key *k, int64_t id, int64_t *story)
 		size_t		 n = sqlite3_column_bytes(st, 1) / sizeof *sh;
 
 		*story = sqlite3_column_int64(st, 0);
-		c = dedup_containment_sets(k->fp.shingles, k->fp.nshingles, sh, n);
+		c = dedup_containment_sets(k->sample, k->nsample, sh, n);
 	}
 	sqlite3_reset(st);
 	return c;
@@ -485,8 +492,8 @@ bind_identity(sqlite3_stmt *st, int64_t story, const struct dedup_key *k)
 	sqlite3_bind_int64(st, 17, (int64_t)fp->simhash);
 	for (int i = 0; i < 4; i++)
 		sqlite3_bind_int(st, 18 + i, dedup_band(fp->simhash, i));
-	sqlite3_bind_blob(st, 23, fp->shingles, fp->nshingles * sizeof
-	    *fp->shingles, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 23, k->sample, k->nsample * sizeof *k->sample,
+	    SQLITE_STATIC);
 }
 
 /* Bind text to a parameter, NULL for NULL. */

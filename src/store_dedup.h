@@ -81,7 +81,11 @@ int		 store_dedup_ingest(struct store *, const struct dedup_article *,
 struct dedup_key {
 	char		*canonical_url;		/* NULL: none */
 	struct dedup_fp	 fp;
+	uint32_t	*sample;		/* the shingles stored: 1 in 4 */
+	size_t		 nsample;
 };
+/* Shingles kept in the store: those with these low bits zero (1 in 4). */
+#define DEDUP_SAMPLE_MASK	3
 void		 dedup_key_make(struct dedup_key *, const struct dedup_article *);
 void		 dedup_key_clear(struct dedup_key *);
 

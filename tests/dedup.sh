@@ -95,7 +95,7 @@ cat > "$tmp/want-feeds" <<'END'
 1	wire.xml#https://iberia-wire.example/?p=48213	new
 2	wire.xml#https://iberia-wire.example/?p=48377	new
 1	wire.xml#https://iberia-wire.example/?p=48213	source-id
-1	digest.atom#tag:digest.example,2026:381	containment 0.94
+1	digest.atom#tag:digest.example,2026:381	containment 0.93
 3	digest.atom#tag:digest.example,2026:402	new
 1	floods-chrome.txt	containment 1.00
 END

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/evp.h>
@@ -20,6 +21,7 @@
 #include "dedup.h"
 #include "feed.h"
 #include "feed_int.h"	/* feed_text_from_html */
+#include "html.h"
 #include "log.h"
 #include "store.h"
 #include "store_dedup.h"
@@ -152,6 +154,39 @@ load_feed(struct items *it, const char *buf, size_t len)
 	return 0;
 }
 
+/* An HTML page: its article, one item; -1 when nothing could be extracted. */
+static int
+load_html(struct items *it, const char *buf, size_t len)
+{
+	struct html_article	*h;
+	struct item		*i;
+
+	if ((h = html_extract(buf, len, NULL, NULL)) == NULL)
+		return -1;
+	it->v = xcalloc(1, sizeof *it->v);
+	it->n = 1;
+	i = &it->v[0];
+	EVP_Digest(buf, len, i->fp, NULL, EVP_sha256(), NULL);
+	i->title = h->title != NULL ? xstrdup(h->title) : NULL;
+	i->canonical = h->canonical != NULL ? xstrdup(h->canonical) : NULL;
+	i->text = xstrdup(h->text);
+	html_article_free(h);
+	return 0;
+}
+
+/* 1 when the bytes look like an HTML page rather than a feed. */
+static int
+looks_html(const char *buf, size_t len)
+{
+	size_t n = len < 1024 ? len : 1024;
+
+	for (size_t i = 0; i + 5 <= n; i++)
+		if (buf[i] == '<' && (strncasecmp(buf + i, "<html", 5) == 0 ||
+		    (i + 9 <= n && strncasecmp(buf + i, "<!doctype", 9) == 0)))
+			return 1;
+	return 0;
+}
+
 /* 1 when the bytes start like markup or JSON (after spaces and a BOM). */
 static int
 looks_structured(const char *buf, size_t len)
@@ -179,7 +214,12 @@ load(struct items *it, const char *path)
 	memset(it, 0, sizeof *it);
 	if ((buf = read_file(path, &len)) == NULL)
 		return -1;
-	if (!looks_structured(buf, len) || load_feed(it, buf, len) == -1)
+	if (!looks_structured(buf, len))
+		load_text(it, buf, len);
+	else if (looks_html(buf, len)) {
+		if (load_html(it, buf, len) == -1)
+			load_text(it, buf, len);
+	} else if (load_feed(it, buf, len) == -1)
 		load_text(it, buf, len);
 	free(buf);
 	return 0;

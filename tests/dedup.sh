@@ -104,6 +104,15 @@ nw dedup floods-insurance.txt wire.xml > "$tmp/got-feeds2"
 t "a plain-text copy of a feed entry: one story" test \
 	"$(cut -f1 "$tmp/got-feeds2" | tr '\n' ' ')" = "1 2 1 2 "
 
+# HTML pages: the extracted article joins the story; a page naming the same
+# <link rel="canonical"> joins by the canonical URL.
+nw dedup --explain floods-original.txt floods-page.html floods-amp.html \
+	> "$tmp/got-html"
+t "HTML page of the story joins it" test \
+	"$(cut -f1 "$tmp/got-html" | tr '\n' ' ')" = "1 1 1 "
+t "a page with the same canonical URL: canonical-url" test \
+	"$(sed -n 3p "$tmp/got-html")" = "$(printf '1\tfloods-amp.html\tcanonical-url')"
+
 nw dedup 2> /dev/null; rc=$?
 t "dedup without files: usage, 2" test $rc -eq 2
 nw dedup floods-original.txt "$tmp/missing" > "$tmp/partial" 2> /dev/null; rc=$?

@@ -30,8 +30,10 @@ parse_ok(const char *s, enum digest_kind kind, int64_t window, int hour,
 {
 	struct digest_spec	 spec;
 	char			*cause = NULL;
+	int			 rc;
 
-	ok(digest_parse(s, &spec, &cause) == 0 && spec.kind == kind &&
+	rc = digest_parse(s, &spec, &cause);
+	ok(rc == 0 && spec.kind == kind &&
 	    spec.window == window && spec.hour == hour && spec.minute == minute,
 	    "\"%s\" parsed (%s)", s, cause != NULL ? cause : "ok");
 	free(cause);
@@ -43,8 +45,10 @@ parse_bad(const char *s, const char *want)
 {
 	struct digest_spec	 spec;
 	char			*cause = NULL;
+	int			 rc;
 
-	ok(digest_parse(s, &spec, &cause) == -1 && cause != NULL &&
+	rc = digest_parse(s, &spec, &cause);
+	ok(rc == -1 && cause != NULL &&
 	    strstr(cause, want) != NULL, "\"%s\" refused: %s", s,
 	    cause != NULL ? cause : "(no cause)");
 	free(cause);

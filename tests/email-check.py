@@ -28,6 +28,8 @@ def main():
         "date_ts": int(email.utils.parsedate_to_datetime(msg["Date"]).timestamp()),
         "message_id": msg["Message-ID"],
         "auto_submitted": msg["Auto-Submitted"],
+        "bcc": msg["Bcc"],
+        "header_names": [k.lower() for k in msg.keys()],
         "parts": [],
     }
     for part in msg.iter_parts() if msg.is_multipart() else []:

@@ -5,12 +5,14 @@ Listens on 127.0.0.1 on a free port, writes the port to --port-file once ready,
 offers STARTTLS with --cert/--key (required before AUTH and MAIL) unless
 --no-starttls, and AUTH LOGIN/PLAIN for --user/--password (a wrong one gets 535).
 Recipients whose local part starts with "refused" get 550, with "tempfail" 451;
-a sender starting with "refused" gets 553. Each message accepted is saved to
+"flaky" 451 the first time and 250 after; a sender starting with "refused"
+gets 553. Each message accepted is saved to
 --dir as N.eml (the raw bytes) and N.json (envelope, TLS, login). Exits after
 --lifetime seconds.
 """
 import argparse
 import json
+import logging
 import os
 import socket
 import ssl
@@ -26,6 +28,7 @@ class Handler:
     def __init__(self, outdir):
         self.outdir = outdir
         self.n = 0
+        self.seen = set()
 
     async def handle_MAIL(self, server, session, envelope, address, options):
         if address.startswith("refused"):
@@ -37,6 +40,9 @@ class Handler:
     async def handle_RCPT(self, server, session, envelope, address, options):
         if address.startswith("refused"):
             return "550 5.1.1 <%s>: Recipient address rejected: no such user" % address
+        if address.startswith("flaky") and address not in self.seen:
+            self.seen.add(address)
+            return "451 4.3.0 <%s>: greylisted, try again" % address
         if address.startswith("tempfail"):
             return "451 4.3.0 <%s>: mailbox busy, try later" % address
         envelope.rcpt_tos.append(address)
@@ -88,6 +94,8 @@ def main():
     ap.add_argument("--lifetime", type=float, default=60)
     a = ap.parse_args()
     warnings.filterwarnings("ignore")
+    # aiosmtpd itself logs a deprecation on every login
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
 
     params = {"authenticator": authenticator(a.user, a.password),
               "auth_require_tls": False}

@@ -388,6 +388,70 @@ test_layouts(void)
 	free(res.text);
 }
 
+/* A digest that fails is retried whole: the same message, the same id. */
+static void
+test_digest_retry(void)
+{
+	struct nw_alert	 items[3], dig;
+	struct result	 res = { 0 };
+	json_t		*m;
+	int		 n = saved(tlsdir), i;
+
+	for (i = 0; i < 3; i++) {
+		items[i] = article;
+		items[i].nalso = 0;
+	}
+	items[1].title = "Second";
+	items[2].title = "Third";
+	memset(&dig, 0, sizeof dig);
+	dig.kind = NW_ALERT_DIGEST;
+	dig.delivery_id = ID2;
+	dig.watchlist = "elections";
+	dig.alerts = items;
+	dig.nalerts = 3;
+	send_one("flaky", &dig, &res);
+	is_int(res.status, NW_SEND_RETRY, "greylisted digest is retryable");
+	is_int(res.code, 451, "code 451: %s", res.text);
+	is_int(saved(tlsdir), n, "nothing delivered");
+	send_one("flaky", &dig, &res);
+	is_int(res.status, NW_SEND_OK, "the retry is delivered");
+	m = parse_mail(tlsdir, n + 1);
+	is_str(jget(m, "message_id"), "<" ID2 "@newswatch>", "with the digest's id");
+	is_str(jget(m, "subject"), "[newswatch] elections: 3 alerts",
+	    "default subject: the count of alerts");
+	ok(strstr(part(m, 0), "1. Wahl") != NULL && strstr(part(m, 0), "2. Second")
+	    != NULL && strstr(part(m, 0), "3. Third") != NULL, "all three alerts in it");
+	json_decref(m);
+	free(res.text);
+}
+
+/* Hostile alert text cannot add headers or end the message early. */
+static void
+test_injection(void)
+{
+	struct nw_alert	 a = article;
+	struct result	 res = { 0 };
+	json_t		*m, *env;
+	int		 n = saved(tlsdir);
+
+	a.title = "Injected\r\nBcc: evil@example.org";
+	a.snippet = "line one\r\n.\r\nMAIL FROM:<evil@example.org>\r\n";
+	a.delivery_id = ID3;
+	send_one("digest", &a, &res);
+	is_int(res.status, NW_SEND_OK, "delivered");
+	m = parse_mail(tlsdir, n + 1);
+	ok(json_object_get(m, "bcc") != NULL && json_is_null(json_object_get(m, "bcc")),
+	    "no Bcc header injected");
+	ok(strstr(part(m, 0), "MAIL FROM:<evil@example.org>") != NULL,
+	    "a lone dot did not end the message");
+	env = envelope_of(tlsdir, n + 1);
+	is_int(json_array_size(json_object_get(env, "rcpt_tos")), 1,
+	    "no recipient added");
+	json_decref(env);
+	json_decref(m);
+	free(res.text);
+}
+
 /* Refusals are permanent with the server's reply; 4xx and no server retry. */
 static void
 test_failures(void)
@@ -550,12 +614,13 @@ load_config(int tport, int pport)
 	    "  from = \"a@example.org\"; to = \"b@example.org\"; },\n"
 	    "{ name = \"allrefused\"; " SRV " from = \"a@example.org\"; to = [\"refused-1@example.org\", \"refused-2@example.org\"]; },\n"
 	    "{ name = \"badsender\"; " SRV " from = \"refused-sender@example.org\"; to = \"b@example.org\"; },\n"
+	    "{ name = \"flaky\"; " SRV " from = \"a@example.org\"; to = \"flaky@example.org\"; },\n"
 	    "{ name = \"tempfail\"; " SRV " from = \"a@example.org\"; to = \"tempfail@example.org\"; },\n"
 	    "{ name = \"closed\"; url = \"smtp://127.0.0.1:1\"; from = \"a@example.org\"; to = \"b@example.org\"; },\n"
 	    "{ name = \"nostarttls\"; url = \"smtp://127.0.0.1:%d\"; from = \"a@example.org\"; to = \"b@example.org\"; },\n"
 	    "{ name = \"plain\"; url = \"smtp://127.0.0.1:%d\"; starttls = false;\n"
 	    "  from = \"a@example.org\"; to = \"b@example.org\"; },\n"
-	    "\n\n\n\n\n\n\n\n\n\n\n\n"
+	    "\n\n\n\n\n\n\n\n\n\n\n"
 	    "{ name = \"c_key\"; url = \"smtp://h\"; from = \"a@b.c\"; to = \"d@e.f\"; colour = 1; },\n"
 	    "{ name = \"c_url\"; url = \"http://h\"; from = \"a@b.c\"; to = \"d@e.f\"; },\n"
 	    "{ name = \"c_from\"; url = \"smtp://h\"; from = \"alerts at example\"; to = \"d@e.f\"; },\n"
@@ -565,7 +630,7 @@ load_config(int tport, int pport)
 	    "{ name = \"c_addr\"; url = \"smtp://h\"; from = \"a@b.c\"; to = \"d@e.f\"; cc = [\"Boss <boss@example.org\"]; }\n"
 	    ");\n",
 	    tport, dir, pw, tport, dir, pw, tport, dir, tport, dir, pw,
-	    tport, dir, pw, tport, dir, pw, pport, pport);
+	    tport, dir, pw, tport, dir, pw, tport, dir, pw, pport, pport);
 #undef SRV
 	config_init(&cfg);
 	if (!config_read_string(&cfg, text))
@@ -606,6 +671,8 @@ main(void)
 	test_config();
 	test_article();
 	test_layouts();
+	test_digest_retry();
+	test_injection();
 	test_failures();
 	plugins_free(ps);
 	curl_backend_free(cb);

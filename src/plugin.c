@@ -25,6 +25,8 @@
 #define RESULT_TEXT_MAX		512
 #define HTTP_TIMEOUT_DEFAULT	30000
 #define HTTP_CONNECT_TIMEOUT	10000
+#define WATCHDOG_MARGIN		5000		/* beyond a plugin's own limit */
+#define WATCHDOG_MAX		(3600 * 1000)
 
 struct plugin_module {
 	char			*name;
@@ -44,6 +46,7 @@ struct plugin_notifier {
 	int			 enabled;
 	char			*why;
 	unsigned		 inflight;
+	int64_t			 watchdog_ms;
 	TAILQ_HEAD(, http_req)	 reqs;
 	TAILQ_ENTRY(plugin_notifier) entry;
 };
@@ -148,19 +151,27 @@ http_req_free(struct http_req *r)
 	free(r);
 }
 
+/* Cancel a notifier's transfers and free its http requests. */
+static void
+notifier_cancel(struct plugin_notifier *n)
+{
+	struct http_req	*r;
+
+	n->ps->be.transfer_cancel(n->ps->be.ctx, n);
+	while ((r = TAILQ_FIRST(&n->reqs)) != NULL) {
+		TAILQ_REMOVE(&n->reqs, r, entry);
+		http_req_free(r);
+	}
+}
+
 /* Finish one notifier: cancel its transfers, call fini, forget its sends. */
 static void
 notifier_free(struct plugin_notifier *n)
 {
 	struct plugins		*ps = n->ps;
 	struct plugin_send	*s, *next;
-	struct http_req		*r;
 
-	ps->be.transfer_cancel(ps->be.ctx, n);
-	while ((r = TAILQ_FIRST(&n->reqs)) != NULL) {
-		TAILQ_REMOVE(&n->reqs, r, entry);
-		http_req_free(r);
-	}
+	notifier_cancel(n);
 	n->module->desc->fini(n->instance);
 	for (s = TAILQ_FIRST(&ps->sends); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
@@ -711,6 +722,8 @@ host_log(const struct nw_host *host, int level, const char *fmt, ...)
 	va_end(ap);
 	switch (level) {
 	case NW_LOG_ERR:
+		log_errorx("notifier %s: %s", host->notifier, msg);
+		break;
 	case NW_LOG_WARN:
 		log_warnx("notifier %s: %s", host->notifier, msg);
 		break;
@@ -852,6 +865,19 @@ host_http_request(const struct nw_host *host, const struct nw_http_request *req,
 	return 0;
 }
 
+/* Host: the longest a send may take; the watchdog allows a margin more. */
+static void
+host_send_timeout(const struct nw_host *host, int64_t ms)
+{
+	struct plugin_notifier	*n = (struct plugin_notifier *)host;
+
+	if (ms < 0)
+		ms = 0;
+	if (ms > WATCHDOG_MAX)
+		ms = WATCHDOG_MAX;
+	n->watchdog_ms = ms + WATCHDOG_MARGIN;
+}
+
 /* Fill in the host table of a notifier. */
 static void
 host_init(struct plugin_notifier *n)
@@ -872,6 +898,7 @@ host_init(struct plugin_notifier *n)
 	h->http_request = host_http_request;
 	h->transfer_add = host_transfer_add;
 	h->now = host_now;
+	h->send_timeout = host_send_timeout;
 }
 
 /* Report the keys of the group that neither the core nor the plugin knows. */
@@ -988,10 +1015,11 @@ plugin_notifier_new(struct plugins *ps, const char *name, const char *module,
 	n->name = xstrdup(name);
 	n->module = m;
 	n->enabled = 1;
+	n->watchdog_ms = ps->watchdog_ms;
 	TAILQ_INIT(&n->reqs);
 	host_init(n);
 	if (notifier_init(n, group, file, cause) != 0) {
-		ps->be.transfer_cancel(ps->be.ctx, n);
+		notifier_cancel(n);
 		free(n->name);
 		free(n);
 		return NULL;
@@ -1051,7 +1079,7 @@ send_timer_cb(evutil_socket_t fd, short events, void *arg)
 		send_finish(s, &s->result);
 		return;
 	}
-	xasprintf(&why, "no completion within %" PRId64 " ms", s->n->ps->watchdog_ms);
+	xasprintf(&why, "no completion within %" PRId64 " ms", s->n->watchdog_ms);
 	notifier_disable(s->n, why);
 	res.status = NW_SEND_RETRY;
 	res.code = 0;
@@ -1172,8 +1200,8 @@ plugin_send(struct plugin_notifier *n, const struct nw_alert *alert,
 	s->cb = cb;
 	s->arg = arg;
 	s->ev = evtimer_new(ps->be.base, send_timer_cb, s);
-	tv.tv_sec = ps->watchdog_ms / 1000;
-	tv.tv_usec = (ps->watchdog_ms % 1000) * 1000;
+	tv.tv_sec = n->watchdog_ms / 1000;
+	tv.tv_usec = (n->watchdog_ms % 1000) * 1000;
 	evtimer_add(s->ev, &tv);
 	TAILQ_INSERT_TAIL(&ps->sends, s, entry);
 	n->inflight++;
@@ -1202,6 +1230,13 @@ const char *
 plugin_notifier_why(struct plugin_notifier *n)
 {
 	return n->why;
+}
+
+/* How long a send of this notifier may take before the watchdog fires. */
+int64_t
+plugin_notifier_watchdog(struct plugin_notifier *n)
+{
+	return n->watchdog_ms;
 }
 
 /* Sends handed to the plugin and not completed yet. */

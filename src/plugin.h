@@ -51,8 +51,9 @@ typedef void (*plugin_disabled_cb)(struct plugin_notifier *, const char *why,
     void *arg);
 
 /*
- * Create a loader for modules in dir; watchdog_ms bounds every send. The backend
- * is copied.
+ * Create a loader for modules in dir; watchdog_ms bounds every send of a plugin
+ * that declares no limit of its own (nw_host.send_timeout). The backend is
+ * copied.
  */
 struct plugins	*plugins_new(const char *dir, const struct plugin_backend *,
 		    int64_t watchdog_ms);
@@ -81,6 +82,9 @@ const char	*plugin_notifier_name(struct plugin_notifier *);
 int		 plugin_notifier_enabled(struct plugin_notifier *);
 /* Why the notifier was disabled, or NULL. */
 const char	*plugin_notifier_why(struct plugin_notifier *);
+/* The watchdog of a notifier's sends: the plugin's declared limit + 5 s, or the
+ * loader's default. */
+int64_t		 plugin_notifier_watchdog(struct plugin_notifier *);
 /* Sends handed to the plugin and not yet completed. */
 unsigned	 plugin_notifier_inflight(struct plugin_notifier *);
 

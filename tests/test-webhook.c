@@ -273,6 +273,7 @@ test_signed(void)
 	struct result		 res = { 0 };
 	json_t			*rec, *body;
 
+	is_int(plugin_notifier_watchdog(n), 10000, "watchdog: timeout 5s + 5s");
 	send_one(n, &article, &res);
 	is_int(res.status, NW_SEND_OK, "200 is success");
 	is_int(res.code, 200, "receiver status passed on");
@@ -290,6 +291,21 @@ test_signed(void)
 	is_str(json_string_value(json_object_get(json_array_get(json_object_get(body,
 	    "also_at"), 1), "source")), "Daily", "with their names");
 	json_decref(body);
+	json_decref(rec);
+	free(res.text);
+}
+
+/* A relative secret_file is read from $CREDENTIALS_DIRECTORY. */
+static void
+test_credentials(void)
+{
+	struct result	 res = { 0 };
+	json_t		*rec;
+
+	send_one(notifier("cred"), &article, &res);
+	is_int(res.status, NW_SEND_OK, "signed with a secret from CREDENTIALS_DIRECTORY");
+	records(&rec);
+	ok(json_is_true(json_object_get(rec, "verified")), "and verified");
 	json_decref(rec);
 	free(res.text);
 }
@@ -419,6 +435,8 @@ test_formats(void)
 	    "http://news.example/a", "ntfy: click");
 	is_str(json_string_value(json_object_get(body, "title")), article.title,
 	    "ntfy: title");
+	is_str(rec_header(rec, "authorization"), "Bearer tk",
+	    "headers given as a group are sent");
 	json_decref(body);
 	json_decref(rec);
 }
@@ -506,9 +524,11 @@ load_config(const char *dir)
 	    "{ name = \"badfmt\"; url = \"http://127.0.0.1:1/\"; format = \"irc\"; },\n"
 	    "{ name = \"notopic\"; url = \"http://127.0.0.1:1/\"; format = \"ntfy\"; },\n"
 	    "{ name = \"badsecret\"; url = \"http://127.0.0.1:1/\"; secret_env = \"NW_T_SECRET\"; },\n"
-	    "{ name = \"badurl\"; url = \"file:///etc/passwd\"; }\n"
+	    "{ name = \"badurl\"; url = \"file:///etc/passwd\"; },\n"
+	    "{ name = \"cred\"; url = \"http://127.0.0.1:%d/cred\"; secret_file = \"secret\"; }\n"
 	    ");\n", port, secret, port, secret, port, port, port, port, port, port,
-	    port, port, port, port);
+	    port, port, port, port, port);
+	setenv("CREDENTIALS_DIRECTORY", dir, 1);
 	setenv("NW_T_SECRET", "  not-a-whsec-secret ", 1);
 	config_init(&cfg);
 	if (!config_read_string(&cfg, text))
@@ -544,6 +564,7 @@ main(void)
 	load_config(dir);
 	test_config();
 	test_signed();
+	test_credentials();
 	test_retry();
 	test_classes();
 	test_formats();

@@ -37,6 +37,12 @@ extern "C" {
  */
 #define NEWSWATCH_PLUGIN_ABI	1
 
+#if defined(__GNUC__) || defined(__clang__)
+#define NW_PRINTFLIKE(f, a)	__attribute__((format(printf, f, a)))
+#else
+#define NW_PRINTFLIKE(f, a)
+#endif
+
 /* Log levels for nw_host.log, from the most to the least severe. */
 #define NW_LOG_ERR	0
 #define NW_LOG_WARN	1
@@ -200,7 +206,8 @@ typedef void (*nw_transfer_done_cb)(CURL *easy, CURLcode result, void *arg);
  *
  * DESCRIPTION
  *   What the daemon offers a plugin: one table per notifier, valid from init to
- *   fini. Every function takes the table itself first.
+ *   fini. The config_* functions take the configuration group given to init;
+ *   the others take the table itself.
  *
  *   log(host, level, fmt, ...): one line at NW_LOG_*, prefixed with the
  *   notifier's name. Never log secrets.
@@ -237,13 +244,18 @@ typedef void (*nw_transfer_done_cb)(CURL *easy, CURLcode result, void *arg);
  *
  *   now(host): the current time, Unix milliseconds. Use it rather than
  *   time(3): tests control it.
+ *
+ *   send_timeout(host, ms): during init, declare the longest a send of this
+ *   notifier can take (its transfer's time limit). The host's watchdog then
+ *   allows that plus a margin before it disables the notifier; without it, the
+ *   daemon's default applies.
  */
 struct nw_host {
 	unsigned		 abi;		/* NEWSWATCH_PLUGIN_ABI of the daemon */
 	const char		*notifier;	/* the notifier's name */
 
 	void	(*log)(const struct nw_host *, int level, const char *fmt, ...)
-		    __attribute__((format(printf, 3, 4)));
+		    NW_PRINTFLIKE(3, 4);
 
 	int	(*config_string)(struct nw_config *, const char *key, const char **value);
 	int	(*config_int)(struct nw_config *, const char *key, int64_t *value);
@@ -256,13 +268,14 @@ struct nw_host {
 	int	(*config_secret)(struct nw_config *, const char *file_key,
 		    const char *env_key, char **value);
 	void	(*config_error)(struct nw_config *, const char *key, const char *fmt, ...)
-		    __attribute__((format(printf, 3, 4)));
+		    NW_PRINTFLIKE(3, 4);
 
 	int	(*http_request)(const struct nw_host *, const struct nw_http_request *,
 		    nw_http_done_cb done, void *arg, char **cause);
 	int	(*transfer_add)(const struct nw_host *, CURL *easy,
 		    nw_transfer_done_cb done, void *arg);
 	int64_t	(*now)(const struct nw_host *);
+	void	(*send_timeout)(const struct nw_host *, int64_t ms);
 };
 
 /*

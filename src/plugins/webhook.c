@@ -734,6 +734,7 @@ webhook_init(const struct nw_host *h, struct nw_config *cfg, void **instance,
 		webhook_fini(wh);
 		return -1;
 	}
+	h->send_timeout(h, wh->timeout);
 	*instance = wh;
 	return 0;
 }
@@ -810,10 +811,15 @@ request_headers(struct webhook *wh, const struct nw_alert *a, const char *body,
 	int64_t	 ts;
 	size_t	 n = 0, i;
 	char	*sig;
+	int	 ctype = 1;
 
-	h[n++] = strdup("Content-Type: application/json");
-	for (i = 0; i < wh->nheaders && n + 4 < max; i++)
+	for (i = 0; i < wh->nheaders && n + 4 < max; i++) {
+		if (strncasecmp(wh->headers[i], "content-type:", 13) == 0)
+			ctype = 0;
 		h[n++] = strdup(wh->headers[i]);
+	}
+	if (ctype)
+		h[n++] = strdup("Content-Type: application/json");
 	if (wh->keylen == 0)
 		return n;
 	ts = wh->host->now(wh->host) / 1000;

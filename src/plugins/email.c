@@ -562,7 +562,7 @@ subject_header(const struct email *em, const struct nw_alert *a)
 	c = clean(s != NULL ? s : "[newswatch]", EM_SUBJECT_MAX, 0);
 	free(s);
 	buf_str(&b, "Subject: ");
-	if (ascii(c))
+	if (ascii(c) && strstr(c, "=?") == NULL)	/* no lookalike encoded words */
 		buf_str(&b, c);
 	else
 		add_encoded(&b, c);

@@ -82,7 +82,10 @@ void	 digest_id(const char *notifier, const char *watchlist, int64_t start,
 /* Set up a cap of max single alerts per sliding hour (0: none). */
 void	 digest_cap_init(struct digest_cap *, int max);
 void	 digest_cap_free(struct digest_cap *);
-/* Record a single alert sent at t (also to rebuild the cap after a restart). */
+/*
+ * Record a single alert sent at t (also to rebuild the cap after a restart:
+ * pass the last hour's send times in ascending order).
+ */
 void	 digest_cap_note(struct digest_cap *, int64_t t);
 /* Singles sent in (now - 1h, now]. */
 int	 digest_cap_count(struct digest_cap *, int64_t now);

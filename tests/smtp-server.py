@@ -3,7 +3,7 @@
 
 Listens on 127.0.0.1 on a free port, writes the port to --port-file once ready,
 offers STARTTLS with --cert/--key (required before AUTH and MAIL) unless
---no-starttls, and AUTH LOGIN/PLAIN for --user/--password (a wrong one gets 535).
+--no-starttls (--implicit-tls: TLS from the first byte, as for smtps://), and AUTH LOGIN/PLAIN for --user/--password (a wrong one gets 535).
 Recipients whose local part starts with "refused" get 550, with "tempfail" 451;
 "flaky" 451 the first time and 250 after; a sender starting with "refused"
 gets 553. Each message accepted is saved to
@@ -25,8 +25,9 @@ from aiosmtpd.smtp import AuthResult
 
 
 class Handler:
-    def __init__(self, outdir):
+    def __init__(self, outdir, implicit_tls):
         self.outdir = outdir
+        self.implicit_tls = implicit_tls
         self.n = 0
         self.seen = set()
 
@@ -56,7 +57,7 @@ class Handler:
         meta = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
-            "tls": session.ssl is not None,
+            "tls": self.implicit_tls or session.ssl is not None,
             "login": (session.auth_data.login.decode()
                       if session.authenticated and session.auth_data else None),
         }
@@ -91,6 +92,7 @@ def main():
     ap.add_argument("--user", default="alerts")
     ap.add_argument("--password", default="s3cret")
     ap.add_argument("--no-starttls", action="store_true")
+    ap.add_argument("--implicit-tls", action="store_true")
     ap.add_argument("--lifetime", type=float, default=60)
     a = ap.parse_args()
     warnings.filterwarnings("ignore")
@@ -99,14 +101,18 @@ def main():
 
     params = {"authenticator": authenticator(a.user, a.password),
               "auth_require_tls": False}
-    if not a.no_starttls:
+    ctl_params = {}
+    if a.implicit_tls or not a.no_starttls:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(a.cert, a.key)
+    if a.implicit_tls:
+        ctl_params["ssl_context"] = ctx
+    elif not a.no_starttls:
         params.update(tls_context=ctx, require_starttls=True,
                       auth_require_tls=True)
     port = free_port()
-    ctl = Controller(Handler(a.dir), hostname="127.0.0.1", port=port,
-                     server_hostname="localhost", **params)
+    ctl = Controller(Handler(a.dir, a.implicit_tls), hostname="127.0.0.1", port=port,
+                     server_hostname="localhost", **ctl_params, **params)
     ctl.start()
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:

@@ -47,7 +47,7 @@ static struct curl_backend	*cb;
 static struct plugins		*ps;
 static config_t			 cfg;
 static char			 dir[] = "/tmp/test-email.XXXXXX";
-static char			*tlsdir, *plaindir;
+static char			*tlsdir, *plaindir, *smtpsdir;
 
 static const char *terms[] = { "election", "Wahl" };
 static const struct nw_alert_source also[] = {
@@ -457,6 +457,7 @@ static void
 test_failures(void)
 {
 	struct result	 res = { 0 };
+	json_t		*env;
 	int		 n = saved(tlsdir);
 
 	send_one("badpass", &article, &res);
@@ -487,6 +488,13 @@ test_failures(void)
 	send_one("plain", &article, &res);
 	is_int(res.status, NW_SEND_OK, "starttls = false sends in clear when asked");
 	is_int(saved(plaindir), 1, "one message on the plain server");
+	send_one("smtps", &article, &res);
+	is_int(res.status, NW_SEND_OK, "smtps:// delivered: %s", res.text);
+	env = envelope_of(smtpsdir, 1);
+	ok(json_is_true(json_object_get(env, "tls")) &&
+	    json_string_value(json_object_get(env, "login")) != NULL,
+	    "over TLS from the start, after AUTH");
+	json_decref(env);
 	free(res.text);
 }
 
@@ -517,9 +525,9 @@ test_config(void)
 	}
 }
 
-/* Start a server; return its pid, setting *port. */
+/* Start a server (tls 0: none, 1: STARTTLS, 2: implicit); return its pid. */
 static pid_t
-server_start(const char *out, int starttls, int *port)
+server_start(const char *out, int tls, int *port)
 {
 	posix_spawn_file_actions_t	 fa;
 	const char			*py;
@@ -544,8 +552,10 @@ server_start(const char *out, int starttls, int *port)
 	argv[i++] = (char *)out;
 	argv[i++] = "--lifetime";
 	argv[i++] = "60";
-	argv[i++] = starttls ? "--cert" : "--no-starttls";
-	if (starttls) {
+	if (tls == 2)
+		argv[i++] = "--implicit-tls";
+	argv[i++] = tls ? "--cert" : "--no-starttls";
+	if (tls) {
 		argv[i++] = cert;
 		argv[i++] = "--key";
 		argv[i++] = key;
@@ -588,7 +598,7 @@ make_cert(void)
 
 /* The test configuration. */
 static void
-load_config(int tport, int pport)
+load_config(int tport, int pport, int sport)
 {
 	char	*text, *pw;
 	FILE	*f;
@@ -620,7 +630,8 @@ load_config(int tport, int pport)
 	    "{ name = \"nostarttls\"; url = \"smtp://127.0.0.1:%d\"; from = \"a@example.org\"; to = \"b@example.org\"; },\n"
 	    "{ name = \"plain\"; url = \"smtp://127.0.0.1:%d\"; starttls = false;\n"
 	    "  from = \"a@example.org\"; to = \"b@example.org\"; },\n"
-	    "\n\n\n\n\n\n\n\n\n\n\n"
+	    "{ name = \"smtps\"; url = \"smtps://127.0.0.1:%d\"; ca_file = \"%s/cert.pem\"; username = \"alerts\"; password_file = \"%s\"; from = \"a@example.org\"; to = \"b@example.org\"; },\n"
+	    "\n\n\n\n\n\n\n\n\n\n"
 	    "{ name = \"c_key\"; url = \"smtp://h\"; from = \"a@b.c\"; to = \"d@e.f\"; colour = 1; },\n"
 	    "{ name = \"c_url\"; url = \"http://h\"; from = \"a@b.c\"; to = \"d@e.f\"; },\n"
 	    "{ name = \"c_from\"; url = \"smtp://h\"; from = \"alerts at example\"; to = \"d@e.f\"; },\n"
@@ -630,7 +641,8 @@ load_config(int tport, int pport)
 	    "{ name = \"c_addr\"; url = \"smtp://h\"; from = \"a@b.c\"; to = \"d@e.f\"; cc = [\"Boss <boss@example.org\"]; }\n"
 	    ");\n",
 	    tport, dir, pw, tport, dir, pw, tport, dir, tport, dir, pw,
-	    tport, dir, pw, tport, dir, pw, tport, dir, pw, pport, pport);
+	    tport, dir, pw, tport, dir, pw, tport, dir, pw, pport, pport,
+	    sport, dir, pw);
 #undef SRV
 	config_init(&cfg);
 	if (!config_read_string(&cfg, text))
@@ -646,8 +658,8 @@ main(void)
 	struct plugin_backend	 be;
 	char			*pdir, *cmd;
 	const char		*top;
-	pid_t			 tpid, ppid;
-	int			 tport, pport;
+	pid_t			 tpid, ppid, spid;
+	int			 tport, pport, sport;
 
 	log_init("test-email", LOG_LEVEL_WARN);
 	signal(SIGPIPE, SIG_IGN);
@@ -655,8 +667,10 @@ main(void)
 		skip_all("cannot make a certificate with openssl");
 	xasprintf(&tlsdir, "%s/tls", dir);
 	xasprintf(&plaindir, "%s/plain", dir);
+	xasprintf(&smtpsdir, "%s/smtps", dir);
 	if ((tpid = server_start(tlsdir, 1, &tport)) == -1 ||
-	    (ppid = server_start(plaindir, 0, &pport)) == -1) {
+	    (ppid = server_start(plaindir, 0, &pport)) == -1 ||
+	    (spid = server_start(smtpsdir, 2, &sport)) == -1) {
 		diag("cannot start the SMTP servers");
 		return done_testing() + 1;
 	}
@@ -667,7 +681,7 @@ main(void)
 	curl_backend_set_now(cb, NOW_MS);
 	curl_backend_fill(cb, &be);
 	ps = plugins_new(pdir, &be, 20000);
-	load_config(tport, pport);
+	load_config(tport, pport, sport);
 	test_config();
 	test_article();
 	test_layouts();
@@ -680,8 +694,10 @@ main(void)
 	config_destroy(&cfg);
 	kill(tpid, SIGTERM);
 	kill(ppid, SIGTERM);
+	kill(spid, SIGTERM);
 	waitpid(tpid, NULL, 0);
 	waitpid(ppid, NULL, 0);
+	waitpid(spid, NULL, 0);
 	xasprintf(&cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		diag("cannot remove %s", dir);
@@ -689,6 +705,7 @@ main(void)
 	free(pdir);
 	free(tlsdir);
 	free(plaindir);
+	free(smtpsdir);
 	curl_global_cleanup();
 	return done_testing();
 }

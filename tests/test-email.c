@@ -7,8 +7,12 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <dirent.h>
 #include <signal.h>
@@ -479,6 +483,9 @@ test_failures(void)
 	send_one("closed", &article, &res);
 	is_int(res.status, NW_SEND_RETRY, "refused connection is retryable");
 	is_int(res.code, 0, "no server code");
+	send_one("silent", &article, &res);
+	is_int(res.status, NW_SEND_RETRY, "a server that never answers: retryable");
+	ok(strncmp(res.text, "timeout: ", 9) == 0, "text: %s", res.text);
 	is_int(saved(tlsdir), n, "none of these delivered anything");
 
 	send_one("nostarttls", &article, &res);
@@ -596,9 +603,27 @@ make_cert(void)
 	return rc == 0 ? 0 : -1;
 }
 
+/* A listening socket that never answers; return its port. */
+static int
+silent_port(int *fd)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof sin;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((*fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    bind(*fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
+	    listen(*fd, 4) != 0 ||
+	    getsockname(*fd, (struct sockaddr *)&sin, &len) != 0)
+		return 0;
+	return ntohs(sin.sin_port);
+}
+
 /* The test configuration. */
 static void
-load_config(int tport, int pport, int sport)
+load_config(int tport, int pport, int sport, int qport)
 {
 	char	*text, *pw;
 	FILE	*f;
@@ -631,7 +656,8 @@ load_config(int tport, int pport, int sport)
 	    "{ name = \"plain\"; url = \"smtp://127.0.0.1:%d\"; starttls = false;\n"
 	    "  from = \"a@example.org\"; to = \"b@example.org\"; },\n"
 	    "{ name = \"smtps\"; url = \"smtps://127.0.0.1:%d\"; ca_file = \"%s/cert.pem\"; username = \"alerts\"; password_file = \"%s\"; from = \"a@example.org\"; to = \"b@example.org\"; },\n"
-	    "\n\n\n\n\n\n\n\n\n\n"
+	    "{ name = \"silent\"; url = \"smtp://127.0.0.1:%d\"; timeout = \"1s\"; from = \"a@example.org\"; to = \"b@example.org\"; },\n"
+	    "\n\n\n\n\n\n\n\n\n"
 	    "{ name = \"c_key\"; url = \"smtp://h\"; from = \"a@b.c\"; to = \"d@e.f\"; colour = 1; },\n"
 	    "{ name = \"c_url\"; url = \"http://h\"; from = \"a@b.c\"; to = \"d@e.f\"; },\n"
 	    "{ name = \"c_from\"; url = \"smtp://h\"; from = \"alerts at example\"; to = \"d@e.f\"; },\n"
@@ -642,7 +668,7 @@ load_config(int tport, int pport, int sport)
 	    ");\n",
 	    tport, dir, pw, tport, dir, pw, tport, dir, tport, dir, pw,
 	    tport, dir, pw, tport, dir, pw, tport, dir, pw, pport, pport,
-	    sport, dir, pw);
+	    sport, dir, pw, qport);
 #undef SRV
 	config_init(&cfg);
 	if (!config_read_string(&cfg, text))
@@ -659,7 +685,7 @@ main(void)
 	char			*pdir, *cmd;
 	const char		*top;
 	pid_t			 tpid, ppid, spid;
-	int			 tport, pport, sport;
+	int			 tport, pport, sport, qfd = -1;
 
 	log_init("test-email", LOG_LEVEL_WARN);
 	signal(SIGPIPE, SIG_IGN);
@@ -681,7 +707,7 @@ main(void)
 	curl_backend_set_now(cb, NOW_MS);
 	curl_backend_fill(cb, &be);
 	ps = plugins_new(pdir, &be, 20000);
-	load_config(tport, pport, sport);
+	load_config(tport, pport, sport, silent_port(&qfd));
 	test_config();
 	test_article();
 	test_layouts();
@@ -692,6 +718,7 @@ main(void)
 	curl_backend_free(cb);
 	event_base_free(base);
 	config_destroy(&cfg);
+	close(qfd);
 	kill(tpid, SIGTERM);
 	kill(ppid, SIGTERM);
 	kill(spid, SIGTERM);

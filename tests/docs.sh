@@ -19,7 +19,8 @@ n=0
 
 result() {	# result STATUS NAME
 	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
+	if [ "$1" -eq 0 ]; then printf 'ok %s - %s\n' "$n" "$2"
+	else printf 'not ok %s - %s\n' "$n" "$2"; fi
 }
 skip() {
 	n=$((n + 1))
@@ -131,10 +132,12 @@ test $rc -eq 0 && test "$out" = "configuration OK"
 result $? "newswatchd -n accepts the sample configuration"
 [ $rc -eq 0 ] || printf '%s\n' "$out" | sed 's/^/# /'
 
-# Its queries parse (the configuration reader leaves that to the matcher):
+# Its queries, commented out or not, parse (the configuration reader leaves that
+# to the matcher):
 # `newswatch match` exits 1 on no match, 2 on a bad query.
-grep '^[ 	]*query = ' "$sample" |
-    sed 's/^[ 	]*query = "\(.*\)";.*/\1/; s/\\"/"/g' > "$tmp/queries"
+grep '^[ 	]*#\{0,1\}[ 	]*query = ' "$sample" |
+    sed 's/^[ 	]*#\{0,1\}[ 	]*query = "\(.*\)";.*/\1/; s/\\"/"/g; s/\\\\/\\/g' \
+    > "$tmp/queries"
 test -s "$tmp/queries"
 result $? "the sample has queries"
 while IFS= read -r q; do

@@ -6,6 +6,7 @@
 #    (a .TP item) in its section of newswatch.conf(5), and every key documented
 #    there exists in the code;
 #  - the sample shows every key, and names no key the code does not know;
+#  - the tracking parameters listed are text_url.c's;
 #  - both man pages render without groff warnings (skipped without groff).
 srcdir=${top_srcdir:-.}
 builddir=${top_builddir:-.}
@@ -108,6 +109,17 @@ result $? "every key newswatch.conf(5) documents exists in conf.c or a plugin"
 [ -z "$unknown" ] || echo "# unknown to the code:$unknown"
 test "$(wc -l < "$tmp/man-keys")" -gt 60
 result $? "the key sections of newswatch.conf(5) were read ($(wc -l < "$tmp/man-keys") keys)"
+
+# STORIES lists text_url.c's tracking parameters, all of them and only them.
+sed -n '/^static const char \*tracking\[\] = {/,/^};/p' "$srcdir/src/text_url.c" |
+    grep -o '"[^"]*"' | tr -d '"' | sort -u > "$tmp/tracking-code"
+awk '/^\.SH / { in_s = ($2 == "STORIES") } in_s && /^\.BR? [a-z_]+\*? ?[,;]?$/ {
+	sub(/^\.BR? /, ""); sub(/ ?[,;]$/, ""); print }' "$man5" |
+    grep -v '^and$' | sort -u > "$tmp/tracking-man"
+test -s "$tmp/tracking-code" && cmp -s "$tmp/tracking-code" "$tmp/tracking-man"
+result $? "newswatch.conf(5) lists the tracking parameters of text_url.c"
+cmp -s "$tmp/tracking-code" "$tmp/tracking-man" ||
+    diff "$tmp/tracking-code" "$tmp/tracking-man" | sed 's/^/# /'
 
 # The sample shows every key (optional ones commented out) and no unknown one.
 sed -n 's/^[ 	]*#\{0,1\}[ 	]*\([a-z_]\{1,\}\)[ 	]*=.*/\1/p' "$sample" | sort -u \

@@ -13,6 +13,7 @@
 #include "cmd_parse.h"
 #include "cmd_match.h"
 #include "cmd_extract.h"
+#include "cmd_status.h"
 #include "log.h"
 
 /* The commands, in the order `newswatch -h` lists them. */
@@ -20,6 +21,9 @@ static const struct cli_cmd commands[] = {
 	{ "parse", cmd_parse, "[--json] FILE|URL|-", "print what the feed parser reads from a feed" },
 	{ "match", cmd_match, "[--json] [--stem LANG] QUERY FILE|URL|-", "match a watchlist query against a file, URL or stdin" },
 	{ "extract", cmd_extract, "[--json] FILE|URL|-", "print the main text of an article page" },
+	{ "status", cmd_status, "[--json]", "every source's health, the outbox backlog and dead alerts" },
+	{ "source", cmd_source, "enable NAME", "clear a source the daemon disabled and make it due now" },
+	{ "import-opml", cmd_import_opml, "FILE", "print a sources setting made from an OPML export" },
 	{ "check-config", cmd_check_config, "", "check the configuration and exit (as newswatchd -n)" },
 	{ NULL, NULL, NULL, NULL }
 };

@@ -21,6 +21,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "admin.h"
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
@@ -40,6 +41,7 @@
 #endif
 static const struct daemon_part *const parts[] = {
 	NW_TEST_PARTS
+	&admin_part,
 	NULL
 };
 

@@ -34,6 +34,8 @@ Routes (query parameters in [brackets] are optional):
   GET  /gzip-bomb [bytes=N]
         Content-Encoding: gzip of N zero bytes (default 64 MiB), ~1000:1.
   ANY  /echo                   200, a JSON object: method, path, headers, body.
+  GET  /auth?user=U&pass=P     401 with a Basic challenge unless the request
+                               carries those credentials; then 200 "authorized".
 
 Request log (--log FILE): one JSON object per line, written when a request
 arrives: {"time": float, "method", "path", "host": the Host header, "headers":
@@ -41,6 +43,7 @@ arrives: {"time": float, "method", "path", "host": the Host header, "headers":
 """
 
 import argparse
+import base64
 import email.utils
 import gzip
 import hashlib
@@ -252,6 +255,14 @@ class Handler(BaseHTTPRequestHandler):
     def route_gzip_bomb(self):
         data = gzip_bomb(int(self.q("bytes", str(64 << 20))))
         self.send(200, data, "text/xml", [("Content-Encoding", "gzip")])
+
+    def route_auth(self):
+        want = "Basic " + base64.b64encode(
+            ("%s:%s" % (self.q("user", ""), self.q("pass", ""))).encode()).decode()
+        if self.headers.get("Authorization") == want:
+            return self.send(200, b"authorized\n")
+        self.send(401, b"who are you?\n",
+                  headers=[("WWW-Authenticate", 'Basic realm="fixture"')])
 
     def route_echo(self):
         body = self.body()

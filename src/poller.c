@@ -22,8 +22,10 @@
 #include "xmalloc.h"
 
 #define GRACE_MS	15000		/* transfers in flight after a stop */
-#define RETRY_SEC	30		/* a response the store refused: fetch again */
-#define PRUNE_EVERY	60		/* seconds between retention rounds */
+#define RETRY_SEC	30		/* a response the store refused: fetch again
+					   (sooner if the interval is shorter) */
+#define PRUNE_EVERY	60		/* seconds between retention rounds (at
+					   most daemon.retention) */
 #define PRUNE_SOON	1		/* ... while a round still found work */
 #define PRUNE_BATCH	200		/* rows per round: a short transaction */
 #define KEYS_MIN	(366LL * 86400)	/* identity keys kept at least a year */
@@ -261,6 +263,7 @@ finish(struct psource *ps, const struct http_response *r)
 	struct sched_outcome	 o = { 0 };
 	struct ingest_stats	 stats;
 	char			*cause;
+	int64_t			 retry;
 	int			 rc;
 
 	o.ok = r->result == HTTP_OK || r->result == HTTP_NOT_MODIFIED;
@@ -270,10 +273,13 @@ finish(struct psource *ps, const struct http_response *r)
 	o.moved_to = r->moved_to;
 	sched_done(p->d->sched, ps->ss, &o);
 	if ((rc = ingest_response(p->d, ps->cs, &ps->st, r, &stats, &cause)) == -1) {
-		log_warnx("source %s: %s; fetching again in %d s", ps->name, cause,
-		    RETRY_SEC);
+		retry = interval_of(p->d, ps->cs) / 1000;
+		if (retry > RETRY_SEC)
+			retry = RETRY_SEC;
+		log_warnx("source %s: %s; fetching again in %lld s", ps->name,
+		    cause, (long long)retry);
 		free(cause);
-		ps->st.next_due = (int64_t)time(NULL) + RETRY_SEC;
+		ps->st.next_due = (int64_t)time(NULL) + retry;
 		sched_update(p->d->sched, ps->ss, ps->host, 0);
 	} else
 		log_result(ps, r, &stats);
@@ -444,7 +450,7 @@ prune_cb(evutil_socket_t fd, short events, void *arg)
 	}
 	if (n > 0)
 		log_debug("retention: %d articles pruned", n);
-	prune_arm(p, n > 0 ? PRUNE_SOON : PRUNE_EVERY);
+	prune_arm(p, n > 0 ? PRUNE_SOON : keep < PRUNE_EVERY ? keep : PRUNE_EVERY);
 }
 
 /* The sched parameters of a configuration. */

@@ -520,11 +520,65 @@ def test_kill(env):
        "restart: the rest fetched, all 1800 stored", log)
 
 
+def test_retention(env):
+    """Article text older than daemon.retention is pruned; the keys stay and
+    a re-listed old item is not new again."""
+    state = os.path.join(env.tmp, "ret")
+    env.put("ret.xml", rss([item("o-%d" % i, "Old %d" % i, "http://o.test/%d" % i,
+                                 story_text(80 + i)) for i in range(2)]))
+    conf = env.conf(state, [{"name": "o", "url": env.url("/files/ret.xml?etag=0&lm=0"),
+                             "interval": "1s"}], '  retention = "1s";\n')
+    d = Daemon(env, conf, "ret")
+    ok(d.ready, "daemon ready")
+    got = wait_for(lambda: q1(state, "SELECT count(*) FROM articles WHERE "
+                              "text_pruned = 1") == 2)
+    ok(got, "both articles' text pruned after retention", d.text())
+    row = q(state, "SELECT count(*), count(summary), count(content_hash), "
+            "count(raw_fp), count(story_id) FROM articles")[0]
+    ok(row == (2, 0, 2, 2, 2), "text gone, identity keys kept: %s" % (row,))
+    time.sleep(1.5)		# polled again meanwhile: the items are re-listed
+    ok(q1(state, "SELECT count(*) FROM articles") == 2 and
+       watch_lines(d.text(), "o") == [(1, 0), (1, 0)],
+       "the re-listed old items are not new again", d.text())
+    ok(d.stop() == 0, "stopped")
+
+
+def test_busy(env):
+    """A database locked by someone else: logged, rolled back, retried; the
+    validators are not saved ahead of the articles."""
+    state = os.path.join(env.tmp, "busy")
+    items = [item("b-0", "B0", "http://b.test/0", story_text(90))]
+    env.put("busy.xml", rss(items))
+    conf = env.conf(state, [{"name": "b", "url": env.url("/files/busy.xml"),
+                             "interval": "1s"}])
+    d = Daemon(env, conf, "busy")
+    ok(d.ready, "daemon ready")
+    wait_for(lambda: q1(state, "SELECT first_fetch_done FROM sources") == 1)
+    etag0 = q1(state, "SELECT etag FROM sources")
+    con = sqlite3.connect(os.path.join(state, "newswatch.db"), timeout=5,
+                          isolation_level=None)
+    con.execute("BEGIN IMMEDIATE")
+    items.append(item("b-1", "B1", "http://b.test/1", story_text(91)))
+    env.put("busy.xml", rss(items))
+    logged = wait_for(lambda: "database busy" in d.text())
+    ok(logged, "the locked database is logged", d.text())
+    ok(q1(state, "SELECT etag FROM sources") == etag0 and
+       q1(state, "SELECT count(*) FROM articles") == 1,
+       "nothing committed: the old validators and articles only")
+    con.execute("ROLLBACK")
+    con.close()
+    got = wait_for(lambda: q1(state, "SELECT count(*) FROM articles") == 2)
+    ok(got and q1(state, "SELECT etag FROM sources") != etag0,
+       "retried once free: the new item and its validators", d.text())
+    ok(d.stop() == 0, "stopped")
+
+
 def main():
     env = Env()
     try:
         for t in (test_feed_cycle, test_failures, test_retry_after,
-                  test_restart_and_reload, test_spread, test_kill):
+                  test_restart_and_reload, test_spread, test_kill,
+                  test_retention, test_busy):
             try:
                 t(env)
             except Exception as e:  # a broken step fails, the rest still runs

@@ -15,6 +15,7 @@ struct cli;
 int	cmd_status(struct cli *, int, char **);
 int	cmd_source(struct cli *, int, char **);
 int	cmd_import_opml(struct cli *, int, char **);
+int	cmd_test_source(struct cli *, int, char **);
 
 /*
  * The database path of a command: --db, else state_dir/newswatch.db of the

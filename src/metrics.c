@@ -211,11 +211,14 @@ metrics_fetch_result(int status)
 	return "error";
 }
 
-/* An entry was stored or recognised. */
+/* Entries were stored or recognised. */
 void
-metrics_article(const char *source, int duplicate)
+metrics_articles(const char *source, unsigned nnew, unsigned ndup)
 {
-	counter_add(M_ARTICLES, source, duplicate ? "duplicate" : "new", 1);
+	if (nnew > 0)
+		counter_add(M_ARTICLES, source, "new", nnew);
+	if (ndup > 0)
+		counter_add(M_ARTICLES, source, "duplicate", ndup);
 }
 
 /* A watchlist matched. */

@@ -10,10 +10,10 @@
  * name starts with newswatch_. Single-threaded: call from the loop only.
  *
  * The parts call the functions below at these spots:
- *   http/ingest, when a source's fetch ends   metrics_fetch()
- *   ingest, per entry after the identity step metrics_article()
- *   ingest, per watchlist hit                 metrics_match()
- *   ingest/match, per article matched         metrics_presearch_fallbacks()
+ *   poller, when a source's fetch ends        metrics_fetch()
+ *   poller, after ingest committed a response  metrics_articles()
+ *   watch, per watchlist hit                  metrics_match()
+ *   watch, per article matched                metrics_presearch_fallbacks()
  *   notify, when a plugin's send completes    metrics_delivery()
  * Gauges that live in the database (outbox pending and dead by notifier, last
  * success time per source) are read from it at scrape time by metrics_render().
@@ -31,8 +31,9 @@
 
 /*
  * A fetch of source ended with result: "ok" (2xx), "not_modified" (304),
- * "http_4xx", "http_5xx", "error" (network, timeout, size limit, …); see
- * metrics_fetch_result(). seconds is its total time, bytes its decoded body.
+ * "http_3xx", "http_4xx", "http_5xx" (metrics_fetch_result()), or what failed
+ * without a usable status: "too_large", "timeout", "refused", "network",
+ * "error". seconds is its total time, bytes its decoded body.
  *   newswatch_fetches_total{source,result}
  *   newswatch_fetch_duration_seconds{source} (histogram)
  *   newswatch_fetched_bytes_total{source}
@@ -43,11 +44,12 @@ void	metrics_fetch(const char *source, const char *result, double seconds,
 const char *metrics_fetch_result(int status);
 
 /*
- * One entry of source was new (duplicate == 0) or a known story seen again
- * (a duplicate or sighting, duplicate != 0).
+ * A response of source stored nnew entries as new stories and recognised ndup
+ * as known stories (sightings of a story first seen elsewhere, or copies).
+ * Entries skipped as unchanged count in neither.
  *   newswatch_articles_total{source,kind="new"|"duplicate"}
  */
-void	metrics_article(const char *source, int duplicate);
+void	metrics_articles(const char *source, unsigned nnew, unsigned ndup);
 
 /* A watchlist matched a story: newswatch_matches_total{watchlist}. */
 void	metrics_match(const char *watchlist);

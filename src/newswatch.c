@@ -24,6 +24,7 @@ static const struct cli_cmd commands[] = {
 	{ "status", cmd_status, "[--json]", "every source's health, the outbox backlog and dead alerts" },
 	{ "source", cmd_source, "enable NAME", "clear a source the daemon disabled and make it due now" },
 	{ "import-opml", cmd_import_opml, "FILE", "print a sources setting made from an OPML export" },
+	{ "test-source", cmd_test_source, "NAME|URL", "fetch and process one source without changing the database" },
 	{ "check-config", cmd_check_config, "", "check the configuration and exit (as newswatchd -n)" },
 	{ NULL, NULL, NULL, NULL }
 };

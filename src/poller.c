@@ -15,6 +15,7 @@
 #include "http.h"
 #include "ingest.h"
 #include "log.h"
+#include "metrics.h"
 #include "poller.h"
 #include "sched.h"
 #include "store.h"
@@ -255,6 +256,28 @@ log_result(struct psource *ps, const struct http_response *r,
 		log_debug("source %s: %d entries, nothing new", ps->name, s->entries);
 }
 
+/* The metrics label of a fetch's result. */
+static const char *
+result_label(const struct http_response *r)
+{
+	switch (r->result) {
+	case HTTP_OK:
+	case HTTP_NOT_MODIFIED:
+	case HTTP_STATUS:
+		return metrics_fetch_result(r->status);
+	case HTTP_TOO_LARGE:
+		return "too_large";
+	case HTTP_TIMEOUT:
+		return "timeout";
+	case HTTP_REFUSED:
+		return "refused";
+	case HTTP_NETWORK:
+		return "network";
+	default:
+		return "error";
+	}
+}
+
 /* A finished fetch: sched's outcome, then ingest's one transaction. */
 static void
 finish(struct psource *ps, const struct http_response *r)
@@ -272,6 +295,7 @@ finish(struct psource *ps, const struct http_response *r)
 	o.error = o.ok || r->result == HTTP_STATUS ? NULL : r->error;
 	o.moved_to = r->moved_to;
 	sched_done(p->d->sched, ps->ss, &o);
+	metrics_fetch(ps->name, result_label(r), r->time_total, r->len);
 	if ((rc = ingest_response(p->d, ps->cs, &ps->st, r, &stats, &cause)) == -1) {
 		retry = interval_of(p->d, ps->cs) / 1000;
 		if (retry > RETRY_SEC)
@@ -281,8 +305,11 @@ finish(struct psource *ps, const struct http_response *r)
 		free(cause);
 		ps->st.next_due = (int64_t)time(NULL) + retry;
 		sched_update(p->d->sched, ps->ss, ps->host, 0);
-	} else
+	} else {
+		metrics_articles(ps->name, (unsigned)stats.new_stories,
+		    (unsigned)(stats.sightings + stats.copies));
 		log_result(ps, r, &stats);
+	}
 	once_count(p, ps, o.ok && rc == 0);
 }
 

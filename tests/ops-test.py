@@ -162,10 +162,23 @@ def test_admin(tmp, conf, state, proc, notify):
     ok(code2 == 0, 'admin_listen = "" disables it')
 
 
+def test_status_running(conf):
+    """status --json while the daemon runs (and polls)."""
+    r = subprocess.run([CLI, "-c", conf, "status", "--json"],
+                       capture_output=True, timeout=WAIT)
+    try:
+        j = json.loads(r.stdout)
+    except ValueError:
+        j = {}
+    ok(r.returncode == 0 and sorted(s["name"] for s in j.get("sources", []))
+       == ["alpha", "beta"], "status --json reads while the daemon runs",
+       r.stdout + r.stderr)
+
+
 def test_status(tmp, conf, db):
     now = int(time.time())
     con = sqlite3.connect(db, timeout=5)
-    con.execute("UPDATE sources SET last_success = ?, last_status = 200,"
+    con.execute("UPDATE sources SET last_success = ?, last_status = 200, last_error = NULL,"
                 " failures = 0, next_due = ? WHERE name = 'alpha'",
                 (now - 60, now + 600))
     con.execute("UPDATE sources SET last_status = 503, last_error = 'HTTP 503',"
@@ -323,9 +336,8 @@ def main():
         proc = start(tmp, conf, sock)
         if ok(notify.wait(r"^READY=1$") is not None, "daemon ready",
               read(os.path.join(tmp, "daemon.log"))):
-            test_status(tmp, conf, db)
+            test_status_running(conf)
             test_admin(tmp, conf, state, proc, notify)
-            test_source_enable(tmp, conf, db)
             proc.send_signal(signal.SIGTERM)
             try:
                 rc = proc.wait(WAIT)
@@ -333,6 +345,8 @@ def main():
                 rc = None
             ok(rc == 0, "daemon stops cleanly (rc %r)" % rc,
                read(os.path.join(tmp, "daemon.log")))
+            test_status(tmp, conf, db)
+            test_source_enable(tmp, conf, db)
         test_opml(tmp)
     finally:
         for p in procs:

@@ -46,9 +46,9 @@ test_counters(void)
 	metrics_fetch("Le Monde", metrics_fetch_result(304), 0.03, 0);
 	metrics_fetch("Le Monde", metrics_fetch_result(200), 7, 500);
 	metrics_fetch("odd \"name\"\\\n", metrics_fetch_result(0), 100, 0);
-	metrics_article("Le Monde", 0);
-	metrics_article("Le Monde", 0);
-	metrics_article("Le Monde", 1);
+	metrics_articles("Le Monde", 2, 0);
+	metrics_articles("Le Monde", 0, 1);
+	metrics_articles("Le Monde", 0, 0);
 	metrics_match("ai");
 	metrics_delivery("hook", "delivered");
 	metrics_delivery("hook", "retry");

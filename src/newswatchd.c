@@ -24,7 +24,9 @@
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify_dispatch.h"
 #include "store.h"
+#include "watch_part.h"
 #include "xmalloc.h"
 
 #define STOP_BOUND_SEC	20	/* work in flight gets this long after SIGTERM */
@@ -40,6 +42,8 @@
 #endif
 static const struct daemon_part *const parts[] = {
 	NW_TEST_PARTS
+	&watch_part,
+	&notify_part,
 	NULL
 };
 
@@ -460,6 +464,12 @@ load_conf(const char *path, int check)
 	if ((c = conf_load(path, &errors)) == NULL) {
 		fputs(errors, stderr);
 		free(errors);
+		exit(2);
+	}
+	if (check && notify_check_conf(c, &errors) == -1) {
+		fputs(errors, stderr);
+		free(errors);
+		conf_free(c);
 		exit(2);
 	}
 	if (check) {

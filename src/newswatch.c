@@ -12,6 +12,7 @@
 #include "cmd_check_config.h"
 #include "cmd_parse.h"
 #include "cmd_match.h"
+#include "cmd_outbox.h"
 #include "log.h"
 
 /* The commands, in the order `newswatch -h` lists them. */
@@ -19,6 +20,10 @@ static const struct cli_cmd commands[] = {
 	{ "parse", cmd_parse, "[--json] FILE|URL|-", "print what the feed parser reads from a feed" },
 	{ "match", cmd_match, "[--json] [--stem LANG] QUERY FILE|URL|-", "match a watchlist query against a file, URL or stdin" },
 	{ "check-config", cmd_check_config, "", "check the configuration and exit (as newswatchd -n)" },
+	{ "outbox", cmd_outbox, "[--pending | --dead | --delivered] [--json]", "list the alerts in the outbox" },
+	{ "retry", cmd_retry, "ID... | --dead", "put dead alerts back in the queue" },
+	{ "backtest", cmd_backtest, "WATCHLIST [--since 7d]", "run a watchlist over the stored articles" },
+	{ "notify-test", cmd_notify_test, "NOTIFIER", "send a sample alert through a notifier" },
 	{ NULL, NULL, NULL, NULL }
 };
 

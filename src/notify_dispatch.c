@@ -658,6 +658,90 @@ notify_check_conf(const struct conf *c, char **errors)
 	return *errors == NULL ? 0 : -1;
 }
 
+/* The one send of notify_test has completed. */
+static void
+test_done_cb(const struct nw_send_result *r, void *arg)
+{
+	struct notify_test_result *t = arg;
+
+	t->done = 1;
+	t->status = r->status;
+	t->code = r->code;
+	t->text = xstrdup(r->text != NULL ? r->text : "");
+	event_base_loopbreak(t->base);
+}
+
+/* A sample alert through one notifier, on a loop of its own. */
+static void
+test_send(struct notify *nf, struct plugin_notifier *pn,
+    struct notify_test_result *t)
+{
+	struct nw_alert a;
+	struct nw_alert_source also = { "example-2", "https://example.org/2" };
+	const char *terms[] = { "newswatch" };
+	char id[NOTIFY_ID_LEN + 1];
+	int64_t now = time(NULL);
+
+	notify_health_id("notify-test", plugin_notifier_name(pn), now_ms(), id);
+	memset(&a, 0, sizeof a);
+	a.kind = NW_ALERT_ARTICLE;
+	a.delivery_id = id;
+	a.notifier = plugin_notifier_name(pn);
+	a.watchlist = "notify-test";
+	a.title = "newswatch test alert";
+	a.url = "https://example.org/newswatch-test";
+	a.source = "example";
+	a.published = now;
+	a.created = now;
+	a.summary = "A sample alert sent by newswatch notify-test.";
+	a.snippet = "A sample alert sent by «newswatch» notify-test.";
+	a.terms = terms;
+	a.nterms = 1;
+	a.also = &also;
+	a.nalso = 1;
+	t->base = nf->d->base;
+	plugin_send(pn, &a, test_done_cb, t);
+	if (!t->done)
+		event_base_dispatch(nf->d->base);
+}
+
+/* See notify_dispatch.h. */
+int
+notify_test(const struct conf *c, const char *name, struct notify_test_result *t,
+    char **cause)
+{
+	const struct conf_notifier *cn = conf_find_notifier(c, name);
+	struct daemon d;
+	struct notify nf;
+	struct plugin_notifier *pn;
+	struct plugin_backend be;
+
+	memset(t, 0, sizeof *t);
+	if (cn == NULL) {
+		xasprintf(cause, "no notifier named \"%s\"", name);
+		return -1;
+	}
+	memset(&d, 0, sizeof d);
+	memset(&nf, 0, sizeof nf);
+	d.conf = (struct conf *)c;
+	d.base = event_base_new();
+	nf.d = &d;
+	TAILQ_INIT(&nf.btxs);
+	nf.http = http_make(&d);
+	be = (struct plugin_backend){ d.base, &nf, be_transfer_add,
+	    be_transfer_cancel, be_setup, be_now };
+	nf.cur = xcalloc(1, sizeof *nf.cur);
+	nf.cur->ps = plugins_new(c->daemon.plugin_dir, &be, WATCHDOG_MS);
+	pn = plugin_notifier_new(nf.cur->ps, cn->name, cn->plugin, cn->setting,
+	    cn->file, cause);
+	if (pn != NULL)
+		test_send(&nf, pn, t);
+	pset_free(nf.cur);
+	http_free(nf.http);
+	event_base_free(d.base);
+	return pn != NULL ? 0 : -1;
+}
+
 const struct daemon_part notify_part = {
 	"notify", notify_start, notify_reload, NULL, notify_busy, notify_free
 };

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 struct conf;
+struct event_base;
 struct daemon;
 struct daemon_part;
 
@@ -34,6 +35,22 @@ void	notify_kick(struct daemon *);
  * message" per line.
  */
 int	notify_check_conf(const struct conf *, char **errors);
+
+/* What notify_test got back; text allocated (free it). */
+struct notify_test_result {
+	int		 done;
+	int		 status;	/* NW_SEND_* */
+	int		 code;		/* the receiver's status */
+	char		*text;		/* the receiver's answer */
+	struct event_base *base;
+};
+/*
+ * Send a sample alert through one configured notifier on a private event loop
+ * and http; wait for the result. 0 (see t), or -1 with *cause when the notifier
+ * is unknown or cannot be set up.
+ */
+int	notify_test(const struct conf *, const char *notifier,
+	    struct notify_test_result *t, char **cause);
 
 /* Counters, for tests and benchmarks. */
 struct notify_stats {

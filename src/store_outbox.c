@@ -68,6 +68,7 @@ enum {
 	S_OB_COUNT,
 	S_AL_FIRST,
 	S_AL_ALSO,
+	S_BACKTEST,
 };
 
 #define ROW_COLUMNS							\
@@ -440,4 +441,36 @@ outbox_alert_clear(struct outbox_alert *a)
 	free(a->also_name);
 	free(a->also_url);
 	memset(a, 0, sizeof *a);
+}
+
+/* See store_outbox.h. */
+int
+store_articles_since(struct store *s, int64_t since,
+    void (*cb)(const struct stored_article *, void *), void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s, S_BACKTEST,
+	    "SELECT a.id, a.story_id, a.published, a.fetched_at, src.name,"
+	    " a.title, a.content, a.summary, a.link, a.author, a.lang"
+	    " FROM articles a LEFT JOIN sources src ON src.id = a.source_id"
+	    " WHERE a.fetched_at >= ?1 ORDER BY a.fetched_at, a.id");
+	struct stored_article a;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, since);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a.id = sqlite3_column_int64(st, 0);
+		a.story_id = sqlite3_column_int64(st, 1);
+		a.published = sqlite3_column_int64(st, 2);
+		a.fetched_at = sqlite3_column_int64(st, 3);
+		a.source = (const char *)sqlite3_column_text(st, 4);
+		a.title = (const char *)sqlite3_column_text(st, 5);
+		a.text = (const char *)sqlite3_column_text(st, 6);
+		a.summary = (const char *)sqlite3_column_text(st, 7);
+		a.url = (const char *)sqlite3_column_text(st, 8);
+		a.author = (const char *)sqlite3_column_text(st, 9);
+		a.lang = (const char *)sqlite3_column_text(st, 10);
+		cb(&a, arg);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -112,4 +112,13 @@ int	store_outbox_alert(struct store *, int64_t story, const char *watchlist,
 	    struct outbox_alert *);
 void	outbox_alert_clear(struct outbox_alert *);
 
+/* A stored article, for `newswatch backtest`; strings borrowed during the call. */
+struct stored_article {
+	int64_t		 id, story_id, published, fetched_at;
+	const char	*source, *title, *text, *summary, *url, *author, *lang;
+};
+/* Every article fetched at or after since, oldest first. 0 or -1. */
+int	store_articles_since(struct store *, int64_t since,
+	    void (*cb)(const struct stored_article *, void *), void *);
+
 #endif

@@ -51,9 +51,9 @@ clock_now(void)
 
 int64_t (*watch_now_fn)(void) = clock_now;
 
-/* Add one watchlist to the matcher. */
-static int
-add_watchlist(struct matcher *m, uint64_t id, const struct conf_watchlist *wl,
+/* See watch_part.h. */
+int
+watch_add(struct matcher *m, uint64_t id, const struct conf_watchlist *wl,
     char **cause)
 {
 	struct match_spec spec;
@@ -83,7 +83,7 @@ watch_compile(const struct conf *c, char **cause)
 	for (size_t i = 0; i < c->nwatchlists; i++) {
 		const struct conf_watchlist *wl = &c->watchlists[i];
 
-		if (add_watchlist(m, i, wl, &why) == -1) {
+		if (watch_add(m, i, wl, &why) == -1) {
 			xasprintf(cause, "%s:%d: watchlist \"%s\": %s", wl->file,
 			    wl->query_line != 0 ? wl->query_line : wl->line,
 			    wl->name, why);

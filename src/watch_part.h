@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct conf;
+struct conf_watchlist;
 struct daemon_part;
 struct matcher;
 
@@ -20,6 +21,10 @@ extern const struct daemon_part watch_part;
  * index in conf->watchlists. NULL with *cause on a bad query.
  */
 struct matcher	*watch_compile(const struct conf *, char **cause);
+
+/* Add one configured watchlist to a matcher as id; 0 or -1 with *cause. */
+int		 watch_add(struct matcher *, uint64_t id,
+		    const struct conf_watchlist *, char **cause);
 
 /* The clock watch_article uses (Unix seconds); tests may set watch_now_fn. */
 extern int64_t	(*watch_now_fn)(void);

@@ -1,4 +1,9 @@
 /* watch.h: the watchlist step of ingest (implemented by the alerts part). */
+#ifndef NW_WATCH_H
+#define NW_WATCH_H
+
+#include <stdint.h>
+
 struct daemon;
 struct watch_article {
 	int64_t		 article_id;	/* articles.id of this copy */
@@ -15,3 +20,5 @@ struct watch_article {
 #define WATCH_UPDATE    3
 /* Match one article against the watchlists and queue its alerts, inside ingest's transaction. 0, or -1 with *cause. */
 int	watch_article(struct daemon *, const struct watch_article *, char **cause);
+
+#endif

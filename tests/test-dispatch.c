@@ -87,7 +87,7 @@ receiver_start(const char *dir)
 
 /* The configuration: one watchlist and one notifier per case. */
 static struct conf *
-config(const char *dir)
+config(const char *dir, const char *wnotifier, const char *whold)
 {
 	const char *top = getenv("top_builddir") ? getenv("top_builddir") : ".";
 	char *text, *secret, *errors;
@@ -110,7 +110,8 @@ config(const char *dir)
 	    "  { name = \"w-ra\"; query = \"raword\"; notify = [\"ra\"]; },\n"
 	    "  { name = \"w-bad\"; query = \"badword\"; notify = [\"bad\"]; },\n"
 	    "  { name = \"w-slow\"; query = \"slowword\"; notify = [\"slow\"]; },\n"
-	    "  { name = \"w-hold\"; query = \"holdword\"; notify = [\"held\"]; } );\n"
+	    "  { name = \"w-hold\"; query = \"holdword\"; notify = [\"held\"]; },\n"
+	    "  { name = \"w-reload\"; query = \"reloadword\"; notify = [\"%s\"]; } );\n"
 	    "notifiers = (\n"
 	    "  { name = \"ok\"; plugin = \"webhook\"; url = \"http://127.0.0.1:%d/ok\";"
 	    " secret_file = \"%s\"; },\n"
@@ -120,8 +121,11 @@ config(const char *dir)
 	    "  { name = \"slow\"; plugin = \"webhook\"; url = \"http://127.0.0.1:%d/slow\";"
 	    " timeout = \"1s\"; },\n"
 	    "  { name = \"held\"; plugin = \"webhook\"; url = \"http://127.0.0.1:%d/hold\";"
-	    " hold = \"2s\"; } );\n",
-	    dir, top, port, secret, port, port, port, port, port);
+	    " hold = \"2s\"; },\n"
+	    "  { name = \"%s\"; plugin = \"webhook\"; url = \"http://127.0.0.1:%d/%s\";"
+	    " hold = \"%s\"; } );\n",
+	    dir, top, wnotifier, port, secret, port, port, port, port, port,
+	    wnotifier, port, wnotifier, whold);
 	if ((c = conf_load_string(text, "dispatch.conf", &errors)) == NULL)
 		fatalx("config: %s", errors);
 	free(text);
@@ -385,6 +389,55 @@ check_hold(void)
 	records_free(r, n);
 }
 
+/* The state of the row of a notifier. */
+static void
+row_state(const char *nt, char *state)
+{
+	sqlite3_stmt *st;
+
+	sqlite3_prepare_v2(store_db(d.store), "SELECT state FROM outbox WHERE"
+	    " notifier = ?1", -1, &st, NULL);
+	sqlite3_bind_text(st, 1, nt, -1, SQLITE_STATIC);
+	state[0] = '\0';
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(state, 16, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+/* Reload: a removed notifier's row stays pending, an added one delivers. */
+static void
+test_reload(const char *dir)
+{
+	struct conf *old = d.conf;
+	struct timeval tv0 = { 0, 0 }, guard = { 10, 0 };
+	char state[16];
+	json_t *r[4];
+	size_t n;
+
+	fx_ingest(&d, "a", "reload-1", "The reloadword story", "Text.", 0, 1);
+	d.conf = config(dir, "fresh", "0s");
+	notify_part.reload(&d, old);
+	watch_part.reload(&d, old);
+	conf_free(old);
+	fx_ingest(&d, "a", "reload-2", "Another reloadword story", "Text.", 0, 1);
+	row_state("gone", state);
+	is_str(state, "pending", "reload: the removed notifier's row stays pending");
+	evtimer_add(check_ev, &tv0);
+	evtimer_add(guard_ev, &guard);
+	/* all_final() is never true with the gone row: wait for the new one */
+	while (row_state("fresh", state), strcmp(state, "delivered") != 0 &&
+	    event_pending(guard_ev, EV_TIMEOUT, NULL))
+		event_base_loop(d.base, EVLOOP_ONCE);
+	is_str(state, "delivered", "reload: the added notifier delivers");
+	n = records("/fresh", r, 4);
+	is_int(n, 1, "reload: one request to the added notifier");
+	records_free(r, n);
+	row_state("gone", state);
+	is_str(state, "pending", "reload: the removed notifier's row still pending");
+	event_del(check_ev);
+	event_del(guard_ev);
+}
+
 int
 main(void)
 {
@@ -397,7 +450,7 @@ main(void)
 	if (mkdtemp(dir) == NULL || (pid = receiver_start(dir)) == -1)
 		fatalx("cannot start the receiver");
 	memset(&d, 0, sizeof d);
-	d.conf = config(dir);
+	d.conf = config(dir, "gone", "1h");
 	d.base = event_base_new();
 	xasprintf(&db, "%s/newswatch.db", dir);
 	if ((d.store = store_open(db, &cause)) == NULL ||
@@ -424,6 +477,7 @@ main(void)
 	check_bad();
 	check_slow();
 	check_hold();
+	test_reload(dir);
 	notify_part.free(&d);
 	watch_part.free(&d);
 	event_free(check_ev);

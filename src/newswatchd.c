@@ -25,8 +25,10 @@
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify_dispatch.h"
 #include "poller.h"
 #include "store.h"
+#include "watch_part.h"
 #include "xmalloc.h"
 
 #define STOP_BOUND_SEC	20	/* work in flight gets this long after SIGTERM */
@@ -42,8 +44,10 @@
 #endif
 static const struct daemon_part *const parts[] = {
 	NW_TEST_PARTS
+	&watch_part,
 	&poller_http_part,
 	&poller_sched_part,
+	&notify_part,
 	&admin_part,
 	NULL
 };
@@ -465,6 +469,12 @@ load_conf(const char *path, int check)
 	if ((c = conf_load(path, &errors)) == NULL) {
 		fputs(errors, stderr);
 		free(errors);
+		exit(2);
+	}
+	if (check && notify_check_conf(c, &errors) == -1) {
+		fputs(errors, stderr);
+		free(errors);
+		conf_free(c);
 		exit(2);
 	}
 	if (check) {

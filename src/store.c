@@ -13,6 +13,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_dedup.h"
+#include "store_outbox.h"
 #include "xmalloc.h"
 
 #define BUSY_TIMEOUT_MS	100
@@ -46,6 +47,8 @@ static const char *const migrations[] = {
 	store_migration_articles,
 	/* 3: store, stories, sightings and the identity of articles */
 	store_migration_dedup,
+	/* 4: watchlists and alerts, matches and the outbox */
+	store_migration_outbox,
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -1,0 +1,747 @@
+/*
+ * notify_dispatch: the outbox dispatcher (see notify_dispatch.h).
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+#include <sys/time.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "http.h"
+#include "log.h"
+#include "notify.h"
+#include "notify_dispatch.h"
+#include "plugin.h"
+#include "store.h"
+#include "store_outbox.h"
+#include "xmalloc.h"
+
+#define SCAN_BATCH	256		/* rows read per scan */
+#define ERROR_MAX	300		/* bytes of a receiver's answer kept */
+#define WATCHDOG_MS	(60 * 1000)	/* sends of plugins that declare no limit */
+
+/* One notifier of a generation. */
+struct nfy {
+	char			*name;
+	struct plugin_notifier	*pn;		/* NULL: failed to set up */
+	unsigned		 inflight;
+};
+
+/* One configuration's plugins and notifiers. */
+struct pset {
+	struct plugins		*ps;
+	struct nfy		*v;
+	size_t			 n;
+	unsigned		 jobs;		/* sends outstanding */
+	TAILQ_ENTRY(pset)	 entry;
+};
+
+/* One send in flight. */
+struct job {
+	struct notify		*nf;
+	struct pset		*set;
+	struct nfy		*nfy;
+	int64_t			 id;
+	int			 attempts;
+	int64_t			 created;
+	char			*delivery_id;
+	char			*watchlist;
+	struct outbox_alert	 oa;
+	const char		**terms;
+	struct nw_alert_source	*also;
+	TAILQ_ENTRY(job)	 entry;
+};
+
+/* One transfer a plugin runs through the backend. */
+struct btx {
+	struct notify		*nf;
+	void			*owner;
+	nw_transfer_done_cb	 done;
+	void			*arg;
+	uint64_t		 id;
+	int			 cancelled;
+	TAILQ_ENTRY(btx)	 entry;
+};
+
+struct notify {
+	struct daemon		*d;
+	struct http		*http;
+	struct pset		*cur;
+	TAILQ_HEAD(, pset)	 retired;
+	TAILQ_HEAD(, job)	 jobs;
+	TAILQ_HEAD(, btx)	 btxs;
+	struct event		*timer, *kick, *reap;
+	struct notify_policy	 pol;
+	struct notify_stats	 st;
+};
+
+static void	scan(struct notify *);
+
+/* Unix milliseconds. */
+static int64_t
+now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* A transfer of ours finished; hand it to the plugin unless cancelled. */
+static void
+btx_done_cb(CURL *easy, CURLcode code, const char *error, void *arg)
+{
+	struct btx *b = arg;
+
+	(void)error;
+	if (!b->cancelled) {
+		TAILQ_REMOVE(&b->nf->btxs, b, entry);
+		b->done(easy, code, b->arg);
+	}
+	free(b);
+}
+
+/* Backend: run a plugin's easy handle on our http. */
+static int
+be_transfer_add(void *ctx, void *owner, CURL *easy, nw_transfer_done_cb done,
+    void *arg)
+{
+	struct notify *nf = ctx;
+	struct btx *b = xcalloc(1, sizeof *b);
+
+	b->nf = nf;
+	b->owner = owner;
+	b->done = done;
+	b->arg = arg;
+	TAILQ_INSERT_TAIL(&nf->btxs, b, entry);
+	b->id = http_transfer_add(nf->http, easy, btx_done_cb, b);
+	return 0;
+}
+
+/* Backend: drop every unfinished transfer of owner without calling done. */
+static void
+be_transfer_cancel(void *ctx, void *owner)
+{
+	struct notify *nf = ctx;
+	struct btx *b, *next;
+
+	for (b = TAILQ_FIRST(&nf->btxs); b != NULL; b = next) {
+		next = TAILQ_NEXT(b, entry);
+		if (b->owner != owner)
+			continue;
+		TAILQ_REMOVE(&nf->btxs, b, entry);
+		b->cancelled = 1;
+		http_cancel(nf->http, b->id);	/* off the multi handle now */
+	}
+}
+
+/* Backend: the daemon-wide options of an easy handle. */
+static void
+be_setup(void *ctx, CURL *easy)
+{
+	struct notify *nf = ctx;
+	const struct conf_daemon *dc = &nf->d->conf->daemon;
+
+	if (dc->user_agent != NULL)
+		curl_easy_setopt(easy, CURLOPT_USERAGENT, dc->user_agent);
+	if (dc->ca_file != NULL)
+		curl_easy_setopt(easy, CURLOPT_CAINFO, dc->ca_file);
+	if (dc->proxy != NULL)
+		curl_easy_setopt(easy, CURLOPT_PROXY, dc->proxy);
+}
+
+/* Backend: the clock. */
+static int64_t
+be_now(void *ctx)
+{
+	(void)ctx;
+	return now_ms();
+}
+
+/* The policy of a configuration. */
+static void
+policy_set(struct notify_policy *p, const struct conf *c)
+{
+	p->retry_min = c->daemon.retry_min;
+	p->retry_max = c->daemon.retry_max;
+	p->max_age = c->daemon.max_age;
+}
+
+/* A plugin disabled a notifier: say so (its rows stay pending). */
+static void
+disabled_cb(struct plugin_notifier *pn, const char *why, void *arg)
+{
+	(void)arg;
+	log_warnx("notifier %s: disabled: %s; its alerts stay queued",
+	    plugin_notifier_name(pn), why);
+}
+
+/* Set up every notifier of a configuration; errors gathered in *errors. */
+static struct pset *
+pset_new(struct notify *nf, const struct conf *c, char **errors)
+{
+	struct plugin_backend be = { nf->d->base, nf, be_transfer_add,
+	    be_transfer_cancel, be_setup, be_now };
+	struct pset *s = xcalloc(1, sizeof *s);
+	char *cause, *tmp;
+
+	s->ps = plugins_new(c->daemon.plugin_dir, &be, WATCHDOG_MS);
+	plugins_set_disabled_cb(s->ps, disabled_cb, nf);
+	s->n = c->nnotifiers;
+	s->v = xcalloc(s->n + 1, sizeof *s->v);
+	*errors = NULL;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct conf_notifier *cn = &c->notifiers[i];
+
+		s->v[i].name = xstrdup(cn->name);
+		s->v[i].pn = plugin_notifier_new(s->ps, cn->name, cn->plugin,
+		    cn->setting, cn->file, &cause);
+		if (s->v[i].pn != NULL)
+			continue;
+		tmp = *errors;
+		xasprintf(errors, "%s%s%s", tmp != NULL ? tmp : "",
+		    tmp != NULL ? "\n" : "", cause);
+		free(tmp);
+		free(cause);
+	}
+	return s;
+}
+
+/* Free a generation (no job may refer to it). */
+static void
+pset_free(struct pset *s)
+{
+	if (s == NULL)
+		return;
+	plugins_free(s->ps);
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].name);
+	free(s->v);
+	free(s);
+}
+
+/* A notifier of the current generation by name. */
+static struct nfy *
+nfy_find(struct pset *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].name, name) == 0)
+			return &s->v[i];
+	return NULL;
+}
+
+/* Free retired generations whose sends are all done. */
+static void
+reap_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct notify *nf = arg;
+	struct pset *s, *next;
+
+	(void)fd;
+	(void)events;
+	for (s = TAILQ_FIRST(&nf->retired); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (s->jobs != 0)
+			continue;
+		TAILQ_REMOVE(&nf->retired, s, entry);
+		pset_free(s);
+	}
+}
+
+/* Free a job. */
+static void
+job_free(struct job *j)
+{
+	outbox_alert_clear(&j->oa);
+	free(j->terms);
+	free(j->also);
+	free(j->delivery_id);
+	free(j->watchlist);
+	free(j);
+}
+
+/* The receiver's answer as kept in last_error. */
+static char *
+answer_text(const struct nw_send_result *r)
+{
+	char *s;
+
+	if (r->code != 0)
+		xasprintf(&s, "%d %.*s", r->code, ERROR_MAX,
+		    r->text != NULL ? r->text : "");
+	else
+		xasprintf(&s, "%.*s", ERROR_MAX,
+		    r->text != NULL ? r->text : "no answer");
+	s[strcspn(s, "\r\n")] = '\0';
+	return s;
+}
+
+/* Record the outcome of one attempt in the row. */
+static void
+record(struct job *j, const struct nw_send_result *r)
+{
+	struct notify *nf = j->nf;
+	int64_t now = now_ms(), next = 0;
+	enum notify_fate fate;
+	const char *state;
+	char *text = answer_text(r);
+
+	fate = notify_after(&nf->pol, r, j->attempts + 1, j->created * 1000, now,
+	    (uint32_t)random() ^ ((uint32_t)random() << 16), &next);
+	if (fate == NOTIFY_DELIVERED) {
+		state = OUTBOX_DELIVERED;
+		nf->st.delivered++;
+		log_debug("notifier %s: delivered %.12s", j->nfy->name,
+		    j->delivery_id);
+	} else if (fate == NOTIFY_PENDING) {
+		state = OUTBOX_PENDING;
+		nf->st.retried++;
+		log_info("notifier %s: %.12s: %s; retry in %llds", j->nfy->name,
+		    j->delivery_id, text, (long long)((next - now + 999) / 1000));
+	} else {
+		state = OUTBOX_DEAD;
+		nf->st.dead++;
+		log_warnx("notifier %s: %.12s: %s; given up", j->nfy->name,
+		    j->delivery_id, text);
+	}
+	store_outbox_update(nf->d->store, j->id, state, j->attempts + 1,
+	    fate == NOTIFY_PENDING ? (next + 999) / 1000 : now / 1000,
+	    r->code, fate == NOTIFY_DELIVERED ? NULL : text, now / 1000);
+	free(text);
+}
+
+/* A send completed: record it, free the job, look for more. */
+static void
+send_done_cb(const struct nw_send_result *r, void *arg)
+{
+	struct job *j = arg;
+	struct notify *nf = j->nf;
+
+	record(j, r);
+	TAILQ_REMOVE(&nf->jobs, j, entry);
+	j->nfy->inflight--;
+	nf->st.inflight--;
+	if (--j->set->jobs == 0 && j->set != nf->cur)
+		event_active(nf->reap, EV_TIMEOUT, 0);
+	job_free(j);
+	event_active(nf->kick, EV_TIMEOUT, 0);
+}
+
+/* Build the plugin's view of a job's alert. */
+static void
+alert_fill(struct job *j, const struct outbox_row *row, struct nw_alert *a)
+{
+	struct outbox_alert *oa = &j->oa;
+
+	j->terms = xcalloc(oa->nterms + 1, sizeof *j->terms);
+	for (size_t i = 0; i < oa->nterms; i++)
+		j->terms[i] = oa->terms[i];
+	j->also = xcalloc(oa->nalso + 1, sizeof *j->also);
+	for (size_t i = 0; i < oa->nalso; i++) {
+		j->also[i].name = oa->also_name[i];
+		j->also[i].url = oa->also_url[i];
+	}
+	memset(a, 0, sizeof *a);
+	a->kind = NW_ALERT_ARTICLE;
+	a->delivery_id = j->delivery_id;
+	a->notifier = j->nfy->name;
+	a->watchlist = j->watchlist;
+	a->title = oa->title;
+	a->url = oa->url;
+	a->source = oa->source;
+	a->published = oa->published;
+	a->created = row->created_at;
+	a->summary = oa->summary;
+	a->snippet = oa->snippet;
+	a->terms = j->terms;
+	a->nterms = oa->nterms;
+	a->also = j->also;
+	a->nalso = oa->nalso;
+}
+
+/* Send one due row through its notifier. */
+static void
+send_row(struct notify *nf, struct nfy *nfy, const struct outbox_row *row)
+{
+	struct job *j = xcalloc(1, sizeof *j);
+	struct nw_alert a;
+
+	j->nf = nf;
+	j->set = nf->cur;
+	j->nfy = nfy;
+	j->id = row->id;
+	j->attempts = row->attempts;
+	j->created = row->created_at;
+	j->delivery_id = xstrdup(row->delivery_id);
+	j->watchlist = xstrdup(row->watchlist != NULL ? row->watchlist : "");
+	if (store_outbox_alert(nf->d->store, row->story_id, j->watchlist,
+	    &j->oa) == -1) {
+		store_outbox_update(nf->d->store, row->id, OUTBOX_DEAD,
+		    row->attempts, row->next_attempt_at, 0,
+		    "the story is no longer in the store", time(NULL));
+		job_free(j);
+		return;
+	}
+	alert_fill(j, row, &a);
+	TAILQ_INSERT_TAIL(&nf->jobs, j, entry);
+	nfy->inflight++;
+	nf->cur->jobs++;
+	nf->st.inflight++;
+	nf->st.sent++;
+	plugin_send(nfy->pn, &a, send_done_cb, j);	/* may complete at once */
+}
+
+/* Is a row already being sent? */
+static int
+skip_cb(int64_t id, void *arg)
+{
+	struct notify *nf = arg;
+	struct job *j;
+
+	TAILQ_FOREACH(j, &nf->jobs, entry)
+		if (j->id == id)
+			return 1;
+	return 0;
+}
+
+/* A due row: send it if its notifier is here, enabled and has room. */
+static void
+row_cb(const struct outbox_row *row, void *arg)
+{
+	struct notify *nf = arg;
+	struct nfy *nfy;
+
+	if (row->kind != NW_ALERT_ARTICLE)
+		return;
+	if ((nfy = nfy_find(nf->cur, row->notifier)) == NULL || nfy->pn == NULL ||
+	    !plugin_notifier_enabled(nfy->pn))
+		return;
+	if (nfy->inflight >= NOTIFY_INFLIGHT_MAX)
+		return;
+	if (notify_expired(&nf->pol, row->created_at * 1000, now_ms())) {
+		store_outbox_update(nf->d->store, row->id, OUTBOX_DEAD,
+		    row->attempts, row->next_attempt_at, row->last_code,
+		    "expired: older than max_age", time(NULL));
+		nf->st.dead++;
+		return;
+	}
+	send_row(nf, nfy, row);
+}
+
+/* Arm the rescan timer: the next due row, at most NOTIFY_RESCAN_MS away. */
+static void
+arm_timer(struct notify *nf)
+{
+	int64_t next = store_outbox_next_due(nf->d->store), now = time(NULL);
+	int64_t ms = NOTIFY_RESCAN_MS;
+	struct timeval tv;
+
+	if (next > now && (next - now) * 1000 < ms)
+		ms = (next - now) * 1000;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(nf->timer, &tv);
+}
+
+/* Send what is due, then sleep until the next due row or the rescan. */
+static void
+scan(struct notify *nf)
+{
+	if (nf->d->stopping && !nf->d->once)
+		return;
+	store_outbox_due(nf->d->store, time(NULL), SCAN_BATCH, skip_cb, row_cb, nf);
+	arm_timer(nf);
+}
+
+/* The rescan timer or a kick. */
+static void
+scan_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	scan(arg);
+}
+
+/* See notify_dispatch.h. */
+void
+notify_kick(struct daemon *d)
+{
+	if (d->notify != NULL)
+		event_active(d->notify->kick, EV_TIMEOUT, 0);
+}
+
+/* The http of the dispatcher: its own multi handle, no per-host queueing. */
+static struct http *
+http_make(struct daemon *d)
+{
+	struct http_limits lim;
+
+	memset(&lim, 0, sizeof lim);
+	lim.max_transfers = 256;
+	lim.max_per_host = 256;
+	lim.max_redirects = -1;
+	lim.allow_private = 1;
+	lim.user_agent = d->conf->daemon.user_agent;
+	lim.ca_file = d->conf->daemon.ca_file;
+	lim.proxy = d->conf->daemon.proxy;
+	return http_new(d->base, &lim);
+}
+
+/* Part start: the notifiers, then a first scan. */
+static int
+notify_start(struct daemon *d, char **cause)
+{
+	struct notify *nf = xcalloc(1, sizeof *nf);
+	char *errors;
+
+	nf->d = d;
+	TAILQ_INIT(&nf->retired);
+	TAILQ_INIT(&nf->jobs);
+	TAILQ_INIT(&nf->btxs);
+	policy_set(&nf->pol, d->conf);
+	nf->http = http_make(d);
+	nf->cur = pset_new(nf, d->conf, &errors);
+	if (errors != NULL) {
+		*cause = errors;
+		pset_free(nf->cur);
+		http_free(nf->http);
+		free(nf);
+		return -1;
+	}
+	nf->timer = evtimer_new(d->base, scan_cb, nf);
+	nf->kick = event_new(d->base, -1, 0, scan_cb, nf);
+	nf->reap = event_new(d->base, -1, 0, reap_cb, nf);
+	d->notify = nf;
+	event_active(nf->kick, EV_TIMEOUT, 0);
+	return 0;
+}
+
+/* Log the notifiers a reload removed that still have pending alerts. */
+static void
+report_removed(struct notify *nf, const struct conf *old)
+{
+	int n;
+
+	for (size_t i = 0; i < old->nnotifiers; i++) {
+		const char *name = old->notifiers[i].name;
+
+		if (conf_find_notifier(nf->d->conf, name) != NULL)
+			continue;
+		if ((n = store_outbox_count_pending(nf->d->store, name)) > 0)
+			log_warnx("notifier %s removed: its %d pending alerts stay "
+			    "pending", name, n);
+	}
+}
+
+/* Part reload: a new generation of notifiers; the old one retires. */
+static void
+notify_reload(struct daemon *d, struct conf *old)
+{
+	struct notify *nf = d->notify;
+	struct pset *s;
+	char *errors;
+
+	s = pset_new(nf, d->conf, &errors);
+	if (errors != NULL) {
+		log_warnx("notifiers: %s", errors);	/* those stay unavailable */
+		free(errors);
+	}
+	TAILQ_INSERT_TAIL(&nf->retired, nf->cur, entry);
+	nf->cur = s;
+	policy_set(&nf->pol, d->conf);
+	report_removed(nf, old);
+	event_active(nf->reap, EV_TIMEOUT, 0);
+	event_active(nf->kick, EV_TIMEOUT, 0);
+}
+
+/* Part busy: sends in flight; under --once also due rows still unsent. */
+static int
+notify_busy(struct daemon *d)
+{
+	struct notify *nf = d->notify;
+
+	if (nf == NULL)
+		return 0;
+	if (d->once && TAILQ_EMPTY(&nf->jobs))
+		store_outbox_due(d->store, time(NULL), SCAN_BATCH, skip_cb, row_cb,
+		    nf);
+	return !TAILQ_EMPTY(&nf->jobs);
+}
+
+/* Part free: notifiers first (they cancel their transfers), then http. */
+static void
+notify_free(struct daemon *d)
+{
+	struct notify *nf = d->notify;
+	struct pset *s;
+	struct job *j;
+
+	if (nf == NULL)
+		return;
+	pset_free(nf->cur);
+	while ((s = TAILQ_FIRST(&nf->retired)) != NULL) {
+		TAILQ_REMOVE(&nf->retired, s, entry);
+		pset_free(s);
+	}
+	while ((j = TAILQ_FIRST(&nf->jobs)) != NULL) {
+		TAILQ_REMOVE(&nf->jobs, j, entry);
+		job_free(j);
+	}
+	http_free(nf->http);
+	event_free(nf->timer);
+	event_free(nf->kick);
+	event_free(nf->reap);
+	free(nf);
+	d->notify = NULL;
+}
+
+/* See notify_dispatch.h. */
+void
+notify_stats(struct daemon *d, struct notify_stats *st)
+{
+	if (d->notify == NULL)
+		memset(st, 0, sizeof *st);
+	else
+		*st = d->notify->st;
+}
+
+/* A backend that runs nothing, for checking notifiers. */
+static int
+null_transfer_add(void *ctx, void *owner, CURL *easy, nw_transfer_done_cb done,
+    void *arg)
+{
+	(void)ctx; (void)owner; (void)easy; (void)done; (void)arg;
+	return -1;
+}
+
+/* The null backend's cancel: nothing runs. */
+static void
+null_transfer_cancel(void *ctx, void *owner)
+{
+	(void)ctx;
+	(void)owner;
+}
+
+/* See notify_dispatch.h. */
+int
+notify_check_conf(const struct conf *c, char **errors)
+{
+	struct event_base *base = event_base_new();
+	struct plugin_backend be = { base, NULL, null_transfer_add,
+	    null_transfer_cancel, NULL, be_now };
+	struct plugins *ps;
+	char *cause, *tmp;
+
+	*errors = NULL;
+	ps = plugins_new(c->daemon.plugin_dir, &be, WATCHDOG_MS);
+	for (size_t i = 0; i < c->nnotifiers; i++) {
+		const struct conf_notifier *cn = &c->notifiers[i];
+
+		if (plugin_notifier_new(ps, cn->name, cn->plugin, cn->setting,
+		    cn->file, &cause) != NULL)
+			continue;
+		tmp = *errors;
+		xasprintf(errors, "%s%s\n", tmp != NULL ? tmp : "", cause);
+		free(tmp);
+		free(cause);
+	}
+	plugins_free(ps);
+	event_base_free(base);
+	return *errors == NULL ? 0 : -1;
+}
+
+/* The one send of notify_test has completed. */
+static void
+test_done_cb(const struct nw_send_result *r, void *arg)
+{
+	struct notify_test_result *t = arg;
+
+	t->done = 1;
+	t->status = r->status;
+	t->code = r->code;
+	t->text = xstrdup(r->text != NULL ? r->text : "");
+	event_base_loopbreak(t->base);
+}
+
+/* A sample alert through one notifier, on a loop of its own. */
+static void
+test_send(struct notify *nf, struct plugin_notifier *pn,
+    struct notify_test_result *t)
+{
+	struct nw_alert a;
+	struct nw_alert_source also = { "example-2", "https://example.org/2" };
+	const char *terms[] = { "newswatch" };
+	char id[NOTIFY_ID_LEN + 1];
+	int64_t now = time(NULL);
+
+	notify_health_id("notify-test", plugin_notifier_name(pn), now_ms(), id);
+	memset(&a, 0, sizeof a);
+	a.kind = NW_ALERT_ARTICLE;
+	a.delivery_id = id;
+	a.notifier = plugin_notifier_name(pn);
+	a.watchlist = "notify-test";
+	a.title = "newswatch test alert";
+	a.url = "https://example.org/newswatch-test";
+	a.source = "example";
+	a.published = now;
+	a.created = now;
+	a.summary = "A sample alert sent by newswatch notify-test.";
+	a.snippet = "A sample alert sent by «newswatch» notify-test.";
+	a.terms = terms;
+	a.nterms = 1;
+	a.also = &also;
+	a.nalso = 1;
+	t->base = nf->d->base;
+	plugin_send(pn, &a, test_done_cb, t);
+	if (!t->done)
+		event_base_dispatch(nf->d->base);
+}
+
+/* See notify_dispatch.h. */
+int
+notify_test(const struct conf *c, const char *name, struct notify_test_result *t,
+    char **cause)
+{
+	const struct conf_notifier *cn = conf_find_notifier(c, name);
+	struct daemon d;
+	struct notify nf;
+	struct plugin_notifier *pn;
+	struct plugin_backend be;
+
+	memset(t, 0, sizeof *t);
+	if (cn == NULL) {
+		xasprintf(cause, "no notifier named \"%s\"", name);
+		return -1;
+	}
+	memset(&d, 0, sizeof d);
+	memset(&nf, 0, sizeof nf);
+	d.conf = (struct conf *)c;
+	d.base = event_base_new();
+	nf.d = &d;
+	TAILQ_INIT(&nf.btxs);
+	nf.http = http_make(&d);
+	be = (struct plugin_backend){ d.base, &nf, be_transfer_add,
+	    be_transfer_cancel, be_setup, be_now };
+	nf.cur = xcalloc(1, sizeof *nf.cur);
+	nf.cur->ps = plugins_new(c->daemon.plugin_dir, &be, WATCHDOG_MS);
+	pn = plugin_notifier_new(nf.cur->ps, cn->name, cn->plugin, cn->setting,
+	    cn->file, cause);
+	if (pn != NULL)
+		test_send(&nf, pn, t);
+	pset_free(nf.cur);
+	http_free(nf.http);
+	event_base_free(d.base);
+	return pn != NULL ? 0 : -1;
+}
+
+const struct daemon_part notify_part = {
+	"notify", notify_start, notify_reload, NULL, notify_busy, notify_free
+};

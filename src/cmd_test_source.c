@@ -26,6 +26,8 @@
 #include "http.h"
 #include "ingest.h"
 #include "store.h"
+#include "store_dedup.h"
+#include "watch_part.h"
 #include "xmalloc.h"
 
 /* The highest ids before the run: what is above them is this run's. */
@@ -304,16 +306,15 @@ report(struct run *run, int first, const struct marks *m)
 static int
 parts_start(struct daemon *d, char **cause)
 {
-	(void)d;
-	(void)cause;
-	return 0;
+	return watch_part.start(d, cause);
 }
 
 /* Free what parts_start started. */
 static void
 parts_free(struct daemon *d)
 {
-	(void)d;
+	if (d->watch != NULL)
+		watch_part.free(d);
 }
 
 /* Set up the temporary copy and the loop; run; report. CLI status. */
@@ -331,6 +332,7 @@ run_source(struct conf *c, const struct conf_source *cs, const char *copy)
 	run.d = &d;
 	run.cs = cs;
 	if ((d.store = store_open(copy, &cause)) == NULL ||
+	    store_dedup_register(d.store) == -1 ||
 	    store_sync_sources(d.store, c, &cause) == -1 ||
 	    store_source_load(d.store, cs->name, &run.st) == -1) {
 		fprintf(stderr, "newswatch: %s\n", cause != NULL ? cause :
@@ -358,7 +360,7 @@ run_source(struct conf *c, const struct conf_source *cs, const char *copy)
 		rc = CLI_ERROR;
 	} else {
 		fetch(&run, password);
-		if (run.ingested)
+		if (run.ingested && run.fetched)
 			report(&run, first, &m);
 		else if (run.error != NULL)
 			printf("not processed: %s\n", run.error);

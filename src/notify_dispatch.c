@@ -17,10 +17,12 @@
 #include "daemon.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "notify_dispatch.h"
 #include "plugin.h"
 #include "store.h"
+#include "store_health.h"
 #include "store_outbox.h"
 #include "xmalloc.h"
 
@@ -55,6 +57,7 @@ struct job {
 	char			*delivery_id;
 	char			*watchlist;
 	struct outbox_alert	 oa;
+	struct health_alert	 ha;		/* kind health */
 	const char		**terms;
 	struct nw_alert_source	*also;
 	TAILQ_ENTRY(job)	 entry;
@@ -261,6 +264,7 @@ static void
 job_free(struct job *j)
 {
 	outbox_alert_clear(&j->oa);
+	health_alert_clear(&j->ha);
 	free(j->terms);
 	free(j->also);
 	free(j->delivery_id);
@@ -312,6 +316,8 @@ record(struct job *j, const struct nw_send_result *r)
 		log_warnx("notifier %s: %.12s: %s; given up", j->nfy->name,
 		    j->delivery_id, text);
 	}
+	metrics_delivery(j->nfy->name, fate == NOTIFY_DELIVERED ? "delivered" :
+	    fate == NOTIFY_PENDING ? "retry" : "dead");
 	store_outbox_update(nf->d->store, j->id, state, j->attempts + 1,
 	    fate == NOTIFY_PENDING ? (next + 999) / 1000 : now / 1000,
 	    r->code, fate == NOTIFY_DELIVERED ? NULL : text, now / 1000);
@@ -367,6 +373,21 @@ alert_fill(struct job *j, const struct outbox_row *row, struct nw_alert *a)
 	a->nalso = oa->nalso;
 }
 
+/* Build the plugin's view of a health alert. */
+static void
+health_fill(struct job *j, const struct outbox_row *row, struct nw_alert *a)
+{
+	memset(a, 0, sizeof *a);
+	a->kind = NW_ALERT_HEALTH;
+	a->delivery_id = j->delivery_id;
+	a->notifier = j->nfy->name;
+	a->source = j->ha.source;
+	a->url = j->ha.url;
+	a->health_state = j->ha.state;
+	a->health_error = j->ha.error;
+	a->created = row->created_at;
+}
+
 /* Send one due row through its notifier. */
 static void
 send_row(struct notify *nf, struct nfy *nfy, const struct outbox_row *row)
@@ -382,15 +403,24 @@ send_row(struct notify *nf, struct nfy *nfy, const struct outbox_row *row)
 	j->created = row->created_at;
 	j->delivery_id = xstrdup(row->delivery_id);
 	j->watchlist = xstrdup(row->watchlist != NULL ? row->watchlist : "");
-	if (store_outbox_alert(nf->d->store, row->story_id, j->watchlist,
+	if (row->kind == NW_ALERT_HEALTH) {
+		if (store_health_alert(nf->d->store, row->id, &j->ha) == -1) {
+			store_outbox_update(nf->d->store, row->id, OUTBOX_DEAD,
+			    row->attempts, row->next_attempt_at, 0,
+			    "the source is no longer in the store", time(NULL));
+			job_free(j);
+			return;
+		}
+		health_fill(j, row, &a);
+	} else if (store_outbox_alert(nf->d->store, row->story_id, j->watchlist,
 	    &j->oa) == -1) {
 		store_outbox_update(nf->d->store, row->id, OUTBOX_DEAD,
 		    row->attempts, row->next_attempt_at, 0,
 		    "the story is no longer in the store", time(NULL));
 		job_free(j);
 		return;
-	}
-	alert_fill(j, row, &a);
+	} else
+		alert_fill(j, row, &a);
 	TAILQ_INSERT_TAIL(&nf->jobs, j, entry);
 	nfy->inflight++;
 	nf->cur->jobs++;
@@ -419,7 +449,7 @@ row_cb(const struct outbox_row *row, void *arg)
 	struct notify *nf = arg;
 	struct nfy *nfy;
 
-	if (row->kind != NW_ALERT_ARTICLE)
+	if (row->kind != NW_ALERT_ARTICLE && row->kind != NW_ALERT_HEALTH)
 		return;
 	if ((nfy = nfy_find(nf->cur, row->notifier)) == NULL || nfy->pn == NULL ||
 	    !plugin_notifier_enabled(nfy->pn))

@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "daemon.h"
+#include "health.h"
 #include "http.h"
 #include "ingest.h"
 #include "log.h"
@@ -310,6 +311,7 @@ finish(struct psource *ps, const struct http_response *r)
 		    (unsigned)(stats.sightings + stats.copies));
 		log_result(ps, r, &stats);
 	}
+	health_check(p->d, ps->cs, &ps->st);
 	once_count(p, ps, o.ok && rc == 0);
 }
 

@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "match.h"
+#include "metrics.h"
 #include "notify.h"
 #include "notify_dispatch.h"
 #include "store.h"
@@ -217,6 +218,8 @@ hit_cb(const struct match_hit *h, void *arg)
 	rc = store_match_add(r->d->store, r->a->story_id, wl->name,
 	    r->a->article_id, r->a->source_id, terms, h->snippet, now);
 	free(terms);
+	if (rc == 0)
+		metrics_match(wl->name);
 	if (rc == 0 && r->a->alert)
 		rc = queue_alerts(r, wl, now);
 	if (rc == -1)
@@ -228,12 +231,15 @@ int
 watch_article(struct daemon *d, const struct watch_article *a, char **cause)
 {
 	struct watch_run r = { d, a, 0, NULL };
+	struct match_stats st;
 	struct match_doc doc = { a->title, a->text, a->summary, a->url, a->source,
 	    a->author, a->lang };
 
 	if (d->watch == NULL || d->watch->m == NULL)
 		return 0;
 	matcher_match(d->watch->m, &doc, 0, hit_cb, &r);
+	matcher_stats(d->watch->m, &st);
+	metrics_presearch_fallbacks(st.always);
 	if (r.error) {
 		xasprintf(cause, "watchlists: %s", sqlite3_errmsg(store_db(d->store)));
 		return -1;

@@ -4,18 +4,22 @@
 # with:
 #   - the ceiling: bench/ceiling, a minimal libcurl multi loop with a bare libxml2
 #     SAX2 pass per body (build it with `make bench/ceiling`);
+#   - bench/http-fetch: the same through newswatch's http module;
 #   - sfeed_update (Debian's sfeed) on the same URLs;
 #   - newswatchd --once (cold, warm, conditional cycles): to be added, see below.
 # It prints wall, CPU, peak RSS and feeds/s for each, and the ratios.
-# Environment: CEILING (path of the ceiling program), CONCURRENCY (default 32),
+# Environment: CEILING, HTTP_FETCH (paths of the programs), CONCURRENCY (default 32),
 # PYTHON3, KEEP=1 to keep the work directory.
 set -eu
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 PY=${PYTHON3:-/usr/bin/python3}
 CEILING=${CEILING:-./bench/ceiling}
+HTTP_FETCH=${HTTP_FETCH:-./bench/http-fetch}
 CONC=${CONCURRENCY:-32}
 [ $# -gt 0 ] || set -- 200 2000
-[ -x "$CEILING" ] || { echo "build the ceiling first: make bench/ceiling" >&2; exit 2; }
+for p in "$CEILING" "$HTTP_FETCH"; do
+	[ -x "$p" ] || { echo "build $p first: make bench-polling does" >&2; exit 2; }
+done
 
 work=$(mktemp -d /tmp/nwbench.XXXXXX)
 chmod 755 "$work"
@@ -46,6 +50,11 @@ for n in "$@"; do
 	# The ceiling: warm URLs (full bodies).
 	"$CEILING" "$work/warm.txt" "$CONC" | tee "$work/ceiling.out"
 	ceil=$(sed -n 's/.*feeds_per_s=\([0-9.]*\).*/\1/p' "$work/ceiling.out")
+
+	# newswatch's http module, same SAX pass.
+	"$HTTP_FETCH" "$work/warm.txt" "$CONC" | tee "$work/http.out"
+	hf=$(sed -n 's/.*feeds_per_s=\([0-9.]*\).*/\1/p' "$work/http.out")
+	echo "ratio http-fetch/ceiling: $(echo "$hf $ceil" | awk '{ printf "%.2f", $1 / $2 }')"
 
 	# sfeed_update on the same URLs.
 	rm -rf "$work/sfeed"

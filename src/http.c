@@ -546,6 +546,41 @@ opensocket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
 	return socket(addr->family, addr->socktype, addr->protocol);
 }
 
+/*
+ * libcurl is about to send a request on a connection, new or reused (a pooled
+ * connection never passes through opensocket_cb): check its address again.
+ */
+static int
+prereq_cb(void *clientp, char *primary_ip, char *local_ip, int primary_port,
+    int local_port)
+{
+	struct xfer		*x = clientp;
+	struct sockaddr_in6	 s6;
+	struct sockaddr_in	 s4;
+	struct sockaddr		*sa = NULL;
+
+	(void)local_ip;
+	(void)primary_port;
+	(void)local_port;
+	if (!x->check_addr)
+		return CURL_PREREQFUNC_OK;
+	memset(&s4, 0, sizeof s4);
+	memset(&s6, 0, sizeof s6);
+	if (inet_pton(AF_INET, primary_ip, &s4.sin_addr) == 1) {
+		s4.sin_family = AF_INET;
+		sa = (struct sockaddr *)&s4;
+	} else if (inet_pton(AF_INET6, primary_ip, &s6.sin6_addr) == 1) {
+		s6.sin6_family = AF_INET6;
+		sa = (struct sockaddr *)&s6;
+	}
+	if (sa != NULL && !http_addr_private(sa))
+		return CURL_PREREQFUNC_OK;
+	free(x->refused);
+	xasprintf(&x->refused, "address %s is loopback, private or local "
+	    "(allow_private is off)", primary_ip);
+	return CURL_PREREQFUNC_ABORT;
+}
+
 /* libcurl hands over decoded body bytes: keep them up to max_body. */
 static size_t
 write_cb(char *data, size_t size, size_t n, void *arg)
@@ -696,7 +731,8 @@ classify(struct xfer *x, int status, const char **error)
 		*error = x->forced_error;
 		return x->forced;
 	}
-	if (x->refused != NULL) {
+	if (x->refused != NULL && x->rc != CURLE_OK && !x->too_large) {
+		/* (a refused address with another that worked is not an error) */
 		*error = x->refused;
 		return HTTP_REFUSED;
 	}
@@ -832,6 +868,8 @@ easy_request(struct http *h, struct xfer *x, const struct http_request *req)
 	x->check_addr = req->from_network && !h->lim.allow_private && !h->proxied;
 	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, opensocket_cb);
 	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, prereq_cb);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
 	for (i = 0; i < req->nheaders; i++)
 		x->headers = curl_slist_append(x->headers, req->headers[i]);
 	if (req->etag != NULL) {

@@ -332,6 +332,14 @@ test_address_rule(void)
 	req.from_network = 0;
 	fetch(h, &req, "/files/feed.xml", &g);
 	is_int(g.result, HTTP_OK, "configuration URL to 127.0.0.1 allowed");
+	/* the connection of that fetch is now in curl's pool */
+	req.from_network = 1;
+	fetch(h, &req, "/files/feed.xml", &g);
+	is_int(g.result, HTTP_REFUSED, "a reused connection is checked too (%s)",
+	    g.error);
+	req.from_network = 0;
+	fetch(h, &req, "/redirect-to?url=/files/feed.xml", &g);
+	is_int(g.result, HTTP_OK, "configuration URL redirected on the same host");
 
 	lim.allow_private = 1;
 	http_set_limits(h, &lim);

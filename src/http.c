@@ -65,6 +65,7 @@ struct xfer {
 	void			*arg;
 	char			 errbuf[CURL_ERROR_SIZE];
 	char			*url;
+	struct http_request	 req;		/* owned copy until started */
 	struct curl_slist	*headers;
 	char			*buf;
 	size_t			 len, cap;
@@ -106,6 +107,8 @@ static void	check_multi_info(struct http *);
 static void	event_cb(evutil_socket_t, short, void *);
 static void	dispatch(struct http *);
 static void	finish(struct xfer *);
+static void	easy_common(struct http *, struct xfer *, const struct http_request *);
+static void	easy_request(struct http *, struct xfer *, const struct http_request *);
 
 /* Copy a string that may be NULL. */
 static char *
@@ -238,6 +241,13 @@ xfer_free(struct xfer *x)
 		curl_easy_cleanup(x->easy);
 	curl_slist_free_all(x->headers);
 	free(x->url);
+	free((char *)x->req.method);
+	free((void *)x->req.body);
+	free((char *)x->req.username);
+	if (x->req.password != NULL) {
+		explicit_bzero((char *)x->req.password, strlen(x->req.password));
+		free((char *)x->req.password);
+	}
 	free(x->buf);
 	free(x->refused);
 	free(x->etag);
@@ -429,6 +439,12 @@ start(struct http *h, struct xfer *x)
 {
 	CURLMcode	 mc;
 
+	if (x->own_easy) {
+		if ((x->easy = curl_easy_init()) == NULL)
+			fatalx("curl_easy_init failed");
+		easy_common(h, x, &x->req);
+		easy_request(h, x, &x->req);
+	}
 	gettimeofday(&x->started_at, NULL);
 	x->host->inflight++;
 	h->nrunning++;
@@ -766,13 +782,16 @@ response_fill(struct xfer *x, struct http_response *r, char **ct, char **cs)
 	struct timeval	 q;
 
 	memset(r, 0, sizeof *r);
-	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff);
-	curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &type);
-	curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
-	curl_easy_getinfo(e, CURLINFO_CONNECT_TIME, &r->time_connect);
-	curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME, &r->time_first_byte);
-	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME, &r->time_total);
+	if (e != NULL) {		/* NULL: never started */
+		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff);
+		curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &type);
+		curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
+		curl_easy_getinfo(e, CURLINFO_CONNECT_TIME, &r->time_connect);
+		curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME,
+		    &r->time_first_byte);
+		curl_easy_getinfo(e, CURLINFO_TOTAL_TIME, &r->time_total);
+	}
 	content_type_split(type, ct, cs);
 	r->status = (int)status;
 	r->result = classify(x, r->status, &r->error);
@@ -826,7 +845,7 @@ easy_common(struct http *h, struct xfer *x, const struct http_request *req)
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_URL, req->url);
+	curl_easy_setopt(e, CURLOPT_URL, x->url);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	v = req->timeout > 0 ? req->timeout : h->lim.timeout;
@@ -858,8 +877,6 @@ static void
 easy_request(struct http *h, struct xfer *x, const struct http_request *req)
 {
 	CURL		*e = x->easy;
-	char		*line;
-	size_t		 i;
 
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
@@ -870,18 +887,6 @@ easy_request(struct http *h, struct xfer *x, const struct http_request *req)
 	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
 	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, prereq_cb);
 	curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
-	for (i = 0; i < req->nheaders; i++)
-		x->headers = curl_slist_append(x->headers, req->headers[i]);
-	if (req->etag != NULL) {
-		xasprintf(&line, "If-None-Match: %s", req->etag);
-		x->headers = curl_slist_append(x->headers, line);
-		free(line);
-	}
-	if (req->last_modified != NULL) {
-		xasprintf(&line, "If-Modified-Since: %s", req->last_modified);
-		x->headers = curl_slist_append(x->headers, line);
-		free(line);
-	}
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
 	if (req->body != NULL) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
@@ -894,6 +899,43 @@ easy_request(struct http *h, struct xfer *x, const struct http_request *req)
 		curl_easy_setopt(e, CURLOPT_PASSWORD,
 		    req->password != NULL ? req->password : "");
 		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_ANY);
+	}
+}
+
+/* Keep what a queued request needs to start later (the easy handle waits). */
+static void
+request_copy(struct xfer *x, const struct http_request *req)
+{
+	struct http_request	*c = &x->req;
+	char			*line, *body;
+	size_t			 i;
+
+	c->method = strdup_or_null(req->method);
+	if (req->body != NULL) {
+		body = xmalloc(req->body_len + 1);
+		memcpy(body, req->body, req->body_len);
+		body[req->body_len] = '\0';
+		c->body = body;
+		c->body_len = req->body_len;
+	}
+	c->timeout = req->timeout;
+	c->connect_timeout = req->connect_timeout;
+	c->max_body = req->max_body;
+	c->max_redirects = req->max_redirects;
+	c->username = strdup_or_null(req->username);
+	c->password = strdup_or_null(req->password);
+	c->from_network = req->from_network;
+	for (i = 0; i < req->nheaders; i++)
+		x->headers = curl_slist_append(x->headers, req->headers[i]);
+	if (req->etag != NULL) {
+		xasprintf(&line, "If-None-Match: %s", req->etag);
+		x->headers = curl_slist_append(x->headers, line);
+		free(line);
+	}
+	if (req->last_modified != NULL) {
+		xasprintf(&line, "If-Modified-Since: %s", req->last_modified);
+		x->headers = curl_slist_append(x->headers, line);
+		free(line);
 	}
 }
 
@@ -922,8 +964,6 @@ http_request(struct http *h, const struct http_request *req, http_done_cb cb,
 	x->cb = cb;
 	x->own_easy = 1;
 	x->url = xstrdup(req->url != NULL ? req->url : "");
-	if ((x->easy = curl_easy_init()) == NULL)
-		fatalx("curl_easy_init failed");
 	gettimeofday(&x->queued_at, NULL);
 	if (h->stopping) {
 		xfer_fail_later(x, HTTP_CANCELLED, "shutting down");
@@ -934,8 +974,7 @@ http_request(struct http *h, const struct http_request *req, http_done_cb cb,
 		free(cause);
 		return id;
 	}
-	easy_common(h, x, req);
-	easy_request(h, x, req);
+	request_copy(x, req);
 	enqueue(h, x, host_get(h, key));
 	free(key);
 	return id;

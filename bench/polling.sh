@@ -9,7 +9,7 @@
 #   - newswatchd --once (cold, warm, conditional cycles): to be added, see below.
 # It prints wall, CPU, peak RSS and feeds/s for each, and the ratios.
 # Environment: CEILING, HTTP_FETCH (paths of the programs), CONCURRENCY (default 32),
-# PYTHON3, KEEP=1 to keep the work directory.
+# PYTHON3, KEEP=1 to keep the work directory, SKIP_SFEED=1 to leave sfeed out.
 set -eu
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 PY=${PYTHON3:-/usr/bin/python3}
@@ -57,6 +57,7 @@ for n in "$@"; do
 	echo "ratio http-fetch/ceiling: $(echo "$hf $ceil" | awk '{ printf "%.2f", $1 / $2 }')"
 
 	# sfeed_update on the same URLs.
+	if [ "${SKIP_SFEED:-0}" != 1 ]; then
 	rm -rf "$work/sfeed"
 	{
 		echo "sfeedpath=\"$work/sfeed\""
@@ -71,6 +72,7 @@ for n in "$@"; do
 	report_time sfeed "$n" "$work/sfeed.time" | tee "$work/sfeed.out"
 	sfeed=$(sed -n 's/.*feeds_per_s=\([0-9.]*\).*/\1/p' "$work/sfeed.out")
 	echo "ratio ceiling/sfeed: $(echo "$ceil $sfeed" | awk '{ printf "%.1f", $1 / $2 }')"
+	fi
 
 	# ==== newswatchd --once: cold, warm and conditional cycles go here. ====
 	# (Added with the daemon: a config with N sources on $base/warm/ (cold, then

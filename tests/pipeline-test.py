@@ -70,11 +70,11 @@ def item(guid, title, link, text):
     return (guid, title, link, text)
 
 
-def rss(items):
+def rss(items, title="t"):
     """An RSS 2.0 document."""
     parts = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0">'
-             '<channel><title>t</title><link>http://x.test/</link>'
-             '<language>en</language>\n']
+             '<channel><title>%s</title><link>http://x.test/</link>'
+             '<language>en</language>\n' % title]
     for guid, title, link, text in items:
         parts.append("<item><guid>%s</guid><title>%s</title><link>%s</link>"
                      "<description>%s</description></item>\n"
@@ -296,13 +296,20 @@ def test_feed_cycle(env):
     con = db(state)
     changes0 = con.execute("PRAGMA data_version").fetchone()[0]
     rc, log = run_once(conf2)
-    ok(rc == 0 and "3 entries, nothing new" in log,
-       "unchanged feed re-served in full: 3 entries, nothing new", log)
+    ok(rc == 0 and "source a: same body as last time" in log,
+       "the same bytes re-served in full: not even parsed", log)
     ok(dump(state) == before, "unchanged feed: articles, stories, sightings "
        "and anchors untouched")
     ok(con.execute("PRAGMA data_version").fetchone()[0] != changes0,
        "(only the source's fetch state was committed)")
     con.close()
+    # Other bytes, the same entries: parsed, each entry skipped by its
+    # fingerprint, nothing written.
+    env.put("a.xml", rss(items, "t, renamed"))
+    rc, log = run_once(conf2)
+    ok(rc == 0 and "3 entries, nothing new" in log,
+       "the same entries in another body: 3 entries, nothing new", log)
+    ok(dump(state) == before, "and no article, story or sighting written")
 
     # One new item: exactly that one, alerting (no longer first sight).
     items.append(item("a-3", "Title 3", "http://a.test/3", story_text(3)))

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "conf.h"
 #include "daemon.h"
 #include "feed.h"
@@ -191,16 +193,15 @@ set_str(char **field, const char *v)
 	*field = v != NULL ? xstrdup(v) : NULL;
 }
 
-/* Parse a 2xx body and store its entries; the validators go with them. */
+/* Parse a body and store its entries. */
 static int
-ingest_body(struct ingest *in, const struct http_response *r)
+ingest_feed(struct ingest *in, const struct http_response *r,
+    const unsigned char hash[32])
 {
 	struct feed	*f;
 	char		*why = NULL;
 	int		 rc = 0;
 
-	set_str(&in->st->etag, r->etag);
-	set_str(&in->st->last_modified, r->last_modified);
 	f = feed_parse(r->body, r->len, r->effective_url, r->charset, &why);
 	if (f == NULL) {
 		in->stats->not_feed = 1;
@@ -208,7 +209,7 @@ ingest_body(struct ingest *in, const struct http_response *r)
 		xasprintf(&in->st->last_error, "not a feed: %s",
 		    why != NULL ? why : "unreadable");
 		free(why);
-		return 0;
+		return store_ingest_body_set(in->d->store, in->st->id, NULL);
 	}
 	in->feed = f;
 	in->stats->entries = (int)f->nentries;
@@ -217,7 +218,35 @@ ingest_body(struct ingest *in, const struct http_response *r)
 	in->st->first_fetch_done = 1;
 	feed_free(f);
 	in->feed = NULL;
+	if (rc == 0)
+		rc = store_ingest_body_set(in->d->store, in->st->id, hash);
 	return rc;
+}
+
+/*
+ * A 2xx: the validators go with what the body gave. The very bytes stored last
+ * time (a server without validators) give nothing new: not parsed at all.
+ */
+static int
+ingest_body(struct ingest *in, const struct http_response *r)
+{
+	unsigned char	hash[32];
+	int		rc;
+
+	set_str(&in->st->etag, r->etag);
+	set_str(&in->st->last_modified, r->last_modified);
+	EVP_Digest(r->body, r->len, hash, NULL, EVP_sha256(), NULL);
+	if ((rc = store_ingest_body_same(in->d->store, in->st->id, hash)) == 1) {
+		in->stats->same_body = 1;
+		in->st->first_fetch_done = 1;
+		return 0;
+	}
+	if (rc == -1) {
+		xasprintf(in->cause, "store: %s",
+		    sqlite3_errmsg(store_db(in->d->store)));
+		return -1;
+	}
+	return ingest_feed(in, r, hash);
 }
 
 /* Keep what ingest may change in a source's state. */

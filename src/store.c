@@ -13,6 +13,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_dedup.h"
+#include "store_ingest.h"
 #include "store_outbox.h"
 #include "xmalloc.h"
 
@@ -49,6 +50,8 @@ static const char *const migrations[] = {
 	store_migration_dedup,
 	/* 4: watchlists and alerts, matches and the outbox */
 	store_migration_outbox,
+	/* 5: the body hash of ingest */
+	store_migration_ingest,
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -70,11 +70,11 @@ def item(guid, title, link, text):
     return (guid, title, link, text)
 
 
-def rss(items):
+def rss(items, title="t"):
     """An RSS 2.0 document."""
     parts = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0">'
-             '<channel><title>t</title><link>http://x.test/</link>'
-             '<language>en</language>\n']
+             '<channel><title>%s</title><link>http://x.test/</link>'
+             '<language>en</language>\n' % title]
     for guid, title, link, text in items:
         parts.append("<item><guid>%s</guid><title>%s</title><link>%s</link>"
                      "<description>%s</description></item>\n"
@@ -148,6 +148,8 @@ class Env:
             for k, v in s.items():
                 if isinstance(v, bool):
                     kv.append("%s = %s;" % (k, "true" if v else "false"))
+                elif isinstance(v, list):
+                    kv.append("%s = [%s];" % (k, ", ".join('"%s"' % x for x in v)))
                 else:
                     kv.append('%s = "%s";' % (k, v))
             src.append("  { " + " ".join(kv) + " }")
@@ -294,13 +296,20 @@ def test_feed_cycle(env):
     con = db(state)
     changes0 = con.execute("PRAGMA data_version").fetchone()[0]
     rc, log = run_once(conf2)
-    ok(rc == 0 and "3 entries, nothing new" in log,
-       "unchanged feed re-served in full: 3 entries, nothing new", log)
+    ok(rc == 0 and "source a: same body as last time" in log,
+       "the same bytes re-served in full: not even parsed", log)
     ok(dump(state) == before, "unchanged feed: articles, stories, sightings "
        "and anchors untouched")
     ok(con.execute("PRAGMA data_version").fetchone()[0] != changes0,
        "(only the source's fetch state was committed)")
     con.close()
+    # Other bytes, the same entries: parsed, each entry skipped by its
+    # fingerprint, nothing written.
+    env.put("a.xml", rss(items, "t, renamed"))
+    rc, log = run_once(conf2)
+    ok(rc == 0 and "3 entries, nothing new" in log,
+       "the same entries in another body: 3 entries, nothing new", log)
+    ok(dump(state) == before, "and no article, story or sighting written")
 
     # One new item: exactly that one, alerting (no longer first sight).
     items.append(item("a-3", "Title 3", "http://a.test/3", story_text(3)))
@@ -520,6 +529,38 @@ def test_kill(env):
        "restart: the rest fetched, all 1800 stored", log)
 
 
+def test_request(env):
+    """A source's headers and HTTP authentication with password_file."""
+    state = os.path.join(env.tmp, "auth")
+    pw = os.path.join(env.tmp, "feed.password")
+    with open(pw, "w") as f:
+        f.write("s3cret\n")
+    conf = env.conf(state, [
+        {"name": "auth", "url": env.url("/auth?user=reader&pass=s3cret"),
+         "username": "reader", "password_file": pw,
+         "headers": ["X-Newswatch-Test: yes"]}])
+    t0 = time.time()
+    rc, log = run_once(conf)
+    ok(rc == 0 and q1(state, "SELECT last_status FROM sources") == 200,
+       "authenticated with the password from password_file", log)
+    reqs = [r for r in env.requests() if r["time"] >= t0]
+    ok(any(r["headers"].get("X-Newswatch-Test") == "yes" for r in reqs),
+       "the source's headers sent")
+    url = env.url("/auth?user=reader&pass=s3cret")
+    ok("s3cret" not in log.replace(url, ""),
+       "the password is not logged (but in the fixture's URL)", log)
+    with open(pw, "w") as f:
+        f.write("wrong\n")
+    rc, log = run_once(conf)
+    ok(rc == 1 and q1(state, "SELECT last_status FROM sources") == 401,
+       "a wrong password: 401, exit 1", log)
+    os.unlink(pw)
+    rc, log = run_once(conf)
+    ok(rc == 1 and "password_file" in (q1(state, "SELECT last_error FROM "
+                                          "sources") or ""),
+       "an unreadable password_file is the source's error", log)
+
+
 def test_retention(env):
     """Article text older than daemon.retention is pruned; the keys stay and
     a re-listed old item is not new again."""
@@ -578,7 +619,7 @@ def main():
     try:
         for t in (test_feed_cycle, test_failures, test_retry_after,
                   test_restart_and_reload, test_spread, test_kill,
-                  test_retention, test_busy):
+                  test_request, test_retention, test_busy):
             try:
                 t(env)
             except Exception as e:  # a broken step fails, the rest still runs

@@ -34,6 +34,9 @@ struct store;
 /* Migration 4: matches and outbox. */
 extern const char store_migration_outbox[];
 
+struct outbox_row;
+typedef void (*outbox_row_cb)(const struct outbox_row *, void *);
+
 /* Row states. */
 #define OUTBOX_PENDING		"pending"
 #define OUTBOX_DELIVERED	"delivered"
@@ -57,7 +60,22 @@ struct outbox_row {
 	int		 last_code;
 	char		*last_error;
 	int64_t		 delivered_at;
+	char		*digest_id;	/* NULL: a single alert */
 };
+
+/* Gather a row into a digest: its id and the digest's due time. 0 or -1. */
+int	store_outbox_set_digest(struct store *, int64_t id, const char *digest_id,
+	    int64_t due);
+/* Every pending row of a digest, oldest first. The number, or -1. */
+int	store_outbox_digest_rows(struct store *, const char *digest_id,
+	    outbox_row_cb, void *);
+/*
+ * The times single alerts of a notifier (and watchlist, NULL: any) were
+ * delivered since a time, ascending, for a rate cap after a restart.
+ */
+int	store_outbox_singles_since(struct store *, const char *notifier,
+	    const char *watchlist, int64_t since, void (*cb)(int64_t, void *),
+	    void *);
 
 /* Whether a story already has a match for a watchlist: 1, 0, or -1. */
 int	store_match_exists(struct store *, int64_t story, const char *watchlist);
@@ -77,7 +95,6 @@ int	store_outbox_add(struct store *, const struct outbox_row *);
  * max, for a callback; rows whose id is skip(arg, id) != 0 are passed over.
  * The number handed to cb, or -1.
  */
-typedef void (*outbox_row_cb)(const struct outbox_row *, void *);
 int	store_outbox_due(struct store *, int64_t now, size_t max,
 	    int (*skip)(int64_t, void *), outbox_row_cb, void *);
 /* The earliest next_attempt_at of a pending row, 0 when none, -1 on error. */

@@ -26,7 +26,6 @@
 #include "store_outbox.h"
 #include "xmalloc.h"
 
-#define SCAN_BATCH	256		/* rows read per scan */
 #define ERROR_MAX	300		/* bytes of a receiver's answer kept */
 #define WATCHDOG_MS	(60 * 1000)	/* sends of plugins that declare no limit */
 
@@ -597,19 +596,27 @@ route_row(struct notify *nf, struct nfy *nfy, const struct outbox_row *row)
 {
 	struct dgroup *g = group_get(nf, row->notifier, row->watchlist);
 	struct digest_slot slot;
+	int64_t now;
 
 	if (g->spec.kind == DIGEST_NONE && g->cap.max == 0) {
 		send_row(nf, nfy, row);
 		return;
 	}
-	digest_assign(&g->spec, &g->cap, row->notifier, g->watchlist,
-	    row->created_at, now_ms() / 1000, &slot);
+	/*
+	 * The window is the one open when the row is routed (right after it was
+	 * queued, or its hold): a late row never joins a digest already sent.
+	 */
+	now = now_ms() / 1000;
+	digest_assign(&g->spec, &g->cap, row->notifier, g->watchlist, now, now,
+	    &slot);
 	if (slot.single)
 		send_row(nf, nfy, row);
 	else if (store_outbox_set_digest(nf->d->store, row->id, slot.id,
-	    slot.due) == 0)
+	    slot.due) == 0) {
 		log_debug("notifier %s: %.12s goes into digest %.12s",
 		    row->notifier, row->delivery_id, slot.id);
+		event_active(nf->kick, EV_TIMEOUT, 0);	/* route the next ones */
+	}
 }
 
 /* A due row: send it if its notifier is here, enabled and has room. */
@@ -654,14 +661,34 @@ arm_timer(struct notify *nf)
 	evtimer_add(nf->timer, &tv);
 }
 
+/*
+ * Send what is due, notifier by notifier, as far as each has room: the rows of
+ * a notifier that is gone, disabled or full never hold up the others.
+ */
+static void
+send_due(struct notify *nf)
+{
+	struct pset *s = nf->cur;
+	int64_t now = now_ms() / 1000;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct nfy *nfy = &s->v[i];
+
+		if (nfy->pn == NULL || !plugin_notifier_enabled(nfy->pn) ||
+		    nfy->inflight >= NOTIFY_INFLIGHT_MAX)
+			continue;
+		store_outbox_due(nf->d->store, nfy->name, now,
+		    NOTIFY_INFLIGHT_MAX - nfy->inflight, skip_cb, row_cb, nf);
+	}
+}
+
 /* Send what is due, then sleep until the next due row or the rescan. */
 static void
 scan(struct notify *nf)
 {
 	if (nf->d->stopping && !nf->d->once)
 		return;
-	store_outbox_due(nf->d->store, now_ms() / 1000, SCAN_BATCH, skip_cb, row_cb,
-	    nf);
+	send_due(nf);
 	arm_timer(nf);
 }
 
@@ -775,8 +802,7 @@ notify_busy(struct daemon *d)
 	if (nf == NULL)
 		return 0;
 	if (d->once && TAILQ_EMPTY(&nf->jobs))
-		store_outbox_due(d->store, now_ms() / 1000, SCAN_BATCH, skip_cb, row_cb,
-		    nf);
+		send_due(nf);
 	return !TAILQ_EMPTY(&nf->jobs);
 }
 

@@ -50,6 +50,9 @@ const char store_migration_outbox[] =
 	"  UNIQUE (story_id, watchlist, notifier));"
 	"CREATE INDEX outbox_due ON outbox (next_attempt_at)"
 	"  WHERE state = 'pending';"
+	"CREATE INDEX outbox_due_notifier ON outbox (notifier, next_attempt_at)"
+	"  WHERE state = 'pending';"
+	"CREATE INDEX outbox_digest ON outbox (digest_id) WHERE digest_id IS NOT NULL;"
 	"CREATE INDEX outbox_state ON outbox (state, id);";
 
 /* Statement slots: matches 96-127, outbox 128-159 (store.h). */
@@ -248,14 +251,15 @@ rows_run(struct store *s, sqlite3_stmt *st, size_t max,
 
 /* See store_outbox.h. */
 int
-store_outbox_due(struct store *s, int64_t now, size_t max,
+store_outbox_due(struct store *s, const char *notifier, int64_t now, size_t max,
     int (*skip)(int64_t, void *), outbox_row_cb cb, void *arg)
 {
 	sqlite3_stmt *st = store_stmt(s, S_OB_DUE, "SELECT " ROW_COLUMNS
-	    " FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1"
-	    " ORDER BY next_attempt_at, id");
+	    " FROM outbox WHERE state = 'pending' AND notifier = ?2"
+	    " AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id");
 
 	sqlite3_bind_int64(st, 1, now);
+	bind_str(st, 2, notifier);
 	return rows_run(s, st, max, skip, cb, arg);
 }
 

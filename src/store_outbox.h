@@ -19,7 +19,8 @@
  *          attempts INTEGER NOT NULL DEFAULT 0, last_attempt_at INTEGER,
  *          last_code INTEGER, last_error TEXT, delivered_at INTEGER,
  *          digest_id TEXT, UNIQUE (story_id, watchlist, notifier))
- *   and a partial index on outbox(next_attempt_at) over pending rows.
+ *   and partial indexes on outbox(next_attempt_at) and (notifier,
+ *   next_attempt_at) over pending rows, and on digest_id.
  *
  * Statement slots 96-159 (store.h: matches 96-127, outbox 128-159).
  */
@@ -91,11 +92,12 @@ int	store_match_add(struct store *, int64_t story, const char *watchlist,
 int	store_outbox_add(struct store *, const struct outbox_row *);
 
 /*
- * The pending rows due at now (next_attempt_at <= now), oldest first, at most
- * max, for a callback; rows whose id is skip(arg, id) != 0 are passed over.
- * The number handed to cb, or -1.
+ * A notifier's pending rows due at now (next_attempt_at <= now), oldest first,
+ * at most max, for a callback; rows whose id is skip(arg, id) != 0 are passed
+ * over. The number handed to cb, or -1.
  */
-int	store_outbox_due(struct store *, int64_t now, size_t max,
+int	store_outbox_due(struct store *, const char *notifier, int64_t now,
+	    size_t max,
 	    int (*skip)(int64_t, void *), outbox_row_cb, void *);
 /* The earliest next_attempt_at of a pending row, 0 when none, -1 on error. */
 int64_t	store_outbox_next_due(struct store *);

@@ -58,6 +58,8 @@ struct pset {
 /* One article alert's data, owned by a job. */
 struct abuf {
 	struct outbox_alert	 oa;
+	char			*delivery_id;	/* the row's */
+	char			*watchlist;
 	const char		**terms;
 	struct nw_alert_source	*also;
 };
@@ -298,6 +300,8 @@ job_free(struct job *j)
 {
 	for (size_t i = 0; i < j->nbufs; i++) {
 		outbox_alert_clear(&j->bufs[i].oa);
+		free(j->bufs[i].delivery_id);
+		free(j->bufs[i].watchlist);
 		free(j->bufs[i].terms);
 		free(j->bufs[i].also);
 	}
@@ -395,9 +399,11 @@ alert_fill(struct job *j, struct abuf *b, const struct outbox_row *row,
 	}
 	memset(a, 0, sizeof *a);
 	a->kind = NW_ALERT_ARTICLE;
-	a->delivery_id = row->delivery_id;
+	b->delivery_id = xstrdup(row->delivery_id);
+	b->watchlist = row->watchlist != NULL ? xstrdup(row->watchlist) : NULL;
+	a->delivery_id = b->delivery_id;
 	a->notifier = j->nfy->name;
-	a->watchlist = row->watchlist;
+	a->watchlist = b->watchlist;
 	a->title = oa->title;
 	a->url = oa->url;
 	a->source = oa->source;

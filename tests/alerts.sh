@@ -89,6 +89,7 @@ ok $? "newswatchd -n: the test configuration is OK"
 ok $? "20 alerts queued"
 "$B/newswatchd" -c "$T/nw.conf" 2>"$T/d1.log" &
 dpid=$!
+wait_for 'grep -q "started:" "$T/d1.log"' 100	# ready before the CLI reads
 tried() {
 	"$B/newswatch" -c "$T/nw.conf" outbox --json | "$PY" -c 'import json,sys
 r=json.load(sys.stdin); sys.exit(0 if r and all(x["attempts"]>0 for x in r) else 1)'
@@ -106,6 +107,7 @@ rpid=$!
 wait_for '[ -s "$T/port" ]' 100
 "$B/newswatchd" -c "$T/nw.conf" 2>"$T/d2.log" &
 dpid=$!
+wait_for 'grep -q "started:" "$T/d2.log"' 100
 wait_for '[ "$(count delivered)" = 20 ]' 150
 ok $? "restarted with the receiver up: every alert delivered"
 "$PY" - "$T/recv.log" "$T/ids" <<'EOF'

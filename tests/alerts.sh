@@ -163,6 +163,21 @@ ok $(( $? == 1 ? 0 : 1 )) "backtest: exit 1 when nothing matches"
 "$B/newswatch" -c "$T/nw.conf" backtest nosuch >/dev/null 2>&1
 ok $(( $? == 2 ? 0 : 1 )) "backtest: exit 2 on an unknown watchlist"
 
+# A command that changes the database refuses a user who does not own it.
+if [ "$(id -u)" = 0 ]; then
+	chown 65534 "$T/state/newswatch.db"
+	"$B/newswatch" -c "$T/nw.conf" retry --dead >/dev/null 2>"$T/err"
+	rc=$?
+	chown 0 "$T/state/newswatch.db"
+	ok $(( rc == 2 ? 0 : 1 )) "retry refuses a database owned by another user"
+	grep -q "belongs to uid 65534" "$T/err"
+	ok $? "and says whose it is"
+else
+	n=$((n + 2))
+	echo "ok $((n - 1)) # SKIP needs root to chown the database"
+	echo "ok $n # SKIP needs root to chown the database"
+fi
+
 # notify-test.
 "$B/newswatch" -c "$T/nw.conf" notify-test hook >"$T/out"
 ok $? "notify-test: exit 0"

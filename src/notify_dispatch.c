@@ -6,6 +6,7 @@
 #include <sys/queue.h>
 #include <sys/time.h>
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +16,7 @@
 
 #include "conf.h"
 #include "daemon.h"
+#include "digest.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -26,7 +28,6 @@
 #include "store_outbox.h"
 #include "xmalloc.h"
 
-#define SCAN_BATCH	256		/* rows read per scan */
 #define ERROR_MAX	300		/* bytes of a receiver's answer kept */
 #define WATCHDOG_MS	(60 * 1000)	/* sends of plugins that declare no limit */
 
@@ -37,29 +38,52 @@ struct nfy {
 	unsigned		 inflight;
 };
 
+/* The digest schedule and rate cap of a notifier, or of a watchlist's group. */
+struct dgroup {
+	char			*notifier;
+	char			*watchlist;	/* NULL: the notifier's own */
+	struct digest_spec	 spec;
+	struct digest_cap	 cap;
+};
+
 /* One configuration's plugins and notifiers. */
 struct pset {
 	struct plugins		*ps;
 	struct nfy		*v;
 	size_t			 n;
+	struct dgroup		*groups;
+	size_t			 ngroups;
 	unsigned		 jobs;		/* sends outstanding */
 	TAILQ_ENTRY(pset)	 entry;
 };
 
-/* One send in flight. */
+/* One article alert's data, owned by a job. */
+struct abuf {
+	struct outbox_alert	 oa;
+	char			*delivery_id;	/* the row's */
+	char			*watchlist;
+	const char		**terms;
+	struct nw_alert_source	*also;
+};
+
+/* One send in flight: a single alert, or a digest of several rows. */
 struct job {
 	struct notify		*nf;
 	struct pset		*set;
 	struct nfy		*nfy;
-	int64_t			 id;
-	int			 attempts;
-	int64_t			 created;
+	int64_t			*ids;		/* the outbox rows it carries */
+	size_t			 nids;
+	int			 attempts;	/* the most of its rows */
+	int64_t			 created;	/* the oldest of its rows */
+	int			 digest;
 	char			*delivery_id;
-	char			*watchlist;
-	struct outbox_alert	 oa;
-	struct health_alert	 ha;		/* kind health */
-	const char		**terms;
-	struct nw_alert_source	*also;
+	char			*watchlist;	/* digest: NULL when several */
+	char			*title;		/* digest: "N alerts" */
+	struct abuf		*bufs;
+	struct nw_alert		*subs;		/* the article alerts */
+	size_t			 nbufs;
+	struct health_alert	 ha;		/* a health alert's data */
+	struct nw_alert		 hal;		/* and the alert itself */
 	TAILQ_ENTRY(job)	 entry;
 };
 
@@ -88,14 +112,23 @@ struct notify {
 
 static void	scan(struct notify *);
 
-/* Unix milliseconds. */
+/* The real clock, Unix milliseconds. */
 static int64_t
-now_ms(void)
+clock_ms(void)
 {
 	struct timeval tv;
 
 	gettimeofday(&tv, NULL);
 	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+int64_t (*notify_clock_fn)(void) = clock_ms;
+
+/* Unix milliseconds, as the dispatcher sees them. */
+static int64_t
+now_ms(void)
+{
+	return notify_clock_fn();
 }
 
 /* A transfer of ours finished; hand it to the plugin unless cancelled. */
@@ -228,6 +261,12 @@ pset_free(struct pset *s)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->v[i].name);
 	free(s->v);
+	for (size_t i = 0; i < s->ngroups; i++) {
+		free(s->groups[i].notifier);
+		free(s->groups[i].watchlist);
+		digest_cap_free(&s->groups[i].cap);
+	}
+	free(s->groups);
 	free(s);
 }
 
@@ -263,12 +302,20 @@ reap_cb(evutil_socket_t fd, short events, void *arg)
 static void
 job_free(struct job *j)
 {
-	outbox_alert_clear(&j->oa);
+	for (size_t i = 0; i < j->nbufs; i++) {
+		outbox_alert_clear(&j->bufs[i].oa);
+		free(j->bufs[i].delivery_id);
+		free(j->bufs[i].watchlist);
+		free(j->bufs[i].terms);
+		free(j->bufs[i].also);
+	}
+	free(j->bufs);
+	free(j->subs);
 	health_alert_clear(&j->ha);
-	free(j->terms);
-	free(j->also);
+	free(j->ids);
 	free(j->delivery_id);
 	free(j->watchlist);
+	free(j->title);
 	free(j);
 }
 
@@ -288,7 +335,7 @@ answer_text(const struct nw_send_result *r)
 	return s;
 }
 
-/* Record the outcome of one attempt in the row. */
+/* Record the outcome of one attempt in the job's rows (a digest's all alike). */
 static void
 record(struct job *j, const struct nw_send_result *r)
 {
@@ -302,7 +349,7 @@ record(struct job *j, const struct nw_send_result *r)
 	    (uint32_t)random() ^ ((uint32_t)random() << 16), &next);
 	if (fate == NOTIFY_DELIVERED) {
 		state = OUTBOX_DELIVERED;
-		nf->st.delivered++;
+		nf->st.delivered += j->nids;
 		log_debug("notifier %s: delivered %.12s", j->nfy->name,
 		    j->delivery_id);
 	} else if (fate == NOTIFY_PENDING) {
@@ -312,15 +359,16 @@ record(struct job *j, const struct nw_send_result *r)
 		    j->delivery_id, text, (long long)((next - now + 999) / 1000));
 	} else {
 		state = OUTBOX_DEAD;
-		nf->st.dead++;
+		nf->st.dead += j->nids;
 		log_warnx("notifier %s: %.12s: %s; given up", j->nfy->name,
 		    j->delivery_id, text);
 	}
 	metrics_delivery(j->nfy->name, fate == NOTIFY_DELIVERED ? "delivered" :
 	    fate == NOTIFY_PENDING ? "retry" : "dead");
-	store_outbox_update(nf->d->store, j->id, state, j->attempts + 1,
-	    fate == NOTIFY_PENDING ? (next + 999) / 1000 : now / 1000,
-	    r->code, fate == NOTIFY_DELIVERED ? NULL : text, now / 1000);
+	for (size_t i = 0; i < j->nids; i++)
+		store_outbox_update(nf->d->store, j->ids[i], state, j->attempts + 1,
+		    fate == NOTIFY_PENDING ? (next + 999) / 1000 : now / 1000,
+		    r->code, fate == NOTIFY_DELIVERED ? NULL : text, now / 1000);
 	free(text);
 }
 
@@ -341,25 +389,28 @@ send_done_cb(const struct nw_send_result *r, void *arg)
 	event_active(nf->kick, EV_TIMEOUT, 0);
 }
 
-/* Build the plugin's view of a job's alert. */
+/* Build the plugin's view of one article alert of a job. */
 static void
-alert_fill(struct job *j, const struct outbox_row *row, struct nw_alert *a)
+alert_fill(struct job *j, struct abuf *b, const struct outbox_row *row,
+    struct nw_alert *a)
 {
-	struct outbox_alert *oa = &j->oa;
+	struct outbox_alert *oa = &b->oa;
 
-	j->terms = xcalloc(oa->nterms + 1, sizeof *j->terms);
+	b->terms = xcalloc(oa->nterms + 1, sizeof *b->terms);
 	for (size_t i = 0; i < oa->nterms; i++)
-		j->terms[i] = oa->terms[i];
-	j->also = xcalloc(oa->nalso + 1, sizeof *j->also);
+		b->terms[i] = oa->terms[i];
+	b->also = xcalloc(oa->nalso + 1, sizeof *b->also);
 	for (size_t i = 0; i < oa->nalso; i++) {
-		j->also[i].name = oa->also_name[i];
-		j->also[i].url = oa->also_url[i];
+		b->also[i].name = oa->also_name[i];
+		b->also[i].url = oa->also_url[i];
 	}
 	memset(a, 0, sizeof *a);
 	a->kind = NW_ALERT_ARTICLE;
-	a->delivery_id = j->delivery_id;
+	b->delivery_id = xstrdup(row->delivery_id);
+	b->watchlist = row->watchlist != NULL ? xstrdup(row->watchlist) : NULL;
+	a->delivery_id = b->delivery_id;
 	a->notifier = j->nfy->name;
-	a->watchlist = j->watchlist;
+	a->watchlist = b->watchlist;
 	a->title = oa->title;
 	a->url = oa->url;
 	a->source = oa->source;
@@ -367,69 +418,153 @@ alert_fill(struct job *j, const struct outbox_row *row, struct nw_alert *a)
 	a->created = row->created_at;
 	a->summary = oa->summary;
 	a->snippet = oa->snippet;
-	a->terms = j->terms;
+	a->terms = b->terms;
 	a->nterms = oa->nterms;
-	a->also = j->also;
+	a->also = b->also;
 	a->nalso = oa->nalso;
 }
 
-/* Build the plugin's view of a health alert. */
-static void
-health_fill(struct job *j, const struct outbox_row *row, struct nw_alert *a)
-{
-	memset(a, 0, sizeof *a);
-	a->kind = NW_ALERT_HEALTH;
-	a->delivery_id = j->delivery_id;
-	a->notifier = j->nfy->name;
-	a->source = j->ha.source;
-	a->url = j->ha.url;
-	a->health_state = j->ha.state;
-	a->health_error = j->ha.error;
-	a->created = row->created_at;
-}
-
-/* Send one due row through its notifier. */
-static void
-send_row(struct notify *nf, struct nfy *nfy, const struct outbox_row *row)
+/* A new job for a notifier. */
+static struct job *
+job_new(struct notify *nf, struct nfy *nfy, const char *delivery_id)
 {
 	struct job *j = xcalloc(1, sizeof *j);
-	struct nw_alert a;
 
 	j->nf = nf;
 	j->set = nf->cur;
 	j->nfy = nfy;
-	j->id = row->id;
-	j->attempts = row->attempts;
-	j->created = row->created_at;
-	j->delivery_id = xstrdup(row->delivery_id);
-	j->watchlist = xstrdup(row->watchlist != NULL ? row->watchlist : "");
-	if (row->kind == NW_ALERT_HEALTH) {
-		if (store_health_alert(nf->d->store, row->id, &j->ha) == -1) {
-			store_outbox_update(nf->d->store, row->id, OUTBOX_DEAD,
-			    row->attempts, row->next_attempt_at, 0,
-			    "the source is no longer in the store", time(NULL));
-			job_free(j);
-			return;
-		}
-		health_fill(j, row, &a);
-	} else if (store_outbox_alert(nf->d->store, row->story_id, j->watchlist,
-	    &j->oa) == -1) {
-		store_outbox_update(nf->d->store, row->id, OUTBOX_DEAD,
+	j->delivery_id = xstrdup(delivery_id);
+	j->created = INT64_MAX;
+	return j;
+}
+
+/* Add a row to a job: its id, and its alert read from the store. 0 or -1. */
+static int
+job_add_row(struct job *j, const struct outbox_row *row)
+{
+	struct abuf *b;
+
+	j->ids = xreallocarray(j->ids, j->nids + 1, sizeof *j->ids);
+	j->ids[j->nids++] = row->id;
+	if (row->attempts > j->attempts)
+		j->attempts = row->attempts;
+	if (row->created_at < j->created)
+		j->created = row->created_at;
+	j->bufs = xreallocarray(j->bufs, j->nbufs + 1, sizeof *j->bufs);
+	b = &j->bufs[j->nbufs];
+	memset(b, 0, sizeof *b);
+	if (store_outbox_alert(j->nf->d->store, row->story_id,
+	    row->watchlist != NULL ? row->watchlist : "", &b->oa) == -1) {
+		store_outbox_update(j->nf->d->store, row->id, OUTBOX_DEAD,
 		    row->attempts, row->next_attempt_at, 0,
-		    "the story is no longer in the store", time(NULL));
-		job_free(j);
-		return;
-	} else
-		alert_fill(j, row, &a);
+		    "the story is no longer in the store", now_ms() / 1000);
+		j->nids--;
+		return -1;
+	}
+	j->subs = xreallocarray(j->subs, j->nbufs + 1, sizeof *j->subs);
+	alert_fill(j, b, row, &j->subs[j->nbufs]);
+	j->nbufs++;
+	return 0;
+}
+
+/* Hand a job's alert to its notifier. */
+static void
+job_send(struct job *j, const struct nw_alert *a)
+{
+	struct notify *nf = j->nf;
+
 	TAILQ_INSERT_TAIL(&nf->jobs, j, entry);
-	nfy->inflight++;
+	j->nfy->inflight++;
 	nf->cur->jobs++;
 	nf->st.inflight++;
 	nf->st.sent++;
-	plugin_send(nfy->pn, &a, send_done_cb, j);	/* may complete at once */
+	plugin_send(j->nfy->pn, a, send_done_cb, j);	/* may complete at once */
 }
 
-/* Is a row already being sent? */
+/* Send one due row through its notifier, on its own. */
+static void
+send_row(struct notify *nf, struct nfy *nfy, const struct outbox_row *row)
+{
+	struct job *j = job_new(nf, nfy, row->delivery_id);
+
+	if (job_add_row(j, row) == -1) {
+		job_free(j);
+		return;
+	}
+	job_send(j, &j->subs[0]);
+}
+
+/* Send a health alert (never gathered into digests or capped). */
+static void
+send_health(struct notify *nf, struct nfy *nfy, const struct outbox_row *row)
+{
+	struct job *j = job_new(nf, nfy, row->delivery_id);
+
+	if (store_health_alert(nf->d->store, row->id, &j->ha) == -1) {
+		store_outbox_update(nf->d->store, row->id, OUTBOX_DEAD,
+		    row->attempts, row->next_attempt_at, 0,
+		    "the source is no longer in the store", now_ms() / 1000);
+		job_free(j);
+		return;
+	}
+	j->ids = xcalloc(1, sizeof *j->ids);
+	j->ids[j->nids++] = row->id;
+	j->attempts = row->attempts;
+	j->created = row->created_at;
+	j->hal.kind = NW_ALERT_HEALTH;
+	j->hal.delivery_id = j->delivery_id;
+	j->hal.notifier = nfy->name;
+	j->hal.source = j->ha.source;
+	j->hal.url = j->ha.url;
+	j->hal.health_state = j->ha.state;
+	j->hal.health_error = j->ha.error;
+	j->hal.created = row->created_at;
+	job_send(j, &j->hal);
+}
+
+/* Gather a digest's rows into a job. */
+static void
+digest_row_cb(const struct outbox_row *row, void *arg)
+{
+	struct job *j = arg;
+
+	if (j->nbufs == 0)
+		j->watchlist = row->watchlist != NULL ? xstrdup(row->watchlist) : NULL;
+	else if (j->watchlist != NULL && (row->watchlist == NULL ||
+	    strcmp(j->watchlist, row->watchlist) != 0)) {
+		free(j->watchlist);
+		j->watchlist = NULL;	/* several watchlists */
+	}
+	job_add_row(j, row);
+}
+
+/* Send a due digest whole: every pending row gathered under its id. */
+static void
+send_digest(struct notify *nf, struct nfy *nfy, const char *digest_id)
+{
+	struct job *j = job_new(nf, nfy, digest_id);
+	struct nw_alert a;
+
+	j->digest = 1;
+	store_outbox_digest_rows(nf->d->store, digest_id, digest_row_cb, j);
+	if (j->nbufs == 0) {
+		job_free(j);
+		return;
+	}
+	xasprintf(&j->title, "%zu alert%s", j->nbufs, j->nbufs == 1 ? "" : "s");
+	memset(&a, 0, sizeof a);
+	a.kind = NW_ALERT_DIGEST;
+	a.delivery_id = j->delivery_id;
+	a.notifier = nfy->name;
+	a.watchlist = j->watchlist;
+	a.title = j->title;
+	a.created = j->created;
+	a.alerts = j->subs;
+	a.nalerts = j->nbufs;
+	job_send(j, &a);
+}
+
+/* Is a row already being sent (alone or in a digest)? */
 static int
 skip_cb(int64_t id, void *arg)
 {
@@ -437,9 +572,92 @@ skip_cb(int64_t id, void *arg)
 	struct job *j;
 
 	TAILQ_FOREACH(j, &nf->jobs, entry)
-		if (j->id == id)
-			return 1;
+		for (size_t i = 0; i < j->nids; i++)
+			if (j->ids[i] == id)
+				return 1;
 	return 0;
+}
+
+/* Add a sent single's time to a cap being rebuilt. */
+static void
+cap_note_cb(int64_t t, void *arg)
+{
+	digest_cap_note(arg, t);
+}
+
+/* The digest and cap settings of (notifier, watchlist), made on first use. */
+static struct dgroup *
+group_get(struct notify *nf, const char *notifier, const char *watchlist)
+{
+	const struct conf *c = nf->d->conf;
+	const struct conf_watchlist *wl = conf_find_watchlist(c, watchlist);
+	const struct conf_notifier *cn = conf_find_notifier(c, notifier);
+	const struct conf_notify_ref *ref = NULL;
+	struct pset *s = nf->cur;
+	struct dgroup *g;
+	const char *digest, *key;
+	char *cause;
+	int mph;
+
+	for (size_t i = 0; wl != NULL && i < wl->nnotify; i++)
+		if (strcmp(wl->notify[i].notifier, notifier) == 0)
+			ref = &wl->notify[i];
+	digest = ref != NULL && ref->digest != NULL ? ref->digest :
+	    cn != NULL ? cn->digest : NULL;
+	mph = ref != NULL && ref->max_per_hour >= 0 ? ref->max_per_hour :
+	    cn != NULL ? cn->max_per_hour : 0;
+	key = ref != NULL && (ref->digest != NULL || ref->max_per_hour >= 0) ?
+	    watchlist : NULL;
+	for (size_t i = 0; i < s->ngroups; i++) {
+		g = &s->groups[i];
+		if (strcmp(g->notifier, notifier) == 0 && (g->watchlist == NULL ?
+		    key == NULL : key != NULL && strcmp(g->watchlist, key) == 0))
+			return g;
+	}
+	s->groups = xreallocarray(s->groups, s->ngroups + 1, sizeof *s->groups);
+	g = &s->groups[s->ngroups++];
+	memset(g, 0, sizeof *g);
+	g->notifier = xstrdup(notifier);
+	g->watchlist = key != NULL ? xstrdup(key) : NULL;
+	if (digest_parse(digest, &g->spec, &cause) == -1) {
+		log_warnx("notifier %s: digest: %s", notifier, cause);
+		free(cause);
+		g->spec.kind = DIGEST_NONE;
+	}
+	digest_cap_init(&g->cap, mph);
+	if (mph > 0)
+		store_outbox_singles_since(nf->d->store, notifier, key,
+		    now_ms() / 1000 - 3600, cap_note_cb, &g->cap);
+	return g;
+}
+
+/* A due row without a digest: alone, or into a digest by the group's rules. */
+static void
+route_row(struct notify *nf, struct nfy *nfy, const struct outbox_row *row)
+{
+	struct dgroup *g = group_get(nf, row->notifier, row->watchlist);
+	struct digest_slot slot;
+	int64_t now;
+
+	if (g->spec.kind == DIGEST_NONE && g->cap.max == 0) {
+		send_row(nf, nfy, row);
+		return;
+	}
+	/*
+	 * The window is the one open when the row is routed (right after it was
+	 * queued, or its hold): a late row never joins a digest already sent.
+	 */
+	now = now_ms() / 1000;
+	digest_assign(&g->spec, &g->cap, row->notifier, g->watchlist, now, now,
+	    &slot);
+	if (slot.single)
+		send_row(nf, nfy, row);
+	else if (store_outbox_set_digest(nf->d->store, row->id, slot.id,
+	    slot.due) == 0) {
+		log_debug("notifier %s: %.12s goes into digest %.12s",
+		    row->notifier, row->delivery_id, slot.id);
+		event_active(nf->kick, EV_TIMEOUT, 0);	/* route the next ones */
+	}
 }
 
 /* A due row: send it if its notifier is here, enabled and has room. */
@@ -449,7 +667,8 @@ row_cb(const struct outbox_row *row, void *arg)
 	struct notify *nf = arg;
 	struct nfy *nfy;
 
-	if (row->kind != NW_ALERT_ARTICLE && row->kind != NW_ALERT_HEALTH)
+	if ((row->kind != NW_ALERT_ARTICLE && row->kind != NW_ALERT_HEALTH) ||
+	    skip_cb(row->id, nf))
 		return;
 	if ((nfy = nfy_find(nf->cur, row->notifier)) == NULL || nfy->pn == NULL ||
 	    !plugin_notifier_enabled(nfy->pn))
@@ -459,18 +678,23 @@ row_cb(const struct outbox_row *row, void *arg)
 	if (notify_expired(&nf->pol, row->created_at * 1000, now_ms())) {
 		store_outbox_update(nf->d->store, row->id, OUTBOX_DEAD,
 		    row->attempts, row->next_attempt_at, row->last_code,
-		    "expired: older than max_age", time(NULL));
+		    "expired: older than max_age", now_ms() / 1000);
 		nf->st.dead++;
 		return;
 	}
-	send_row(nf, nfy, row);
+	if (row->kind == NW_ALERT_HEALTH)
+		send_health(nf, nfy, row);
+	else if (row->digest_id != NULL)
+		send_digest(nf, nfy, row->digest_id);
+	else
+		route_row(nf, nfy, row);
 }
 
 /* Arm the rescan timer: the next due row, at most NOTIFY_RESCAN_MS away. */
 static void
 arm_timer(struct notify *nf)
 {
-	int64_t next = store_outbox_next_due(nf->d->store), now = time(NULL);
+	int64_t next = store_outbox_next_due(nf->d->store), now = now_ms() / 1000;
 	int64_t ms = NOTIFY_RESCAN_MS;
 	struct timeval tv;
 
@@ -481,13 +705,34 @@ arm_timer(struct notify *nf)
 	evtimer_add(nf->timer, &tv);
 }
 
+/*
+ * Send what is due, notifier by notifier, as far as each has room: the rows of
+ * a notifier that is gone, disabled or full never hold up the others.
+ */
+static void
+send_due(struct notify *nf)
+{
+	struct pset *s = nf->cur;
+	int64_t now = now_ms() / 1000;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct nfy *nfy = &s->v[i];
+
+		if (nfy->pn == NULL || !plugin_notifier_enabled(nfy->pn) ||
+		    nfy->inflight >= NOTIFY_INFLIGHT_MAX)
+			continue;
+		store_outbox_due(nf->d->store, nfy->name, now,
+		    NOTIFY_INFLIGHT_MAX - nfy->inflight, skip_cb, row_cb, nf);
+	}
+}
+
 /* Send what is due, then sleep until the next due row or the rescan. */
 static void
 scan(struct notify *nf)
 {
 	if (nf->d->stopping && !nf->d->once)
 		return;
-	store_outbox_due(nf->d->store, time(NULL), SCAN_BATCH, skip_cb, row_cb, nf);
+	send_due(nf);
 	arm_timer(nf);
 }
 
@@ -601,8 +846,7 @@ notify_busy(struct daemon *d)
 	if (nf == NULL)
 		return 0;
 	if (d->once && TAILQ_EMPTY(&nf->jobs))
-		store_outbox_due(d->store, time(NULL), SCAN_BATCH, skip_cb, row_cb,
-		    nf);
+		send_due(nf);
 	return !TAILQ_EMPTY(&nf->jobs);
 }
 

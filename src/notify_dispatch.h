@@ -52,6 +52,9 @@ struct notify_test_result {
 int	notify_test(const struct conf *, const char *notifier,
 	    struct notify_test_result *t, char **cause);
 
+/* The dispatcher's clock, Unix milliseconds; tests may replace it. */
+extern int64_t	(*notify_clock_fn)(void);
+
 /* Counters, for tests and benchmarks. */
 struct notify_stats {
 	uint64_t	 sent;

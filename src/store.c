@@ -13,6 +13,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_dedup.h"
+#include "store_health.h"
 #include "store_ingest.h"
 #include "store_outbox.h"
 #include "xmalloc.h"
@@ -52,6 +53,8 @@ static const char *const migrations[] = {
 	store_migration_outbox,
 	/* 5: the body hash of ingest */
 	store_migration_ingest,
+	/* 6: operations, health alerts and newest articles by source */
+	store_migration_health,
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -12,6 +12,15 @@
 #include "store_health.h"
 #include "xmalloc.h"
 
+/*
+ * The migration after alerts' outbox and ingest's body hash: the last health
+ * alert of a source and its newest article, found through indexes rather than
+ * by scanning the outbox or the source's articles.
+ */
+const char store_migration_health[] =
+	"CREATE INDEX outbox_health ON outbox (source_id, id) WHERE kind = 3;"
+	"CREATE INDEX articles_source_fetched ON articles (source_id, fetched_at);";
+
 /* Statement slots of this file (store.h: others from 160). */
 enum {
 	S_HEALTH_LAST = 160,
@@ -35,13 +44,12 @@ int
 store_health_last(struct store *s, int64_t source_id, char **state)
 {
 	sqlite3_stmt *st = store_stmt(s, S_HEALTH_LAST,
-	    "SELECT health_state FROM outbox WHERE kind = ?1 AND source_id = ?2"
-	    " ORDER BY id DESC LIMIT 1");
+	    "SELECT health_state FROM outbox WHERE kind = 3 AND source_id = ?1"
+	    " ORDER BY id DESC LIMIT 1");	/* 3: NW_ALERT_HEALTH */
 	int rc;
 
 	*state = NULL;
-	sqlite3_bind_int(st, 1, NW_ALERT_HEALTH);
-	sqlite3_bind_int64(st, 2, source_id);
+	sqlite3_bind_int64(st, 1, source_id);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*state = column_dup(st, 0);
 	sqlite3_reset(st);

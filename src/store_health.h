@@ -10,6 +10,9 @@
 
 struct store;
 
+/* The migration that indexes health alerts and articles by source. */
+extern const char store_migration_health[];
+
 /*
  * The health state last raised for a source (a new string, or NULL when none
  * was ever raised); -1 on error, else 0.

@@ -50,6 +50,9 @@ const char store_migration_outbox[] =
 	"  UNIQUE (story_id, watchlist, notifier));"
 	"CREATE INDEX outbox_due ON outbox (next_attempt_at)"
 	"  WHERE state = 'pending';"
+	"CREATE INDEX outbox_due_notifier ON outbox (notifier, next_attempt_at)"
+	"  WHERE state = 'pending';"
+	"CREATE INDEX outbox_digest ON outbox (digest_id) WHERE digest_id IS NOT NULL;"
 	"CREATE INDEX outbox_state ON outbox (state, id);";
 
 /* Statement slots: matches 96-127, outbox 128-159 (store.h). */
@@ -69,12 +72,16 @@ enum {
 	S_AL_FIRST,
 	S_AL_ALSO,
 	S_BACKTEST,
+	S_OB_SET_DIGEST,
+	S_OB_DIGEST_ROWS,
+	S_OB_SINGLES,
+	S_OB_SINGLES_WL,
 };
 
 #define ROW_COLUMNS							\
 	"id, delivery_id, kind, story_id, watchlist, notifier, article_id,"	\
 	" source_id, state, created_at, next_attempt_at, attempts,"		\
-	" last_attempt_at, last_code, last_error, delivered_at"
+	" last_attempt_at, last_code, last_error, delivered_at, digest_id"
 
 /* A text column as a new string, or NULL. */
 static char *
@@ -194,6 +201,7 @@ row_read(sqlite3_stmt *st, struct outbox_row *r)
 	r->last_code = sqlite3_column_int(st, 13);
 	r->last_error = (char *)sqlite3_column_text(st, 14);
 	r->delivered_at = sqlite3_column_int64(st, 15);
+	r->digest_id = (char *)sqlite3_column_text(st, 16);
 }
 
 /*
@@ -222,6 +230,7 @@ rows_run(struct store *s, sqlite3_stmt *st, size_t max,
 		v[n].notifier = xstrdup(r.notifier != NULL ? r.notifier : "");
 		v[n].state = xstrdup(r.state != NULL ? r.state : "");
 		v[n].last_error = r.last_error != NULL ? xstrdup(r.last_error) : NULL;
+		v[n].digest_id = r.digest_id != NULL ? xstrdup(r.digest_id) : NULL;
 		n++;
 	}
 	if (n < max && rc != SQLITE_DONE)
@@ -234,6 +243,7 @@ rows_run(struct store *s, sqlite3_stmt *st, size_t max,
 		free(v[i].notifier);
 		free(v[i].state);
 		free(v[i].last_error);
+		free(v[i].digest_id);
 	}
 	free(v);
 	return (int)n;
@@ -241,14 +251,15 @@ rows_run(struct store *s, sqlite3_stmt *st, size_t max,
 
 /* See store_outbox.h. */
 int
-store_outbox_due(struct store *s, int64_t now, size_t max,
+store_outbox_due(struct store *s, const char *notifier, int64_t now, size_t max,
     int (*skip)(int64_t, void *), outbox_row_cb cb, void *arg)
 {
 	sqlite3_stmt *st = store_stmt(s, S_OB_DUE, "SELECT " ROW_COLUMNS
-	    " FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1"
-	    " ORDER BY next_attempt_at, id");
+	    " FROM outbox WHERE state = 'pending' AND notifier = ?2"
+	    " AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id");
 
 	sqlite3_bind_int64(st, 1, now);
+	bind_str(st, 2, notifier);
 	return rows_run(s, st, max, skip, cb, arg);
 }
 
@@ -471,6 +482,61 @@ store_articles_since(struct store *s, int64_t since,
 		a.lang = (const char *)sqlite3_column_text(st, 10);
 		cb(&a, arg);
 	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* See store_outbox.h. */
+int
+store_outbox_set_digest(struct store *s, int64_t id, const char *digest_id,
+    int64_t due)
+{
+	sqlite3_stmt *st = store_stmt(s, S_OB_SET_DIGEST,
+	    "UPDATE outbox SET digest_id = ?2, next_attempt_at = ?3 WHERE id = ?1");
+
+	sqlite3_bind_int64(st, 1, id);
+	bind_str(st, 2, digest_id);
+	sqlite3_bind_int64(st, 3, due);
+	return step_done(s, st, "outbox digest");
+}
+
+/* See store_outbox.h. */
+int
+store_outbox_digest_rows(struct store *s, const char *digest_id,
+    outbox_row_cb cb, void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s, S_OB_DIGEST_ROWS, "SELECT " ROW_COLUMNS
+	    " FROM outbox WHERE digest_id = ?1 AND state = 'pending'"
+	    " ORDER BY created_at, id");
+
+	bind_str(st, 1, digest_id);
+	return rows_run(s, st, SIZE_MAX, NULL, cb, arg);
+}
+
+/* See store_outbox.h. */
+int
+store_outbox_singles_since(struct store *s, const char *notifier,
+    const char *watchlist, int64_t since, void (*cb)(int64_t, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (watchlist == NULL)
+		st = store_stmt(s, S_OB_SINGLES, "SELECT last_attempt_at FROM outbox"
+		    " WHERE notifier = ?1 AND digest_id IS NULL AND"
+		    " state = 'delivered' AND last_attempt_at >= ?2"
+		    " ORDER BY last_attempt_at");
+	else {
+		st = store_stmt(s, S_OB_SINGLES_WL, "SELECT last_attempt_at FROM"
+		    " outbox WHERE notifier = ?1 AND digest_id IS NULL AND"
+		    " state = 'delivered' AND last_attempt_at >= ?2"
+		    " AND watchlist = ?3 ORDER BY last_attempt_at");
+		bind_str(st, 3, watchlist);
+	}
+	bind_str(st, 1, notifier);
+	sqlite3_bind_int64(st, 2, since);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(sqlite3_column_int64(st, 0), arg);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -19,7 +19,8 @@
  *          attempts INTEGER NOT NULL DEFAULT 0, last_attempt_at INTEGER,
  *          last_code INTEGER, last_error TEXT, delivered_at INTEGER,
  *          digest_id TEXT, UNIQUE (story_id, watchlist, notifier))
- *   and a partial index on outbox(next_attempt_at) over pending rows.
+ *   and partial indexes on outbox(next_attempt_at) and (notifier,
+ *   next_attempt_at) over pending rows, and on digest_id.
  *
  * Statement slots 96-159 (store.h: matches 96-127, outbox 128-159).
  */
@@ -33,6 +34,9 @@ struct store;
 
 /* Migration 4: matches and outbox. */
 extern const char store_migration_outbox[];
+
+struct outbox_row;
+typedef void (*outbox_row_cb)(const struct outbox_row *, void *);
 
 /* Row states. */
 #define OUTBOX_PENDING		"pending"
@@ -57,7 +61,22 @@ struct outbox_row {
 	int		 last_code;
 	char		*last_error;
 	int64_t		 delivered_at;
+	char		*digest_id;	/* NULL: a single alert */
 };
+
+/* Gather a row into a digest: its id and the digest's due time. 0 or -1. */
+int	store_outbox_set_digest(struct store *, int64_t id, const char *digest_id,
+	    int64_t due);
+/* Every pending row of a digest, oldest first. The number, or -1. */
+int	store_outbox_digest_rows(struct store *, const char *digest_id,
+	    outbox_row_cb, void *);
+/*
+ * The times single alerts of a notifier (and watchlist, NULL: any) were
+ * delivered since a time, ascending, for a rate cap after a restart.
+ */
+int	store_outbox_singles_since(struct store *, const char *notifier,
+	    const char *watchlist, int64_t since, void (*cb)(int64_t, void *),
+	    void *);
 
 /* Whether a story already has a match for a watchlist: 1, 0, or -1. */
 int	store_match_exists(struct store *, int64_t story, const char *watchlist);
@@ -73,12 +92,12 @@ int	store_match_add(struct store *, int64_t story, const char *watchlist,
 int	store_outbox_add(struct store *, const struct outbox_row *);
 
 /*
- * The pending rows due at now (next_attempt_at <= now), oldest first, at most
- * max, for a callback; rows whose id is skip(arg, id) != 0 are passed over.
- * The number handed to cb, or -1.
+ * A notifier's pending rows due at now (next_attempt_at <= now), oldest first,
+ * at most max, for a callback; rows whose id is skip(arg, id) != 0 are passed
+ * over. The number handed to cb, or -1.
  */
-typedef void (*outbox_row_cb)(const struct outbox_row *, void *);
-int	store_outbox_due(struct store *, int64_t now, size_t max,
+int	store_outbox_due(struct store *, const char *notifier, int64_t now,
+	    size_t max,
 	    int (*skip)(int64_t, void *), outbox_row_cb, void *);
 /* The earliest next_attempt_at of a pending row, 0 when none, -1 on error. */
 int64_t	store_outbox_next_due(struct store *);

@@ -89,6 +89,7 @@ ok $? "newswatchd -n: the test configuration is OK"
 ok $? "20 alerts queued"
 "$B/newswatchd" -c "$T/nw.conf" 2>"$T/d1.log" &
 dpid=$!
+wait_for 'grep -q "started:" "$T/d1.log"' 100	# ready before the CLI reads
 tried() {
 	"$B/newswatch" -c "$T/nw.conf" outbox --json | "$PY" -c 'import json,sys
 r=json.load(sys.stdin); sys.exit(0 if r and all(x["attempts"]>0 for x in r) else 1)'
@@ -106,6 +107,7 @@ rpid=$!
 wait_for '[ -s "$T/port" ]' 100
 "$B/newswatchd" -c "$T/nw.conf" 2>"$T/d2.log" &
 dpid=$!
+wait_for 'grep -q "started:" "$T/d2.log"' 100
 wait_for '[ "$(count delivered)" = 20 ]' 150
 ok $? "restarted with the receiver up: every alert delivered"
 "$PY" - "$T/recv.log" "$T/ids" <<'EOF'
@@ -160,6 +162,21 @@ ok $? "backtest: snippets mark the match"
 ok $(( $? == 1 ? 0 : 1 )) "backtest: exit 1 when nothing matches"
 "$B/newswatch" -c "$T/nw.conf" backtest nosuch >/dev/null 2>&1
 ok $(( $? == 2 ? 0 : 1 )) "backtest: exit 2 on an unknown watchlist"
+
+# A command that changes the database refuses a user who does not own it.
+if [ "$(id -u)" = 0 ]; then
+	chown 65534 "$T/state/newswatch.db"
+	"$B/newswatch" -c "$T/nw.conf" retry --dead >/dev/null 2>"$T/err"
+	rc=$?
+	chown 0 "$T/state/newswatch.db"
+	ok $(( rc == 2 ? 0 : 1 )) "retry refuses a database owned by another user"
+	grep -q "belongs to uid 65534" "$T/err"
+	ok $? "and says whose it is"
+else
+	n=$((n + 2))
+	echo "ok $((n - 1)) # SKIP needs root to chown the database"
+	echo "ok $n # SKIP needs root to chown the database"
+fi
 
 # notify-test.
 "$B/newswatch" -c "$T/nw.conf" notify-test hook >"$T/out"

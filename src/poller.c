@@ -550,6 +550,29 @@ retire(struct poller *p, struct psource *ps)
 	p->v[p->n++] = ps;
 }
 
+/*
+ * A source the daemon disabled (410 Gone) that `newswatch source enable`
+ * cleared in the database since: take the cleared state and poll it now.
+ */
+static void
+reenable(struct poller *p, struct psource *ps)
+{
+	struct source_state db;
+
+	memset(&db, 0, sizeof db);
+	if (ps->fetch != NULL ||
+	    store_source_load(p->d->store, ps->name, &db) == -1)
+		return;
+	if (db.disabled_reason == NULL) {
+		free(ps->st.disabled_reason);
+		ps->st.disabled_reason = NULL;
+		ps->st.failures = db.failures;
+		log_info("source %s: enabled again", ps->name);
+		sched_kick(p->d->sched, ps->ss);
+	}
+	source_state_clear(&db);
+}
+
 /* Keep a source across a reload: new settings; rescheduled if its interval changed. */
 static void
 keep(struct poller *p, struct psource *ps, const struct conf_source *cs,
@@ -564,6 +587,8 @@ keep(struct poller *p, struct psource *ps, const struct conf_source *cs,
 	ps->kept = 1;
 	if (before != after)
 		sched_update(p->d->sched, ps->ss, ps->host, after);
+	if (ps->st.disabled_reason != NULL)
+		reenable(p, ps);
 	p->v = xreallocarray(p->v, p->n + 1, sizeof *p->v);
 	p->v[p->n++] = ps;
 }

@@ -257,9 +257,10 @@ class Env:
                     ' backoff_max = "3s";\n allow_private = true;\n'
                     ' retry_min = "1s";\n health_notify = ["hook"];\n'
                     ' fail_after = 2;\n};\n' % (self.state, self.admin, PLUGINS))
-            f.write("sources = (\n%s\n);\n" % ",\n".join(
-                ' { name = "%s"; url = "%s%s"; }' % (n, self.base, p)
-                for n, p in src))
+            f.write("sources = (\n%s,\n { name = \"gone\"; url = "
+                    "\"http://127.0.0.1:%d/status/410\"; }\n);\n" % (",\n".join(
+                        ' { name = "%s"; url = "%s%s"; }' % (n, self.base, p)
+                        for n, p in src), self.fixture))
             f.write("watchlists = (\n%s\n);\n" % ",\n".join(" " + w for w in wl))
             f.write('notifiers = (\n { name = "hook"; plugin = "webhook"; '
                     'url = "http://127.0.0.1:%d/hook"; hold = "5s"; },\n'
@@ -392,7 +393,7 @@ def phase_first_poll(env):
     code = urllib.request.urlopen("http://127.0.0.1:%d/healthz" % env.admin,
                                   timeout=5)
     h = json.loads(code.read())
-    ok(code.status == 200 and h.get("status") == "ok" and h.get("sources") == 6,
+    ok(code.status == 200 and h.get("status") == "ok" and h.get("sources") == 7,
        "/healthz answers 200 with its summary", h)
     return True
 
@@ -435,11 +436,22 @@ def phase_update(env):
     return t
 
 
+def health(env, source):
+    return [p for p in env.hooks() if p.get("type") == "health" and
+            p.get("source") == source]
+
+
 def phase_health(env):
-    got = wait_for(lambda: [p for p in env.hooks() if p.get("type") == "health"])
-    ok(len(got) == 1 and got[0].get("source") == "broken" and
-       got[0].get("state") == "failing" and "404" in (got[0].get("error") or ""),
+    got = wait_for(lambda: health(env, "broken"))
+    ok(len(got) == 1 and got[0].get("state") == "failing" and
+       "404" in (got[0].get("error") or ""),
        "a failing source raises one health alert", got)
+    got = wait_for(lambda: health(env, "gone"))
+    ok(len(got) == 1 and got[0].get("state") == "failing" and
+       "410" in (got[0].get("error") or ""),
+       "a source disabled by 410 Gone raises one too", got)
+    row = env.query("SELECT disabled_reason FROM sources WHERE name = 'gone'")
+    ok(row and row[0][0], "410: the source is disabled", row)
 
 
 def phase_metrics(env):
@@ -465,7 +477,9 @@ def phase_metrics(env):
     ok(metric(m, 'newswatch_deliveries_total{notifier="mail",'
               'result="delivered"}') == 3, "email deliveries counted")
     ok(metric(m, 'newswatch_health_alerts_total{source="broken",'
-              'state="failing"}') == 1, "health alerts counted")
+              'state="failing"}') == 1 and metric(m, 'newswatch_health_alerts_'
+              'total{source="gone",state="failing"}') == 1,
+       "health alerts counted")
     ok(metric(m, 'newswatch_outbox{notifier="hook",state="pending"}') == 0 and
        metric(m, 'newswatch_outbox{notifier="hook",state="dead"}') == 0,
        "outbox gauges: nothing pending or dead")
@@ -478,8 +492,17 @@ def phase_metrics(env):
 def phase_reload(env):
     env.put("late.xml", rss([("f", "")], "http://late.test/"))
     env.write_conf(ferries=True)
+    r = subprocess.run([CLI, "-c", env.conf, "source", "enable", "gone"],
+                       capture_output=True, timeout=30)
+    ok(r.returncode == 0, "newswatch source enable gone", r.stdout + r.stderr)
+    t = time.time()
     env.daemon.send_signal(signal.SIGHUP)
     ok(env.notified(r"^READY=1$"), "reload done")
+    again = wait_for(lambda: env.query(
+        "SELECT 1 FROM sources WHERE name = 'gone' AND last_attempt >= ?1 AND"
+        " disabled_reason IS NOT NULL", (int(t),)))
+    ok(again, "the reload takes the enabled source up: polled again (and "
+       "disabled again by its 410)", read(env.dlog))
     done = wait_for(lambda: env.query(
         "SELECT 1 FROM sources WHERE name = 'late' AND first_fetch_done = 1"))
     ok(done, "the added source is polled", read(env.dlog))
@@ -491,6 +514,9 @@ def phase_reload(env):
        [("ferries", STORIES["e"][0])],
        "the added watchlist alerts on a new article, not on the old ferry item",
        got)
+    mail = wait_for(lambda: [m for m in env.mails_got() if "ferries" in m])
+    ok(mail == ["[newswatch] ferries: %s" % STORIES["e"][0]],
+       "and by email", env.mails_got())
     ok(not any(p.get("title") == STORIES["f"][0] for p in env.hooks()),
        "the added source's first poll is silent")
 
@@ -527,12 +553,15 @@ def phase_recover(env):
     except ValueError:
         j = {}
     names = sorted(s["name"] for s in j.get("sources", []))
-    ok(names == sorted(FEEDS + ["broken", "late"]) and
+    ok(names == sorted(FEEDS + ["broken", "gone", "late"]) and
        j.get("outbox", {}).get("dead") == 0,
        "newswatch status --json while the daemon runs", r.stdout + r.stderr)
-    health = [p for p in env.hooks() if p.get("type") == "health"]
-    ok([p.get("state") for p in health] == ["failing", "recovered"],
-       "health alerts: exactly failing, then recovered", health)
+    ok([p.get("state") for p in health(env, "broken")] ==
+       ["failing", "recovered"] and
+       [p.get("state") for p in health(env, "gone")] == ["failing"],
+       "health alerts: exactly failing then recovered, and one failing for "
+       "the source still gone", [p for p in env.hooks()
+                                 if p.get("type") == "health"])
 
 
 def main():

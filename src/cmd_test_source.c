@@ -131,6 +131,33 @@ find_source(struct conf *c, const char *arg)
 	return NULL;
 }
 
+/*
+ * Forget, in the copy, what lets the daemon skip a response unread (the
+ * validators and the hash of the last body), so that every entry is looked at.
+ */
+static int
+forget_validators(struct store *s, const char *name, char **cause)
+{
+	sqlite3 *db = store_db(s);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "UPDATE sources SET etag = NULL,"
+	    " last_modified = NULL, body_hash = NULL WHERE name = ?1", -1, &st,
+	    NULL) != SQLITE_OK) {
+		xasprintf(cause, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		xasprintf(cause, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
 /* The completion of the fetch: ingest it into the copy, then leave the loop. */
 static void
 fetched_cb(const struct http_response *r, void *arg)
@@ -334,6 +361,7 @@ run_source(struct conf *c, const struct conf_source *cs, const char *copy)
 	if ((d.store = store_open(copy, &cause)) == NULL ||
 	    store_dedup_register(d.store) == -1 ||
 	    store_sync_sources(d.store, c, &cause) == -1 ||
+	    forget_validators(d.store, cs->name, &cause) == -1 ||
 	    store_source_load(d.store, cs->name, &run.st) == -1) {
 		fprintf(stderr, "newswatch: %s\n", cause != NULL ? cause :
 		    "source not in the database copy");

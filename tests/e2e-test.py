@@ -489,6 +489,34 @@ def phase_metrics(env):
                  m, re.M), "last success and the duration histogram")
 
 
+def phase_test_source(env):
+    probe = "NEW: " + STORIES["f"][0]
+    env.put("probe.xml", rss([("a", ""), ("c", "")], "http://probe.test/")
+            .replace(STORIES["c"][0], probe))
+    counts = lambda: env.query(
+        "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM outbox),"
+        " (SELECT count(*) FROM sources), (SELECT count(*) FROM matches)")
+    before = counts()
+    r = subprocess.run([CLI, "-c", env.conf, "test-source",
+                        env.base + "probe.xml"], capture_output=True, timeout=60)
+    out = r.stdout.decode()
+    ok(r.returncode == 0 and "HTTP 200" in out, "test-source URL: fetched",
+       out + r.stderr.decode())
+    ok(re.search(r"duplicate\s+%s\s+of story \d+, first seen at rss" %
+                 re.escape(STORIES["a"][0]), out),
+       "test-source names the duplicate and where it was first seen", out)
+    ok(re.search(r"new\s+%s" % re.escape(STORIES["c"][0]), out) is None and
+       "first fetch of this source" in out,
+       "test-source says a first fetch alerts nobody", out)
+    r = subprocess.run([CLI, "-c", env.conf, "test-source", "rss"],
+                       capture_output=True, timeout=60)
+    out = r.stdout.decode()
+    ok(r.returncode == 0 and "2 unchanged" in out and "nothing would alert" in out,
+       "test-source NAME: known entries unchanged, nothing would alert", out)
+    ok(counts() == before, "test-source changed nothing in the database",
+       (before, counts()))
+
+
 def phase_reload(env):
     env.put("late.xml", rss([("f", "")], "http://late.test/"))
     env.write_conf(ferries=True)
@@ -572,6 +600,7 @@ def main():
             phase_update(env)
             phase_health(env)
             phase_metrics(env)
+            phase_test_source(env)
             phase_reload(env)
             phase_restart(env)
             phase_recover(env)

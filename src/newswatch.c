@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "cmd_check_config.h"
+#include "cmd_dedup.h"
 #include "cmd_parse.h"
 #include "cmd_match.h"
 #include "cmd_extract.h"
@@ -22,6 +23,9 @@ static const struct cli_cmd commands[] = {
 	{ "parse", cmd_parse, "[--json] FILE|URL|-", "print what the feed parser reads from a feed" },
 	{ "extract", cmd_extract, "[--json] FILE|URL|-", "print the main text of an article page" },
 	{ "match", cmd_match, "[--json] [--stem LANG] QUERY FILE|URL|-", "match a watchlist query against a file, URL or stdin" },
+	{ "dedup", cmd_dedup, "[--explain] FILE...|@LIST", "group articles into stories as the daemon would" },
+	{ "articles", cmd_articles, "[--source NAME] [--since 1d] [--json]", "list the stored articles, newest first" },
+	{ "article", cmd_article, "ID [--json]", "show a stored article with its story's sightings" },
 	{ "backtest", cmd_backtest, "WATCHLIST [--since 7d]", "run a watchlist over the stored articles" },
 	{ "outbox", cmd_outbox, "[--pending | --dead | --delivered] [--json]", "list the alerts in the outbox" },
 	{ "retry", cmd_retry, "ID... | --dead", "put dead alerts back in the queue" },

@@ -141,6 +141,7 @@ json_row_cb(const struct outbox_row *r, void *arg)
 	json_object_set_new(o, "next_attempt_at", json_integer(r->next_attempt_at));
 	json_object_set_new(o, "last_code", json_integer(r->last_code));
 	json_object_set_new(o, "last_error", jstr(r->last_error));
+	json_object_set_new(o, "digest_id", jstr(r->digest_id));
 	json_object_set_new(o, "delivered_at", r->delivered_at > 0 ?
 	    json_integer(r->delivered_at) : json_null());
 	json_array_append_new(arg, o);

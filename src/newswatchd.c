@@ -259,10 +259,12 @@ sig_hup_cb(evutil_socket_t sig, short events, void *arg)
 		return;
 	notify("RELOADING=1\nMONOTONIC_USEC=%llu", monotonic_usec());
 	log_info("signal %d: reloading %s", (int)sig, d->conf_path);
-	if ((c = conf_load(d->conf_path, &errors)) == NULL) {
+	if ((c = conf_load(d->conf_path, &errors)) == NULL ||
+	    notify_check_conf(c, &errors) == -1) {
 		log_lines(errors);
 		log_warnx("reload failed; keeping the running configuration");
 		free(errors);
+		conf_free(c);
 	} else
 		swap_conf(d, c);
 	status_watching(d);
@@ -471,7 +473,7 @@ load_conf(const char *path, int check)
 		free(errors);
 		exit(2);
 	}
-	if (check && notify_check_conf(c, &errors) == -1) {
+	if (notify_check_conf(c, &errors) == -1) {	/* the plugins' groups */
 		fputs(errors, stderr);
 		free(errors);
 		conf_free(c);

@@ -140,6 +140,22 @@ wait_for '[ "$(count dead)" = 0 ] && [ "$(count delivered)" = 21 ]' 100
 ok $? "the running daemon delivered the retried alert"
 "$B/newswatch" -c "$T/nw.conf" retry 99999 >/dev/null 2>&1
 ok $(( $? == 1 ? 0 : 1 )) "retry of an unknown id exits 1"
+# Reload with a bad query, then a bad plugin: refused, the daemon goes on.
+cp "$T/nw.conf" "$T/good.conf"
+cp "$T/badq.conf" "$T/nw.conf"
+kill -HUP $dpid
+wait_for '[ "$(grep -c "reload failed" "$T/d2.log")" = 1 ]' 100
+ok $? "reload: a bad query is refused"
+grep -q "nw.conf:5: watchlist \"loss\": query: column 13" "$T/d2.log"
+ok $? "reload: the error has file:line and column"
+cp "$T/badp.conf" "$T/nw.conf"
+kill -HUP $dpid
+wait_for '[ "$(grep -c "reload failed" "$T/d2.log")" = 2 ]' 100
+ok $? "reload: an unknown plugin is refused"
+cp "$T/good.conf" "$T/nw.conf"
+kill -HUP $dpid
+wait_for 'grep -q "configuration reloaded" "$T/d2.log"' 100
+ok $? "reload: a good configuration is taken"
 kill -TERM $dpid
 wait $dpid
 ok $? "SIGTERM: the daemon exits 0"

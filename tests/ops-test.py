@@ -258,6 +258,45 @@ def test_source_enable(tmp, conf, db):
        "a database owned by another user is refused", r.stdout + r.stderr)
 
 
+def test_stopping(tmp):
+    """/healthz says 503 "stopping" while a stopped daemon finishes a transfer."""
+    state = os.path.join(tmp, "stop-state")
+    conf = os.path.join(tmp, "stop.conf")
+    sock = os.path.join(tmp, "stop.sock")
+    notify = Notify(sock)
+    hang = socket.socket()
+    hang.bind(("127.0.0.1", 0))
+    hang.listen(4)
+    port = free_port()
+    with open(conf, "w") as f:
+        f.write('daemon = { state_dir = "%s"; admin_listen = "127.0.0.1:%d"; };\n'
+                'sources = ( { name = "slow"; url = "http://127.0.0.1:%d/feed"; } );\n'
+                % (state, port, hang.getsockname()[1]))
+    proc = start(tmp, conf, sock)
+    conn = None
+    try:
+        if not ok(notify.wait(r"^READY=1$") is not None, "second daemon ready"):
+            return
+        hang.settimeout(WAIT)
+        conn, _ = hang.accept()          # the fetch is in flight, unanswered
+        proc.send_signal(signal.SIGTERM)
+        ok(notify.wait(r"^STOPPING=1$") is not None, "STOPPING=1")
+        code, text = curl("http://127.0.0.1:%d/healthz" % port)
+        ok(code == 503 and '"status":"stopping"' in text,
+           "/healthz: 503 while stopping with work in flight", text)
+        conn.close()                     # the transfer fails: the daemon exits
+        conn = None
+        try:
+            rc = proc.wait(WAIT)
+        except subprocess.TimeoutExpired:
+            rc = None
+        ok(rc == 0, "then it exits (rc %r)" % rc)
+    finally:
+        if conn is not None:
+            conn.close()
+        hang.close()
+
+
 OPML = """<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE opml [ <!ENTITY ext SYSTEM "file:///etc/passwd"> ]>
 <opml version="2.0">
@@ -347,6 +386,7 @@ def main():
                read(os.path.join(tmp, "daemon.log")))
             test_status(tmp, conf, db)
             test_source_enable(tmp, conf, db)
+        test_stopping(tmp)
         test_opml(tmp)
     finally:
         for p in procs:

@@ -240,7 +240,7 @@ class Env:
                                      method="PUT")
         urllib.request.urlopen(req, timeout=10).read()
 
-    def write_conf(self, ferries=False):
+    def write_conf(self, ferries=False, quiet=False):
         wl = ['{ name = "wind"; query = "\\"wind farm\\" OR windpark"; '
               'notify = ["hook", "mail"]; }',
               '{ name = "cities"; keywords = ["Lodz", "Tromso"]; mode = "any"; '
@@ -251,6 +251,10 @@ class Env:
             wl.append('{ name = "ferries"; query = "ferry"; '
                       'notify = ["hook", "mail"]; }')
             src.append(("late", "late.xml"))
+        extra = ""
+        if quiet:
+            extra = (',\n { name = "quiet"; url = "%squiet.xml"; '
+                     'stale_after = "3s"; }' % self.base)
         with open(self.conf, "w") as f:
             f.write('daemon = {\n state_dir = "%s";\n admin_listen = '
                     '"127.0.0.1:%d";\n plugin_dir = "%s";\n interval = "2s";\n'
@@ -258,9 +262,9 @@ class Env:
                     ' retry_min = "1s";\n health_notify = ["hook"];\n'
                     ' fail_after = 2;\n};\n' % (self.state, self.admin, PLUGINS))
             f.write("sources = (\n%s,\n { name = \"gone\"; url = "
-                    "\"http://127.0.0.1:%d/status/410\"; }\n);\n" % (",\n".join(
+                    "\"http://127.0.0.1:%d/status/410\"; }%s\n);\n" % (",\n".join(
                         ' { name = "%s"; url = "%s%s"; }' % (n, self.base, p)
-                        for n, p in src), self.fixture))
+                        for n, p in src), self.fixture, extra))
             f.write("watchlists = (\n%s\n);\n" % ",\n".join(" " + w for w in wl))
             f.write('notifiers = (\n { name = "hook"; plugin = "webhook"; '
                     'url = "http://127.0.0.1:%d/hook"; hold = "5s"; },\n'
@@ -592,6 +596,20 @@ def phase_recover(env):
                                  if p.get("type") == "health"])
 
 
+def phase_stale(env):
+    env.put("quiet.xml", rss([("s3", "")], "http://quiet.test/"))
+    env.write_conf(ferries=True, quiet=True)
+    env.daemon.send_signal(signal.SIGHUP)
+    ok(env.notified(r"^READY=1$"), "reload with a source that has stale_after")
+    got = wait_for(lambda: health(env, "quiet"))
+    ok([p.get("state") for p in got] == ["stale"],
+       "nothing new for longer than stale_after: one stale alert", got)
+    env.put("quiet.xml", rss([("e", ""), ("s3", "")], "http://quiet.test/"))
+    got = wait_for(lambda: health(env, "quiet")[1:])
+    ok([p.get("state") for p in got] == ["recovered"],
+       "a new article: recovered", health(env, "quiet"))
+
+
 def main():
     signal.alarm(280)  # the watchdog of the whole test
     env = Env()
@@ -604,6 +622,7 @@ def main():
             phase_reload(env)
             phase_restart(env)
             phase_recover(env)
+            phase_stale(env)
             rc = env.stop_daemon()
             ok(rc == 0, "final stop: exit 0 (%r)" % rc, read(env.dlog))
     finally:

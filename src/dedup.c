@@ -347,8 +347,12 @@ dedup_title_hash(const char *title)
 static void
 sort_u32(uint32_t *v, size_t n)
 {
-	uint32_t	*tmp = xreallocarray(NULL, n, sizeof *tmp), *a = v, *b = tmp;
+	uint32_t	*tmp, *a = v, *b;
 	size_t		 count[2048];
+
+	if (n < 2)
+		return;
+	tmp = b = xreallocarray(NULL, n, sizeof *tmp);
 
 	for (int shift = 0; shift < 33; shift += 11) {
 		memset(count, 0, sizeof count);

@@ -723,9 +723,10 @@ content_type_split(const char *ct, char **type, char **charset)
 	*type = header_value(ct, semi != NULL ? semi : ct + strlen(ct));
 	for (i = 0; (*type)[i] != '\0'; i++)
 		(*type)[i] = tolower((unsigned char)(*type)[i]);
-	for (p = semi; p != NULL; p = strchr(p + 1, ';')) {
-		while (*++p == ' ' || *p == '\t')
-			;
+	for (p = semi; p != NULL; p = strchr(p, ';')) {
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
 		if (strncasecmp(p, "charset=", 8) != 0)
 			continue;
 		p += 8;

@@ -11,9 +11,10 @@
  * number of redirects, http and https only, TLS verification always on.
  *
  * The address rule (DESIGN.md, Addresses): a request marked from_network is
- * refused when the address actually being connected (also after a redirect or a
- * DNS change) is loopback, private, link-local, unique-local or unspecified,
- * unless the limits say allow_private. When a proxy is in use the connection goes
+ * refused when the address actually connected to (checked when the socket is
+ * opened and again before each request, so redirects, DNS changes and pooled
+ * connections are covered) is loopback, private, link-local, unique-local,
+ * unspecified, CGNAT or multicast, unless the limits say allow_private. When a proxy is in use the connection goes
  * to the proxy and the rule cannot see the target; it is then not applied.
  */
 #ifndef NW_HTTP_H

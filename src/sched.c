@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <sys/queue.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,6 +37,7 @@ struct sched_source {
 	struct event	*timer;
 	int64_t		 due;		/* ms; -1: running or disabled */
 	int		 running;
+	TAILQ_ENTRY(sched_source) entry;
 };
 
 struct sched {
@@ -45,6 +48,7 @@ struct sched {
 	uint64_t	 rng;
 	int64_t		 cursor;	/* start-up spread: next free slot */
 	struct shost	*hosts[SCHED_HOST_BUCKETS];
+	TAILQ_HEAD(, sched_source) sources;
 };
 
 /* See sched.h. */
@@ -283,6 +287,7 @@ sched_new(struct event_base *base, const struct sched_params *p, sched_due_cb cb
 	params_copy(&s->params, p);
 	s->cb = cb;
 	s->cbarg = cbarg;
+	TAILQ_INIT(&s->sources);
 	sched_set_seed(s, (uint64_t)sched_now() ^ (uint64_t)(uintptr_t)s);
 	return s;
 }
@@ -293,7 +298,8 @@ sched_free(struct sched *s)
 {
 	if (s == NULL)
 		return;
-	/* sources hold host references; every source must be removed first */
+	while (!TAILQ_EMPTY(&s->sources))
+		sched_remove(s, TAILQ_FIRST(&s->sources));
 	free(s);
 }
 
@@ -342,6 +348,7 @@ sched_add(struct sched *s, const char *name, const char *host, int64_t interval,
 	src->st = st;
 	src->arg = arg;
 	src->timer = evtimer_new(s->base, due_cb, src);
+	TAILQ_INSERT_TAIL(&s->sources, src, entry);
 	schedule_idle(s, src);
 	return src;
 }
@@ -352,6 +359,7 @@ sched_remove(struct sched *s, struct sched_source *src)
 {
 	if (src == NULL)
 		return;
+	TAILQ_REMOVE(&s->sources, src, entry);
 	event_free(src->timer);
 	shost_put(s, src->host);
 	free(src->name);

@@ -64,6 +64,7 @@ int64_t	sched_next(const struct sched_params *, struct source_state *st,
 /* The driver. The parameters are copied (0 fields: defaults). */
 struct sched	*sched_new(struct event_base *, const struct sched_params *,
 		     sched_due_cb, void *cbarg);
+/* Free, with every source still scheduled (their states stay the caller's). */
 void		 sched_free(struct sched *);
 void		 sched_set_params(struct sched *, const struct sched_params *);
 /* Seed the random numbers (tests); the default seed comes from the clock. */

@@ -159,6 +159,11 @@ test_conditional(struct http *h)
 	ok(g.etag != NULL && g.etag[0] == '"', "ETag kept verbatim (%s)", g.etag);
 	ok(g.last_modified != NULL, "Last-Modified kept");
 	etag = sdup(g.etag);
+	get(h, "/files/feed.xml?ct=Text/XML;", &g);
+	is_str(g.content_type, "text/xml", "Content-Type with a trailing ';'");
+	ok(g.charset == NULL, "and no charset");
+	get(h, "/files/feed.xml?ct=text/xml;%20q=1;charset=%22utf-8%22", &g);
+	is_str(g.charset, "utf-8", "quoted charset after another parameter");
 	lm = sdup(g.last_modified);
 
 	req.etag = etag;

@@ -254,16 +254,29 @@ test_driver(void)
 	    (long long)(f.at[i] - t0));
 	is_int(st[0].failures, 1, "a's failure counted");
 
+	/* a restart with an overdue source: spread like a new one, not skipped */
+	{
+		struct source_state	 od = { 0 };
+		struct sched_source	*o;
+		int64_t			 now = sched_now();
+
+		od.next_due = now / 1000 - 600;
+		od.last_attempt = now / 1000 - 1500;
+		o = sched_add(f.s, "overdue", "x.example:80", 900000, &od, NULL);
+		ok(sched_source_due(o) >= now && sched_source_due(o) < now + 1000,
+		    "an overdue source is due at once (within the spread)");
+		sched_remove(f.s, o);
+	}
+
 	/* reload: a changed interval reschedules an idle source */
 	sched_update(f.s, src[3], "other.example:80", 200);
 	ok(sched_source_due(src[3]) == future * 1000,
 	    "never-attempted source keeps its persisted due time on reload");
 
-	for (i = 0; i < 4; i++) {
-		sched_remove(f.s, src[i]);
+	sched_remove(f.s, src[0]);
+	sched_free(f.s);		/* removes the others */
+	for (i = 0; i < 4; i++)
 		state_clear(&st[i]);
-	}
-	sched_free(f.s);
 	event_base_free(base);
 }
 

@@ -16,7 +16,7 @@
 #include "xmalloc.h"
 
 #define MAX_LABELS	2
-#define NSLOTS		(2 * METRICS_MAX_SERIES)	/* open addressing, load <= 1/2 */
+#define FIRST_SERIES	64	/* series allocated at a metric's first use */
 
 enum metric_type {
 	METRIC_COUNTER,
@@ -42,9 +42,10 @@ struct metric {
 	enum metric_type type;
 	int		 nlabels;
 	const char	*lname[MAX_LABELS];
-	struct series	*series;		/* METRICS_MAX_SERIES, at first use */
-	uint16_t	*slots;			/* index + 1; 0 empty */
+	struct series	*series;		/* grown by doubling, at most MAX_SERIES */
+	uint32_t	*slots;			/* index + 1, 0 empty; 2 * cap of them */
 	size_t		 nseries;
+	size_t		 cap;
 };
 
 enum {
@@ -62,30 +63,30 @@ enum {
 
 static struct metric metrics[NMETRICS] = {
 	[M_FETCHES] = { "newswatch_fetches_total", "Fetches of sources by result.",
-	    METRIC_COUNTER, 2, { "source", "result" }, NULL, NULL, 0 },
+	    METRIC_COUNTER, 2, { "source", "result" }, NULL, NULL, 0, 0 },
 	[M_FETCH_SECONDS] = { "newswatch_fetch_duration_seconds",
 	    "Time a fetch took, from start to the last byte.",
-	    METRIC_HISTOGRAM, 1, { "source", NULL }, NULL, NULL, 0 },
+	    METRIC_HISTOGRAM, 1, { "source", NULL }, NULL, NULL, 0, 0 },
 	[M_FETCH_BYTES] = { "newswatch_fetched_bytes_total",
 	    "Body bytes fetched (after decompression).",
-	    METRIC_COUNTER, 1, { "source", NULL }, NULL, NULL, 0 },
+	    METRIC_COUNTER, 1, { "source", NULL }, NULL, NULL, 0, 0 },
 	[M_ARTICLES] = { "newswatch_articles_total",
 	    "Entries stored as new articles or recognised as duplicates.",
-	    METRIC_COUNTER, 2, { "source", "kind" }, NULL, NULL, 0 },
+	    METRIC_COUNTER, 2, { "source", "kind" }, NULL, NULL, 0, 0 },
 	[M_MATCHES] = { "newswatch_matches_total", "Stories a watchlist matched.",
-	    METRIC_COUNTER, 1, { "watchlist", NULL }, NULL, NULL, 0 },
+	    METRIC_COUNTER, 1, { "watchlist", NULL }, NULL, NULL, 0, 0 },
 	[M_FALLBACKS] = { "newswatch_presearch_fallbacks_total",
 	    "Queries without a required term, evaluated for every article.",
-	    METRIC_COUNTER, 0, { NULL, NULL }, NULL, NULL, 0 },
+	    METRIC_COUNTER, 0, { NULL, NULL }, NULL, NULL, 0, 0 },
 	[M_DELIVERIES] = { "newswatch_deliveries_total",
 	    "Delivery attempts by notifier and result.",
-	    METRIC_COUNTER, 2, { "notifier", "result" }, NULL, NULL, 0 },
+	    METRIC_COUNTER, 2, { "notifier", "result" }, NULL, NULL, 0, 0 },
 	[M_HEALTH] = { "newswatch_health_alerts_total",
 	    "Health alerts raised by source and state.",
-	    METRIC_COUNTER, 2, { "source", "state" }, NULL, NULL, 0 },
+	    METRIC_COUNTER, 2, { "source", "state" }, NULL, NULL, 0, 0 },
 	[M_DROPPED] = { "newswatch_metrics_dropped_total",
 	    "Increments dropped because a metric had too many label sets.",
-	    METRIC_COUNTER, 0, { NULL, NULL }, NULL, NULL, 0 },
+	    METRIC_COUNTER, 0, { NULL, NULL }, NULL, NULL, 0, 0 },
 };
 
 static time_t start_time;
@@ -117,37 +118,70 @@ same_labels(const struct series *s, const char *const *v, int n)
 	return 1;
 }
 
-/* Store a new series for v at slot; NULL when the metric is full. */
+/* Put series index i (0-based) into the slot table. */
+static void
+slot_put(struct metric *m, size_t i)
+{
+	const char *v[MAX_LABELS];
+	size_t n = 2 * m->cap, h;
+
+	for (int l = 0; l < m->nlabels; l++)
+		v[l] = m->series[i].label[l];
+	for (h = hash_labels(v, m->nlabels) % n; m->slots[h] != 0; h = (h + 1) % n)
+		;
+	m->slots[h] = (uint32_t)i + 1;
+}
+
+/* Make room for one more series: double the arrays and rehash. 0, or -1 when full. */
+static int
+grow(struct metric *m)
+{
+	size_t cap = m->cap == 0 ? FIRST_SERIES : m->cap * 2;
+
+	if (m->nseries < m->cap)
+		return 0;
+	if (m->cap >= METRICS_MAX_SERIES)
+		return -1;
+	if (cap > METRICS_MAX_SERIES)
+		cap = METRICS_MAX_SERIES;
+	m->series = xreallocarray(m->series, cap, sizeof *m->series);
+	memset(m->series + m->cap, 0, (cap - m->cap) * sizeof *m->series);
+	free(m->slots);
+	m->slots = xcalloc(2 * cap, sizeof *m->slots);
+	m->cap = cap;
+	for (size_t i = 0; i < m->nseries; i++)
+		slot_put(m, i);
+	return 0;
+}
+
+/* Store a new series for v; NULL when the metric is full. */
 static struct series *
-add_series(struct metric *m, const char *const *v, uint16_t *slot)
+add_series(struct metric *m, const char *const *v)
 {
 	struct series *s;
 
-	if (m->nseries == METRICS_MAX_SERIES)
+	if (grow(m) == -1)
 		return NULL;
-	s = &m->series[m->nseries++];
+	s = &m->series[m->nseries];
 	for (int i = 0; i < m->nlabels; i++)
 		s->label[i] = xstrndup(v[i], METRICS_MAX_LABEL);
-	*slot = (uint16_t)m->nseries;
-	return s;
+	slot_put(m, m->nseries);
+	return &m->series[m->nseries++];
 }
 
 /* Find or create the series of a label set; NULL when the metric is full. */
 static struct series *
 find_series(struct metric *m, const char *const *v)
 {
-	uint32_t i;
+	size_t n = 2 * m->cap, i;
 
-	if (m->series == NULL) {
-		m->series = xcalloc(METRICS_MAX_SERIES, sizeof *m->series);
-		m->slots = xcalloc(NSLOTS, sizeof *m->slots);
+	if (m->cap > 0) {
+		for (i = hash_labels(v, m->nlabels) % n; m->slots[i] != 0;
+		    i = (i + 1) % n)
+			if (same_labels(&m->series[m->slots[i] - 1], v, m->nlabels))
+				return &m->series[m->slots[i] - 1];
 	}
-	for (i = hash_labels(v, m->nlabels) % NSLOTS;; i = (i + 1) % NSLOTS) {
-		if (m->slots[i] == 0)
-			return add_series(m, v, &m->slots[i]);
-		if (same_labels(&m->series[m->slots[i] - 1], v, m->nlabels))
-			return &m->series[m->slots[i] - 1];
-	}
+	return add_series(m, v);
 }
 
 /* Add d to a counter's series. */
@@ -271,7 +305,7 @@ metrics_reset(void)
 		free(m->slots);
 		m->series = NULL;
 		m->slots = NULL;
-		m->nseries = 0;
+		m->nseries = m->cap = 0;
 	}
 }
 

@@ -2,10 +2,10 @@
  * metrics: the daemon's counters, gauges and histograms, rendered in the
  * Prometheus text format (version 0.0.4) for the admin part's GET /metrics.
  *
- * One process-wide registry of fixed size. Each metric keeps up to
- * METRICS_MAX_SERIES label sets; a label set's values are copied once, at its
- * first use, and found again through a small open-addressing table, so an
- * increment allocates nothing after that. Label sets beyond the limit are
+ * One process-wide registry. Each metric keeps up to METRICS_MAX_SERIES label
+ * sets (its arrays grow by doubling, from 64); a label set's values are copied
+ * once, at its first use, and found again through an open-addressing table
+ * (load at most 1/2), so an increment allocates nothing after that. Label sets beyond the limit are
  * counted in newswatch_metrics_dropped_total rather than stored. Every metric
  * name starts with newswatch_. Single-threaded: call from the loop only.
  *
@@ -26,7 +26,7 @@
 
 #include <sqlite3.h>
 
-#define METRICS_MAX_SERIES	1024	/* label sets per metric */
+#define METRICS_MAX_SERIES	65536	/* label sets per metric */
 #define METRICS_MAX_LABEL	200	/* bytes of one label value kept */
 
 /*

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -45,6 +46,11 @@ ops_db_open(const char *path, int flags)
 
 	flags = (flags & SQLITE_OPEN_READONLY) ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE;
+	if (access(path, F_OK) == -1) {
+		fprintf(stderr, "newswatch: no database at %s (newswatchd creates it "
+		    "when it first starts)\n", path);
+		return NULL;
+	}
 	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
 		fprintf(stderr, "newswatch: %s: %s\n", path,
 		    db != NULL ? sqlite3_errmsg(db) : "cannot open");

@@ -357,6 +357,21 @@ def test_feed_cycle(env):
        "without alert_on_update", log)
 
 
+def test_url_change(env):
+    """A changed URL is first sight again: what the new URL lists alerts
+    nobody."""
+    state = os.path.join(env.tmp, "url")
+    env.put("u1.xml", rss([item("u-0", "U0", "http://u.test/0", story_text(300))]))
+    env.put("u2.xml", rss([item("u-0", "U0", "http://u.test/0", story_text(300)),
+                           item("u-1", "U1", "http://u.test/1", story_text(301))]))
+    run_once(env.conf(state, [{"name": "u", "url": env.url("/files/u1.xml")}]))
+    rc, log = run_once(env.conf(state, [{"name": "u",
+                                         "url": env.url("/files/u2.xml")}]))
+    ok(rc == 0 and "url changed, fetch state reset" in log and
+       watch_lines(log, "u") == [(1, 0)],
+       "after a URL change the new entry is first sight: alert = 0", log)
+
+
 def test_failures(env):
     """Backoff and its reset, 410, 301, --once exit status 1."""
     state = os.path.join(env.tmp, "fail")
@@ -685,7 +700,7 @@ def test_alerts(env):
 def main():
     env = Env()
     try:
-        for t in (test_feed_cycle, test_failures, test_retry_after,
+        for t in (test_feed_cycle, test_url_change, test_failures, test_retry_after,
                   test_restart_and_reload, test_spread, test_kill,
                   test_request, test_retention, test_busy, test_alerts):
             try:

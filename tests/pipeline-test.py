@@ -372,6 +372,28 @@ def test_url_change(env):
        "after a URL change the new entry is first sight: alert = 0", log)
 
 
+def test_discovery(env):
+    """A source whose URL is a page announcing a feed: the feed is found,
+    remembered as feed_url and polled (in the same --once run)."""
+    state = os.path.join(env.tmp, "disc")
+    env.put("page.html", '<!DOCTYPE html><html><head><title>P</title>'
+            '<link rel="alternate" type="application/rss+xml" '
+            'href="/files/disc.xml"></head><body><p>Hello</p></body></html>')
+    env.put("disc.xml", rss([item("d-0", "D0", "http://d.test/0", story_text(400))]))
+    conf = env.conf(state, [{"name": "p", "url": env.url("/files/page.html")}])
+    rc, log = run_once(conf)
+    ok(rc == 0 and "source p: feed discovered at %s" % env.url("/files/disc.xml")
+       in log, "the page's feed discovered", log)
+    ok(q1(state, "SELECT feed_url FROM sources") == env.url("/files/disc.xml") and
+       q1(state, "SELECT count(*) FROM articles") == 1,
+       "feed_url stored and the feed polled in the same run")
+    t0 = time.time()
+    rc, log = run_once(conf)
+    paths = [r["path"] for r in env.requests() if r["time"] >= t0]
+    ok(rc == 0 and paths == ["/files/disc.xml"],
+       "later polls go to the feed only: %s" % paths, log)
+
+
 def test_failures(env):
     """Backoff and its reset, 410, 301, --once exit status 1."""
     state = os.path.join(env.tmp, "fail")
@@ -701,7 +723,7 @@ def test_alerts(env):
 def main():
     env = Env()
     try:
-        for t in (test_feed_cycle, test_url_change, test_failures, test_retry_after,
+        for t in (test_feed_cycle, test_url_change, test_discovery, test_failures, test_retry_after,
                   test_restart_and_reload, test_spread, test_kill,
                   test_request, test_retention, test_busy, test_alerts):
             try:

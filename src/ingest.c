@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "feed.h"
 #include "feed_int.h"		/* feed_text_from_html */
+#include "html.h"
 #include "http.h"
 #include "ingest.h"
 #include "log.h"
@@ -38,7 +39,7 @@ struct ingest {
 
 /* The fetch state ingest may change, kept to undo it after a rollback. */
 struct saved {
-	char	*etag, *last_modified, *last_error;
+	char	*etag, *last_modified, *last_error, *feed_url;
 	int	 first_fetch_done;
 };
 
@@ -193,6 +194,32 @@ set_str(char **field, const char *v)
 	*field = v != NULL ? xstrdup(v) : NULL;
 }
 
+/*
+ * A page where a feed was expected: with type auto and no feed known yet, the
+ * first feed it announces becomes the source's feed_url (fetched from then on,
+ * without the page's validators); 1 when one was found.
+ */
+static int
+discover(struct ingest *in, const struct http_response *r)
+{
+	char	**feeds;
+	int	  found = 0;
+
+	if (in->cs->type != SOURCE_AUTO || in->st->feed_url != NULL)
+		return 0;
+	feeds = html_discover_feeds(r->body, r->len, r->effective_url, r->charset);
+	if (feeds[0] != NULL) {
+		set_str(&in->st->feed_url, feeds[0]);
+		set_str(&in->st->etag, NULL);
+		set_str(&in->st->last_modified, NULL);
+		set_str(&in->st->last_error, NULL);
+		in->stats->discovered = 1;
+		found = 1;
+	}
+	html_strings_free(feeds);
+	return found;
+}
+
 /* Parse a body and store its entries. */
 static int
 ingest_feed(struct ingest *in, const struct http_response *r,
@@ -203,6 +230,10 @@ ingest_feed(struct ingest *in, const struct http_response *r,
 	int		 rc = 0;
 
 	f = feed_parse(r->body, r->len, r->effective_url, r->charset, &why);
+	if (f == NULL && discover(in, r)) {
+		free(why);
+		return store_ingest_body_set(in->d->store, in->st->id, NULL);
+	}
 	if (f == NULL) {
 		in->stats->not_feed = 1;
 		free(in->st->last_error);
@@ -257,6 +288,7 @@ save_state(struct saved *sv, const struct source_state *st)
 	sv->last_modified = st->last_modified != NULL ?
 	    xstrdup(st->last_modified) : NULL;
 	sv->last_error = st->last_error != NULL ? xstrdup(st->last_error) : NULL;
+	sv->feed_url = st->feed_url != NULL ? xstrdup(st->feed_url) : NULL;
 	sv->first_fetch_done = st->first_fetch_done;
 }
 
@@ -268,8 +300,10 @@ end_state(struct saved *sv, struct source_state *st, int restore)
 		set_str(&st->etag, sv->etag);
 		set_str(&st->last_modified, sv->last_modified);
 		set_str(&st->last_error, sv->last_error);
+		set_str(&st->feed_url, sv->feed_url);
 		st->first_fetch_done = sv->first_fetch_done;
 	}
+	free(sv->feed_url);
 	free(sv->etag);
 	free(sv->last_modified);
 	free(sv->last_error);

@@ -314,6 +314,16 @@ finish(struct psource *ps, const struct http_response *r)
 		log_result(ps, r, &stats);
 	}
 	health_check(p->d, ps->cs, &ps->st);
+	if (rc == 0 && stats.discovered) {
+		log_info("source %s: feed discovered at %s", ps->name,
+		    ps->st.feed_url);
+		if (p->d->once) {	/* this run polls the feed too */
+			sched_kick(p->d->sched, ps->ss);
+			return;
+		}
+		ps->st.next_due = (int64_t)time(NULL);
+		sched_update(p->d->sched, ps->ss, ps->host, 0);
+	}
 	once_count(p, ps, o.ok && rc == 0);
 }
 
@@ -374,7 +384,8 @@ fetch_start(struct psource *ps, const char *password)
 	char				**h = headers_of(cs);
 
 	memset(&req, 0, sizeof req);
-	req.url = ps->url;
+	req.url = ps->st.feed_url != NULL ? ps->st.feed_url : ps->url;
+	req.from_network = ps->st.feed_url != NULL;	/* found in a page */
 	req.headers = (const char *const *)h;
 	req.nheaders = cs->nheaders;
 	req.timeout = cs->timeout;
@@ -410,7 +421,8 @@ due_cb(struct sched_source *ss, void *arg)
 		free(error);
 		return;
 	}
-	log_debug("source %s: fetching %s", ps->name, ps->url);
+	log_debug("source %s: fetching %s", ps->name, ps->st.feed_url != NULL ?
+	    ps->st.feed_url : ps->url);
 	fetch_start(ps, password);
 	if (password != NULL) {
 		explicit_bzero(password, strlen(password));

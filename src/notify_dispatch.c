@@ -29,7 +29,8 @@
 #include "xmalloc.h"
 
 #define ERROR_MAX	300		/* bytes of a receiver's answer kept */
-#define WATCHDOG_MS	(60 * 1000)	/* sends of plugins that declare no limit */
+/* The watchdog of sends of plugins that declare no limit: daemon.timeout. */
+#define WATCHDOG_MS(c)	((c)->daemon.timeout > 0 ? (c)->daemon.timeout : 30000)
 
 /* One notifier of a generation. */
 struct nfy {
@@ -216,7 +217,7 @@ static void
 disabled_cb(struct plugin_notifier *pn, const char *why, void *arg)
 {
 	(void)arg;
-	log_warnx("notifier %s: disabled: %s; its alerts stay queued",
+	log_info("notifier %s: disabled (%s); its alerts stay queued",
 	    plugin_notifier_name(pn), why);
 }
 
@@ -229,7 +230,7 @@ pset_new(struct notify *nf, const struct conf *c, char **errors)
 	struct pset *s = xcalloc(1, sizeof *s);
 	char *cause, *tmp;
 
-	s->ps = plugins_new(c->daemon.plugin_dir, &be, WATCHDOG_MS);
+	s->ps = plugins_new(c->daemon.plugin_dir, &be, WATCHDOG_MS(c));
 	plugins_set_disabled_cb(s->ps, disabled_cb, nf);
 	s->n = c->nnotifiers;
 	s->v = xcalloc(s->n + 1, sizeof *s->v);
@@ -915,7 +916,7 @@ notify_check_conf(const struct conf *c, char **errors)
 	char *cause, *tmp;
 
 	*errors = NULL;
-	ps = plugins_new(c->daemon.plugin_dir, &be, WATCHDOG_MS);
+	ps = plugins_new(c->daemon.plugin_dir, &be, WATCHDOG_MS(c));
 	for (size_t i = 0; i < c->nnotifiers; i++) {
 		const struct conf_notifier *cn = &c->notifiers[i];
 
@@ -1005,7 +1006,7 @@ notify_test(const struct conf *c, const char *name, struct notify_test_result *t
 	be = (struct plugin_backend){ d.base, &nf, be_transfer_add,
 	    be_transfer_cancel, be_setup, be_now };
 	nf.cur = xcalloc(1, sizeof *nf.cur);
-	nf.cur->ps = plugins_new(c->daemon.plugin_dir, &be, WATCHDOG_MS);
+	nf.cur->ps = plugins_new(c->daemon.plugin_dir, &be, WATCHDOG_MS(c));
 	pn = plugin_notifier_new(nf.cur->ps, cn->name, cn->plugin, cn->setting,
 	    cn->file, cause);
 	if (pn != NULL)

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <signal.h>
@@ -85,11 +86,35 @@ receiver_start(const char *dir)
 	return port > 0 ? pid : -1;
 }
 
+/* DIR/plugins: webhook.so and the test plugin hang.so side by side. */
+static void
+plugin_links(const char *dir)
+{
+	const char *top = getenv("top_builddir") ? getenv("top_builddir") : ".";
+	char *pdir, *from, *to;
+
+	xasprintf(&pdir, "%s/plugins", dir);
+	if (mkdir(pdir, 0700) == -1)
+		fatal("%s", pdir);
+	xasprintf(&from, "%s/src/plugins/.libs/webhook.so", top);
+	xasprintf(&to, "%s/webhook.so", pdir);
+	if (symlink(from, to) == -1)
+		fatal("%s", to);
+	free(from);
+	free(to);
+	xasprintf(&from, "%s/tests/plugins/.libs/hang.so", top);
+	xasprintf(&to, "%s/hang.so", pdir);
+	if (symlink(from, to) == -1)
+		fatal("%s", to);
+	free(from);
+	free(to);
+	free(pdir);
+}
+
 /* The configuration: one watchlist and one notifier per case. */
 static struct conf *
 config(const char *dir, const char *wnotifier, const char *whold)
 {
-	const char *top = getenv("top_builddir") ? getenv("top_builddir") : ".";
 	char *text, *secret, *errors;
 	struct conf *c;
 	FILE *f;
@@ -100,8 +125,8 @@ config(const char *dir, const char *wnotifier, const char *whold)
 	fprintf(f, "%s\n", SECRET);
 	fclose(f);
 	xasprintf(&text,
-	    "daemon = { state_dir = \"%s\"; plugin_dir = \"%s/src/plugins/.libs\";\n"
-	    "  retry_min = \"1s\"; retry_max = \"2s\"; };\n"
+	    "daemon = { state_dir = \"%s\"; plugin_dir = \"%s/plugins\";\n"
+	    "  retry_min = \"1s\"; retry_max = \"2s\"; timeout = \"1s\"; };\n"
 	    "sources = ( { name = \"a\"; url = \"https://a.example/\"; },\n"
 	    "  { name = \"b\"; url = \"https://b.example/\"; } );\n"
 	    "watchlists = (\n"
@@ -111,6 +136,7 @@ config(const char *dir, const char *wnotifier, const char *whold)
 	    "  { name = \"w-bad\"; query = \"badword\"; notify = [\"bad\"]; },\n"
 	    "  { name = \"w-slow\"; query = \"slowword\"; notify = [\"slow\"]; },\n"
 	    "  { name = \"w-hold\"; query = \"holdword\"; notify = [\"held\"]; },\n"
+	    "  { name = \"w-hang\"; query = \"hangword\"; notify = [\"hang\"]; },\n"
 	    "  { name = \"w-reload\"; query = \"reloadword\"; notify = [\"%s\"]; } );\n"
 	    "notifiers = (\n"
 	    "  { name = \"ok\"; plugin = \"webhook\"; url = \"http://127.0.0.1:%d/ok\";"
@@ -122,9 +148,10 @@ config(const char *dir, const char *wnotifier, const char *whold)
 	    " timeout = \"1s\"; },\n"
 	    "  { name = \"held\"; plugin = \"webhook\"; url = \"http://127.0.0.1:%d/hold\";"
 	    " hold = \"2s\"; },\n"
+	    "  { name = \"hang\"; plugin = \"hang\"; },\n"
 	    "  { name = \"%s\"; plugin = \"webhook\"; url = \"http://127.0.0.1:%d/%s\";"
 	    " hold = \"%s\"; } );\n",
-	    dir, top, wnotifier, port, secret, port, port, port, port, port,
+	    dir, dir, wnotifier, port, secret, port, port, port, port, port,
 	    wnotifier, port, wnotifier, whold);
 	if ((c = conf_load_string(text, "dispatch.conf", &errors)) == NULL)
 		fatalx("config: %s", errors);
@@ -141,7 +168,7 @@ all_final(void)
 	int n = -1;
 
 	sqlite3_prepare_v2(store_db(d.store), "SELECT count(*) FROM outbox WHERE"
-	    " state = 'pending'", -1, &st, NULL);
+	    " state = 'pending' AND notifier != 'hang'", -1, &st, NULL);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -389,6 +416,21 @@ check_hold(void)
 	records_free(r, n);
 }
 
+/* A plugin that never completes is disabled; its alert stays queued. */
+static void
+check_hang(void)
+{
+	char state[16], *err;
+	int attempts;
+
+	row_get("w-hang", state, &attempts, &err);
+	is_str(state, "pending", "hang: the alert stays pending");
+	is_int(attempts, 1, "hang: one attempt, then the notifier is disabled");
+	ok(err != NULL && strstr(err, "no completion") != NULL,
+	    "hang: last_error \"%s\"", err != NULL ? err : "");
+	free(err);
+}
+
 /* The state of the row of a notifier. */
 static void
 row_state(const char *nt, char *state)
@@ -449,6 +491,7 @@ main(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (mkdtemp(dir) == NULL || (pid = receiver_start(dir)) == -1)
 		fatalx("cannot start the receiver");
+	plugin_links(dir);
 	memset(&d, 0, sizeof d);
 	d.conf = config(dir, "gone", "1h");
 	d.base = event_base_new();
@@ -463,6 +506,7 @@ main(void)
 	fx_ingest(&d, "a", "bad", "The badword story", "Text.", 0, 1);
 	fx_ingest(&d, "a", "slow", "The slowword story", "Text.", 0, 1);
 	hold_story = fx_ingest(&d, "a", "hold", "The holdword story", "Text.", 0, 1);
+	fx_ingest(&d, "a", "hang", "The hangword story", "Text.", 0, 1);
 	check_ev = evtimer_new(d.base, check_cb, NULL);
 	guard_ev = evtimer_new(d.base, guard_cb, NULL);
 	sight_ev = evtimer_new(d.base, sight_cb, NULL);
@@ -477,6 +521,7 @@ main(void)
 	check_bad();
 	check_slow();
 	check_hold();
+	check_hang();
 	test_reload(dir);
 	notify_part.free(&d);
 	watch_part.free(&d);

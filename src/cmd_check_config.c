@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "cmd_check_config.h"
 #include "conf.h"
+#include "notify_dispatch.h"
 
 /* newswatch check-config: print "configuration OK" or every error; 0 or 2. */
 int
@@ -20,6 +21,12 @@ cmd_check_config(struct cli *cli, int argc, char **argv)
 	if ((c = conf_load(cli->conf_path, &errors)) == NULL) {
 		fputs(errors, stderr);
 		free(errors);
+		return CLI_ERROR;
+	}
+	if (notify_check_conf(c, &errors) == -1) {
+		fputs(errors, stderr);
+		free(errors);
+		conf_free(c);
 		return CLI_ERROR;
 	}
 	printf("configuration OK\n");

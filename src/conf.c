@@ -19,6 +19,7 @@
 #include <libstemmer.h>
 
 #include "conf.h"
+#include "match.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -801,7 +802,9 @@ daemon_defaults(struct conf_daemon *d)
 	d->max_per_host = 2;
 	d->retention = 90 * 86400 * SEC;
 	d->near_distance = 3;
-	d->plugin_dir = xstrdup(PKGLIBDIR);
+	/* NEWSWATCH_PLUGIN_DIR: the default for uninstalled builds and tests */
+	d->plugin_dir = xstrdup(getenv("NEWSWATCH_PLUGIN_DIR") != NULL ?
+	    getenv("NEWSWATCH_PLUGIN_DIR") : PKGLIBDIR);
 	d->retry_min = 30 * SEC;
 	d->retry_max = 3600 * SEC;
 	d->max_age = 48 * 3600 * SEC;
@@ -876,6 +879,19 @@ read_source(struct ctx *ctx, const config_setting_t *g, struct conf_source *src,
 		error(ctx, g, "%susername and password_file go together", label);
 }
 
+/* A query that does not parse: file:line of the query and its column. */
+static void
+check_query(struct ctx *ctx, const config_setting_t *q,
+    const struct conf_watchlist *wl, const char *label)
+{
+	char *cause;
+
+	if (match_check(wl->query, wl->stem, &cause) == 0)
+		return;
+	error(ctx, q, "%squery: %s", label, cause);
+	free(cause);
+}
+
 /* Read one watchlist group. */
 static void
 read_watchlist(struct ctx *ctx, const config_setting_t *g,
@@ -897,6 +913,8 @@ read_watchlist(struct ctx *ctx, const config_setting_t *g,
 		return;
 	if (wl->query != NULL && wl->query[0] == '\0')
 		error(ctx, q, "%squery: empty", label);
+	else if (wl->query != NULL)
+		check_query(ctx, q, wl, label);
 	if (wl->exclude.n != 0 || config_setting_get_member(g, "mode") != NULL)
 		error(ctx, g, "%smode and exclude go with keywords, not query", label);
 }

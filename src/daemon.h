@@ -25,7 +25,9 @@ struct daemon {
 	struct sched	*sched;
 	struct http	*http;
 	struct notify	*notify;
+	struct watch	*watch;		/* the compiled watchlists (watch_part.h) */
 	struct admin	*admin;
+	struct poller	*poller;	/* the sources as sched sees them (poller.c) */
 };
 
 /*

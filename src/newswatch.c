@@ -10,20 +10,31 @@
 
 #include "cli.h"
 #include "cmd_check_config.h"
+#include "cmd_dedup.h"
 #include "cmd_parse.h"
 #include "cmd_match.h"
 #include "cmd_extract.h"
 #include "cmd_dedup.h"
+#include "cmd_outbox.h"
+#include "cmd_status.h"
 #include "log.h"
 
 /* The commands, in the order `newswatch -h` lists them. */
 static const struct cli_cmd commands[] = {
 	{ "parse", cmd_parse, "[--json] FILE|URL|-", "print what the feed parser reads from a feed" },
-	{ "match", cmd_match, "[--json] [--stem LANG] QUERY FILE|URL|-", "match a watchlist query against a file, URL or stdin" },
 	{ "extract", cmd_extract, "[--json] FILE|URL|-", "print the main text of an article page" },
-	{ "dedup", cmd_dedup, "[--explain] FILE|@LIST ...", "group articles into stories as the daemon would" },
-	{ "articles", cmd_articles, "[--source NAME] [--since DURATION] [--json]", "list stored articles" },
-	{ "article", cmd_article, "ID [--json]", "show an article and its story's sightings" },
+	{ "match", cmd_match, "[--json] [--stem LANG] QUERY FILE|URL|-", "match a watchlist query against a file, URL or stdin" },
+	{ "dedup", cmd_dedup, "[--explain] FILE...|@LIST", "group articles into stories as the daemon would" },
+	{ "articles", cmd_articles, "[--source NAME] [--since 1d] [--json]", "list the stored articles, newest first" },
+	{ "article", cmd_article, "ID [--json]", "show a stored article with its story's sightings" },
+	{ "backtest", cmd_backtest, "WATCHLIST [--since 7d]", "run a watchlist over the stored articles" },
+	{ "outbox", cmd_outbox, "[--pending | --dead | --delivered] [--json]", "list the alerts in the outbox" },
+	{ "retry", cmd_retry, "ID... | --dead", "put dead alerts back in the queue" },
+	{ "notify-test", cmd_notify_test, "NOTIFIER", "send a sample alert through a notifier" },
+	{ "status", cmd_status, "[--json]", "every source's health, the outbox backlog and dead alerts" },
+	{ "source", cmd_source, "enable NAME", "clear a source the daemon disabled and make it due now" },
+	{ "import-opml", cmd_import_opml, "FILE", "print a sources setting made from an OPML export" },
+	{ "test-source", cmd_test_source, "NAME|URL", "fetch and process one source without changing the database" },
 	{ "check-config", cmd_check_config, "", "check the configuration and exit (as newswatchd -n)" },
 	{ NULL, NULL, NULL, NULL }
 };

@@ -21,10 +21,14 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "admin.h"
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify_dispatch.h"
+#include "poller.h"
 #include "store.h"
+#include "watch_part.h"
 #include "xmalloc.h"
 
 #define STOP_BOUND_SEC	20	/* work in flight gets this long after SIGTERM */
@@ -40,6 +44,11 @@
 #endif
 static const struct daemon_part *const parts[] = {
 	NW_TEST_PARTS
+	&watch_part,
+	&poller_http_part,
+	&poller_sched_part,
+	&notify_part,
+	&admin_part,
 	NULL
 };
 
@@ -250,10 +259,12 @@ sig_hup_cb(evutil_socket_t sig, short events, void *arg)
 		return;
 	notify("RELOADING=1\nMONOTONIC_USEC=%llu", monotonic_usec());
 	log_info("signal %d: reloading %s", (int)sig, d->conf_path);
-	if ((c = conf_load(d->conf_path, &errors)) == NULL) {
+	if ((c = conf_load(d->conf_path, &errors)) == NULL ||
+	    notify_check_conf(c, &errors) == -1) {
 		log_lines(errors);
 		log_warnx("reload failed; keeping the running configuration");
 		free(errors);
+		conf_free(c);
 	} else
 		swap_conf(d, c);
 	status_watching(d);
@@ -460,6 +471,12 @@ load_conf(const char *path, int check)
 	if ((c = conf_load(path, &errors)) == NULL) {
 		fputs(errors, stderr);
 		free(errors);
+		exit(2);
+	}
+	if (notify_check_conf(c, &errors) == -1) {	/* the plugins' groups */
+		fputs(errors, stderr);
+		free(errors);
+		conf_free(c);
 		exit(2);
 	}
 	if (check) {

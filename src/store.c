@@ -13,6 +13,9 @@
 #include "log.h"
 #include "store.h"
 #include "store_dedup.h"
+#include "store_health.h"
+#include "store_ingest.h"
+#include "store_outbox.h"
 #include "xmalloc.h"
 
 #define BUSY_TIMEOUT_MS	100
@@ -46,6 +49,12 @@ static const char *const migrations[] = {
 	store_migration_articles,
 	/* 3: store, stories, sightings and the identity of articles */
 	store_migration_dedup,
+	/* 4: watchlists and alerts, matches and the outbox */
+	store_migration_outbox,
+	/* 5: the body hash of ingest */
+	store_migration_ingest,
+	/* 6: operations, health alerts and newest articles by source */
+	store_migration_health,
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

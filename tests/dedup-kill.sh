@@ -32,6 +32,7 @@ while [ $i -lt 500 ]; do
 	i=$((i + 1))
 done > "$tmp/list"
 
+: > "$tmp/out"	# exists before the loop reads it (the job opens it later)
 "$@" --db "$tmp/k.db" dedup "@$tmp/list" > "$tmp/out" &
 pid=$!
 # wait (bounded) until a hundred commits were reported (up to 120 s: CI machines are shared), then kill

@@ -436,6 +436,13 @@ test_check_config(void)
 	struct cli cli = { NULL, 1, NULL };
 
 	xasprintf(&good, "%s/etc/newswatch.conf", srcdir);
+	if (getenv("top_builddir") != NULL) {	/* the plugins, uninstalled */
+		char *dir;
+
+		xasprintf(&dir, "%s/src/plugins/.libs", getenv("top_builddir"));
+		setenv("NEWSWATCH_PLUGIN_DIR", dir, 1);
+		free(dir);
+	}
 	badf = fixture("bad-size.conf");
 	cli.conf_path = good;
 	is_int(cmd_check_config(&cli, 1, argv), CLI_OK, "check-config: sample OK");

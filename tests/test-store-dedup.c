@@ -248,8 +248,9 @@ test_prune(void)
 		xasprintf(&sql, "UPDATE articles SET fetched_at = %lld WHERE"
 		    " story_id = 1; UPDATE articles SET fetched_at = %lld WHERE"
 		    " entry_id IN ('w-mon', 'w-tue');"
-		    " CREATE TABLE outbox (story_id INTEGER, state TEXT);"
-		    " INSERT INTO outbox SELECT story_id, 'pending' FROM articles"
+		    " INSERT INTO outbox (delivery_id, kind, story_id, notifier,"
+		    " state, created_at, next_attempt_at)"
+		    " SELECT 'd', 1, story_id, 'n', 'pending', 0, 0 FROM articles"
 		    " WHERE entry_id = 'h-1';"
 		    " UPDATE articles SET fetched_at = %lld WHERE entry_id = 'h-1'",
 		    (long long)old, (long long)ancient, (long long)ancient);
@@ -313,10 +314,10 @@ test_reopen(void)
 	close(fd);
 	xasprintf(&db, "%s.db", path);
 	s = store_open(db, &cause);
-	ok(s != NULL && store_version(s) == 3, "migrations applied to a file");
+	ok(s != NULL && store_version(s) >= 4, "migrations applied to a file");
 	store_close(s);
 	s = store_open(db, &cause);
-	ok(s != NULL && store_version(s) == 3, "reopen: idempotent");
+	ok(s != NULL && store_version(s) >= 4, "reopen: idempotent");
 	store_close(s);
 	unlink(path);
 	unlink(db);

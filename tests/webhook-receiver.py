@@ -13,7 +13,8 @@ minutes): "verified" is true or false, and a bad signature is answered 401.
 after the last step every request gets 200. A step is a status ("500"),
 optionally with ":ra=N" (Retry-After: N seconds), ":delay=S" (sleep S seconds
 before answering) or ":loc=URL" (a Location header).
-The server exits after --lifetime seconds.
+The server exits after --lifetime seconds. --port N listens on that port (a test
+that restarts the receiver); each record also has "time" (Unix seconds, float).
 """
 import argparse
 import base64
@@ -92,7 +93,8 @@ class Handler(BaseHTTPRequestHandler):
             rec = {"path": self.path, "method": self.command,
                    "headers": headers,
                    "body": body.decode("utf-8", "replace"),
-                   "verified": ok, "status": step["status"]}
+                   "verified": ok, "status": step["status"],
+                   "time": time.time()}
             with open(srv.log, "a", encoding="utf-8") as f:
                 f.write(json.dumps(rec) + "\n")
         if step["delay"]:
@@ -123,9 +125,10 @@ def main():
     ap.add_argument("--secret")
     ap.add_argument("--script", action="append", default=[])
     ap.add_argument("--lifetime", type=float, default=60)
+    ap.add_argument("--port", type=int, default=0)
     args = ap.parse_args()
 
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     srv.daemon_threads = True
     srv.log = args.log
     srv.key = None

@@ -17,6 +17,12 @@
  * source (disabled_reason); a permanent redirect is logged with the new URL.
  * Times in struct source_state are Unix seconds; everything else is milliseconds.
  */
+/*
+ * -I src puts this file before the system's <sched.h> (which pthread.h
+ * includes): pass such includes on to the system header.
+ */
+#include_next <sched.h>
+
 #ifndef NW_SCHED_H
 #define NW_SCHED_H
 

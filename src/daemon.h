@@ -26,6 +26,7 @@ struct daemon {
 	struct http	*http;
 	struct notify	*notify;
 	struct admin	*admin;
+	struct poller	*poller;	/* the sources as sched sees them (poller.c) */
 };
 
 /*

@@ -24,6 +24,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
+#include "poller.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -40,6 +41,8 @@
 #endif
 static const struct daemon_part *const parts[] = {
 	NW_TEST_PARTS
+	&poller_http_part,
+	&poller_sched_part,
 	NULL
 };
 

@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "log.h"
 #include "store.h"
+#include "store_dedup.h"
 #include "xmalloc.h"
 
 #define BUSY_TIMEOUT_MS	100
@@ -41,6 +42,10 @@ static const char *const migrations[] = {
 	"  last_error TEXT, failures INTEGER NOT NULL DEFAULT 0,"
 	"  next_due INTEGER, first_fetch_done INTEGER NOT NULL DEFAULT 0,"
 	"  created_at INTEGER NOT NULL);",
+	/* 2: feeds, the articles (STAND-IN from store_dedup.c until feeds lands) */
+	store_migration_articles,
+	/* 3: store, stories, sightings and the identity of articles */
+	store_migration_dedup,
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -115,7 +115,7 @@ def test_run(tmp):
     log = os.path.join(tmp, "daemon.log")
     db = os.path.join(state, "newswatch.db")
     notify = Notify(os.path.join(tmp, "notify.sock"))
-    write_conf(conf, state, [("one", "https://one.example.org/feed")])
+    write_conf(conf, state, [("one", "http://127.0.0.1:1/one/feed")])
     proc = start(tmp, conf, os.path.join(tmp, "notify.sock"), log,
                  watchdog=400000)
     try:
@@ -133,21 +133,21 @@ def run_checks(proc, notify, conf, state, db, log):
     ok(any(re.search(r"^STATUS=Watching 1 sources", m, re.M)
            for m in notify.seen), "STATUS= says what it watches", notify.seen)
     ok(os.path.exists(db), "database created in state_dir")
-    ok(sources(db) == [("one", "https://one.example.org/feed")],
+    ok(sources(db) == [("one", "http://127.0.0.1:1/one/feed")],
        "sources table synced at start", sources(db))
     ok(notify.wait(r"^WATCHDOG=1$", 5) is not None,
        "WATCHDOG=1 at half of WATCHDOG_USEC")
 
     # A valid, changed configuration.
-    write_conf(conf, state, [("one", "https://one.example.org/feed2"),
-                             ("two", "https://two.example.org/feed")])
+    write_conf(conf, state, [("one", "http://127.0.0.1:1/one/feed2"),
+                             ("two", "http://127.0.0.1:1/two/feed")])
     proc.send_signal(signal.SIGHUP)
     msg = notify.wait(r"^RELOADING=1$")
     ok(msg is not None and re.search(r"^MONOTONIC_USEC=\d+$", msg, re.M),
        "RELOADING=1 with MONOTONIC_USEC", notify.seen)
     ok(notify.wait(r"^READY=1$") is not None, "READY=1 after the reload")
-    ok(sources(db) == [("one", "https://one.example.org/feed2"),
-                       ("two", "https://two.example.org/feed")],
+    ok(sources(db) == [("one", "http://127.0.0.1:1/one/feed2"),
+                       ("two", "http://127.0.0.1:1/two/feed")],
        "reload applied: sources synced", sources(db))
     ok("configuration reloaded" in read(log), "reload logged", read(log))
 
@@ -164,8 +164,8 @@ def run_checks(proc, notify, conf, state, db, log):
                  r'"nobody"', text),
        "every error logged as file:line: message", text)
     ok("keeping the running configuration" in text, "old configuration kept")
-    ok(sources(db) == [("one", "https://one.example.org/feed2"),
-                       ("two", "https://two.example.org/feed")],
+    ok(sources(db) == [("one", "http://127.0.0.1:1/one/feed2"),
+                       ("two", "http://127.0.0.1:1/two/feed")],
        "sources unchanged after the failed reload")
     ok(proc.poll() is None, "still running after the failed reload")
 
@@ -178,16 +178,17 @@ def run_checks(proc, notify, conf, state, db, log):
 
 
 def test_once(tmp):
-    """--once: starts, readies, exits 0 (no part polls yet)."""
+    """--once: starts, readies, polls its source (refused: nothing listens on
+    port 1) and exits 1, some source having failed."""
     state = os.path.join(tmp, "once-state")
     conf = os.path.join(tmp, "once.conf")
     log = os.path.join(tmp, "once.log")
     path = os.path.join(tmp, "once.sock")
     notify = Notify(path)
-    write_conf(conf, state, [("one", "https://one.example.org/feed")])
+    write_conf(conf, state, [("one", "http://127.0.0.1:1/one/feed")])
     proc = start(tmp, conf, path, log, "--once")
     ok(notify.wait(r"^READY=1$") is not None, "--once: READY=1")
-    ok(wait_exit(proc) == 0, "--once: exit 0", read(log))
+    ok(wait_exit(proc) == 1, "--once: exit 1 (its source failed)", read(log))
 
 
 def test_sigint_and_bad_start(tmp):
@@ -197,13 +198,13 @@ def test_sigint_and_bad_start(tmp):
     log = os.path.join(tmp, "int.log")
     path = os.path.join(tmp, "int.sock")
     notify = Notify(path)
-    write_conf(conf, state, [("one", "https://one.example.org/feed")])
+    write_conf(conf, state, [("one", "http://127.0.0.1:1/one/feed")])
     proc = start(tmp, conf, path, log)
     ok(notify.wait(r"^READY=1$") is not None, "READY=1 (SIGINT run)")
     proc.send_signal(signal.SIGINT)
     ok(wait_exit(proc) == 0, "SIGINT: exit 0")
     write_conf(conf, os.path.join(tmp, "no", "such", "dir"),
-               [("one", "https://one.example.org/feed")])
+               [("one", "http://127.0.0.1:1/one/feed")])
     proc = start(tmp, conf, path, log)
     rc = wait_exit(proc)
     ok(rc == 1 and "no/such/dir" in read(log),
@@ -217,7 +218,7 @@ def test_check(tmp):
     state = os.path.join(d, "state")
     good = os.path.join(tmp, "good.conf")
     bad = os.path.join(tmp, "bad.conf")
-    write_conf(good, state, [("one", "https://one.example.org/feed")])
+    write_conf(good, state, [("one", "http://127.0.0.1:1/one/feed")])
     write_conf(bad, state, [("one", "ftp://one.example.org/")],
                '  interval = "fast";\n')
     r = subprocess.run([DAEMON, "-n", "-c", good], cwd=d, capture_output=True,

@@ -1,0 +1,598 @@
+/*
+ * dedup: fingerprints of an article's text (see dedup.h). The text is folded by
+ * the text module's one normalisation (text_fold) and split here into tokens of
+ * letters, marks and digits; newlines are kept until the boilerplate is gone.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <utf8proc.h>
+
+#include "dedup.h"
+#include "text.h"
+#include "xmalloc.h"
+
+#define BP_MAX_TOKENS	40	/* a prefix or suffix rule only fires on short lines */
+#define POST_TAIL_MAX	160	/* bytes after "appeared first on" */
+
+/* Output of the normaliser: tokens, one separator between them. */
+struct norm {
+	char	*buf;
+	size_t	 len, size;
+	size_t	 words;
+	int	 pending;	/* separator owed before the next token: 0, ' ', '\n' */
+	int	 in_word;
+	int	 keep_lines;
+};
+
+/*
+ * Syndication boilerplate, written in normalised form (lower case, no
+ * punctuation). LINE: the whole line; PREFIX: a short line starting so; SUFFIX:
+ * a line ending so (the link a feed appends after its summary); POST: "the post
+ * TITLE appeared first on SITE" anywhere in a line, cut to the line's end.
+ */
+enum bp_kind { BP_LINE, BP_PREFIX, BP_SUFFIX, BP_POST };
+static const struct boilerplate {
+	enum bp_kind	 kind;
+	const char	*words;
+} boilerplate[] = {
+	{ BP_POST, "appeared first on" },		/* WordPress feeds */
+	{ BP_LINE, "read more" },
+	{ BP_LINE, "continue reading" },
+	{ BP_LINE, "read the full story" },
+	{ BP_LINE, "read the full article" },
+	{ BP_LINE, "read full article" },
+	{ BP_LINE, "read full story" },
+	{ BP_LINE, "click here to read more" },
+	{ BP_LINE, "weiterlesen" },
+	{ BP_LINE, "mehr lesen" },
+	{ BP_LINE, "lire la suite" },
+	{ BP_LINE, "leer más" },
+	{ BP_LINE, "seguir leyendo" },
+	{ BP_LINE, "continua a leggere" },
+	{ BP_LINE, "leggi tutto" },
+	{ BP_LINE, "lees verder" },
+	{ BP_LINE, "läs mer" },
+	{ BP_LINE, "ler mais" },
+	{ BP_LINE, "czytaj dalej" },
+	{ BP_LINE, "читать далее" },
+	{ BP_PREFIX, "continue reading" },		/* "Continue reading “TITLE” →" */
+	{ BP_PREFIX, "read more at" },
+	{ BP_PREFIX, "read more on" },
+	{ BP_PREFIX, "this article originally appeared on" },
+	{ BP_PREFIX, "this article originally appeared in" },
+	{ BP_PREFIX, "this article first appeared on" },
+	{ BP_PREFIX, "this article was originally published on" },
+	{ BP_PREFIX, "this article was originally published at" },
+	{ BP_PREFIX, "this article was originally published by" },
+	{ BP_PREFIX, "this story originally appeared" },
+	{ BP_PREFIX, "this story was originally published" },
+	{ BP_PREFIX, "this article is republished from" },	/* The Conversation */
+	{ BP_PREFIX, "originally published on" },
+	{ BP_PREFIX, "originally published at" },
+	{ BP_PREFIX, "originally published by" },
+	{ BP_SUFFIX, "continue reading" },
+	{ BP_SUFFIX, "read more" },
+	{ BP_SUFFIX, "weiterlesen" },
+	{ BP_SUFFIX, "lire la suite" },
+};
+
+/* Make room for n more bytes. */
+static void
+norm_grow(struct norm *n, size_t more)
+{
+	if (n->len + more + 1 <= n->size)
+		return;
+	n->size = (n->len + more + 1) * 2;
+	n->buf = xrealloc(n->buf, n->size);
+}
+
+/* Append the bytes of a token character, after the separator owed. */
+static void
+norm_put(struct norm *n, const char *p, size_t len)
+{
+	norm_grow(n, len + 1);
+	if (!n->in_word) {
+		if (n->pending != 0 && n->len > 0)
+			n->buf[n->len++] = n->pending;
+		n->pending = 0;
+		n->in_word = 1;
+		n->words++;
+	}
+	memcpy(n->buf + n->len, p, len);
+	n->len += len;
+}
+
+/* A separator: end the token; a newline is remembered when lines are kept. */
+static void
+norm_sep(struct norm *n, int c)
+{
+	n->in_word = 0;
+	if (c == '\n' && n->keep_lines)
+		n->pending = '\n';
+	else if (n->pending == 0)
+		n->pending = ' ';
+}
+
+/* 1 when a code point belongs to a token: letters, marks and numbers. */
+static int
+is_token_cp(int32_t cp)
+{
+	utf8proc_category_t c = utf8proc_category(cp);
+
+	return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_NO;
+}
+
+/* Split folded text into tokens: letters, marks and digits; the rest separates. */
+static void
+norm_run(struct norm *n, const char *s, size_t len)
+{
+	int32_t	cp;
+	size_t	step;
+
+	for (size_t i = 0; i < len; i += step) {
+		unsigned char c = s[i];
+
+		step = 1;
+		if (c < 0x80) {
+			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			    (c >= 'A' && c <= 'Z'))
+				norm_put(n, s + i, 1);
+			else
+				norm_sep(n, c);
+			continue;
+		}
+		step = text_utf8_next(s + i, len - i, &cp);
+		if (is_token_cp(cp))
+			norm_put(n, s + i, step);
+		else
+			norm_sep(n, ' ');
+	}
+}
+
+/* Normalise into a new struct norm. */
+static void
+normalise(struct norm *n, const char *s, size_t len, int keep_lines)
+{
+	char	*folded;
+	size_t	 flen;
+
+	memset(n, 0, sizeof *n);
+	n->keep_lines = keep_lines;
+	if (len > DEDUP_MAX_TEXT)
+		len = DEDUP_MAX_TEXT;
+	folded = text_fold(s, len, &flen);
+	n->size = flen + 16;
+	n->buf = xmalloc(n->size);
+	norm_run(n, folded, flen);
+	n->buf[n->len] = '\0';
+	free(folded);
+}
+
+/* The normalised form of s (see dedup.h). */
+char *
+dedup_normalise(const char *s, size_t len, size_t *words)
+{
+	struct norm n;
+
+	normalise(&n, s != NULL ? s : "", s != NULL ? len : 0, 0);
+	if (words != NULL)
+		*words = n.words;
+	return n.buf;
+}
+
+/* 1 when the line p..p+len holds pat as a whole-token prefix. */
+static int
+has_prefix(const char *p, size_t len, const char *pat, size_t plen)
+{
+	return len >= plen && memcmp(p, pat, plen) == 0 &&
+	    (len == plen || p[plen] == ' ');
+}
+
+/* Count the tokens of a line. */
+static size_t
+count_tokens(const char *p, size_t len)
+{
+	size_t n = len > 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += p[i] == ' ';
+	return n;
+}
+
+/* Find "the post … appeared first on" in a line; the cut position or len. */
+static size_t
+post_cut(const char *p, size_t len, const char *pat, size_t plen)
+{
+	const char	*hit = NULL;
+	size_t		 at;
+
+	for (const char *q = p; (q = memmem(q, len - (q - p), pat, plen)) != NULL;
+	    q++)
+		hit = q;
+	if (hit == NULL || len - (hit - p) - plen > POST_TAIL_MAX)
+		return len;
+	for (at = hit - p; at > 0; at--)
+		if ((at == 8 || (at > 8 && p[at - 9] == ' ')) &&
+		    memcmp(p + at - 8, "the post", 8) == 0)
+			return at >= 9 ? at - 9 : 0;
+	return len;
+}
+
+/* The length of the line p..p+len to keep after the boilerplate rules. */
+static size_t
+strip_line(const char *p, size_t len)
+{
+	size_t ntok = count_tokens(p, len);
+
+	for (size_t i = 0; i < sizeof boilerplate / sizeof boilerplate[0]; i++) {
+		const struct boilerplate	*b = &boilerplate[i];
+		size_t				 pl = strlen(b->words);
+
+		switch (b->kind) {
+		case BP_LINE:
+			if (len == pl && memcmp(p, b->words, pl) == 0)
+				return 0;
+			break;
+		case BP_PREFIX:
+			if (ntok <= BP_MAX_TOKENS && has_prefix(p, len, b->words, pl))
+				return 0;
+			break;
+		case BP_SUFFIX:
+			if (len > pl && p[len - pl - 1] == ' ' &&
+			    memcmp(p + len - pl, b->words, pl) == 0)
+				len -= pl + 1;
+			break;
+		case BP_POST:
+			len = post_cut(p, len, b->words, pl);
+			break;
+		}
+	}
+	return len;
+}
+
+/* Remove boilerplate lines from n (lines kept) and join the rest by spaces. */
+static void
+strip_lines(struct norm *n)
+{
+	size_t	out = 0, words = 0;
+
+	for (size_t i = 0; i < n->len;) {
+		char	*nl = memchr(n->buf + i, '\n', n->len - i);
+		size_t	 end = nl != NULL ? (size_t)(nl - n->buf) : n->len;
+		size_t	 keep = strip_line(n->buf + i, end - i);
+
+		while (keep > 0 && n->buf[i + keep - 1] == ' ')
+			keep--;
+		if (keep > 0) {
+			if (out > 0)
+				n->buf[out++] = ' ';
+			memmove(n->buf + out, n->buf + i, keep);
+			words += count_tokens(n->buf + out, keep);
+			out += keep;
+		}
+		i = end + 1;
+	}
+	n->buf[out] = '\0';
+	n->len = out;
+	n->words = words;
+}
+
+/* The hashed form of an article's text (see dedup.h). */
+char *
+dedup_text(const char *text, size_t len, size_t *words)
+{
+	struct norm n;
+
+	normalise(&n, text != NULL ? text : "", text != NULL ? len : 0, 1);
+	strip_lines(&n);
+	if (words != NULL)
+		*words = n.words;
+	return n.buf;
+}
+
+/* MurmurHash3's 64-bit finaliser. */
+static inline uint64_t
+fmix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ULL;
+	k ^= k >> 33;
+	return k;
+}
+
+/* A 64-bit hash of bytes: FNV-1a, then mixed. */
+static uint64_t
+hash_bytes(const char *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return fmix64(h ^ len);
+}
+
+/* The hash of the shingle of three token hashes (order matters). */
+static inline uint64_t
+shingle_hash(uint64_t a, uint64_t b, uint64_t c)
+{
+	return fmix64(a * 0x9e3779b97f4a7c15ULL + fmix64(b + 0x632be59bd9b4e019ULL) +
+	    fmix64(c ^ 0x8cb92ba72f3d8dd7ULL) * 3);
+}
+
+/* The 64-bit title hash of a string, 0 for an empty title. */
+uint64_t
+dedup_title_hash(const char *title)
+{
+	char		*t;
+	uint64_t	 h = 0;
+
+	if (title == NULL)
+		return 0;
+	t = dedup_normalise(title, strlen(title), NULL);
+	if (*t != '\0')
+		h = hash_bytes(t, strlen(t)) | 1;	/* never 0 */
+	free(t);
+	return h;
+}
+
+/* Sort 32-bit values (LSD radix, 3 passes of 11 bits). */
+static void
+sort_u32(uint32_t *v, size_t n)
+{
+	uint32_t	*tmp, *a = v, *b;
+	size_t		 count[2048];
+
+	if (n < 2)
+		return;		/* also: xreallocarray refuses 0 */
+	tmp = b = xreallocarray(NULL, n, sizeof *tmp);
+	for (int shift = 0; shift < 33; shift += 11) {
+		memset(count, 0, sizeof count);
+		for (size_t i = 0; i < n; i++)
+			count[(a[i] >> shift) & 2047]++;
+		for (size_t i = 0, sum = 0; i < 2048; i++) {
+			size_t c = count[i];
+			count[i] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			b[count[(a[i] >> shift) & 2047]++] = a[i];
+		uint32_t *t = a; a = b; b = t;
+	}
+	if (a != v)
+		memcpy(v, a, n * sizeof *v);
+	free(tmp);
+}
+
+/* Drop repeated values from a sorted array; the new count. */
+static size_t
+unique_u32(uint32_t *v, size_t n)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (out == 0 || v[out - 1] != v[i])
+			v[out++] = v[i];
+	return out;
+}
+
+/* Keep h among the DEDUP_ANCHORS smallest distinct anchors of fp. */
+static void
+add_anchor(struct dedup_fp *fp, uint64_t h)
+{
+	size_t i;
+
+	if (h >> (64 - DEDUP_ANCHOR_BITS) != 0)
+		return;
+	if (fp->nanchors == DEDUP_ANCHORS && h >= fp->anchors[DEDUP_ANCHORS - 1])
+		return;
+	for (i = 0; i < fp->nanchors && fp->anchors[i] < h; i++)
+		;
+	if (i < fp->nanchors && fp->anchors[i] == h)
+		return;
+	if (fp->nanchors < DEDUP_ANCHORS)
+		fp->nanchors++;
+	memmove(fp->anchors + i + 1, fp->anchors + i,
+	    (fp->nanchors - i - 1) * sizeof fp->anchors[0]);
+	fp->anchors[i] = h;
+}
+
+/* Hash the tokens of the normalised text t; the count, in *toks. */
+static size_t
+token_hashes(const char *t, size_t len, uint64_t **toks)
+{
+	size_t		 n = 0, cap = len / 4 + 4;
+	uint64_t	*v = xreallocarray(NULL, cap, sizeof *v);
+
+	for (size_t i = 0; i < len;) {
+		const char	*sp = memchr(t + i, ' ', len - i);
+		size_t		 end = sp != NULL ? (size_t)(sp - t) : len;
+
+		if (n == cap)
+			v = xreallocarray(v, cap *= 2, sizeof *v);
+		v[n++] = hash_bytes(t + i, end - i);
+		i = end + 1;
+	}
+	*toks = v;
+	return n;
+}
+
+/*
+ * Bit counts for SimHash, eight shingles' bytes at a time: lane[j] holds eight
+ * byte-wide counters of bits 8j..8j+7, fed from a table that spreads a byte's
+ * bits over eight bytes, and drained into wide counters before a byte lane can
+ * overflow. Eight additions per shingle instead of sixty-four.
+ */
+struct bitcount {
+	uint64_t	lane[8];
+	int		pending;
+	int32_t		ones[64];
+	int32_t		total;
+};
+
+static uint64_t spread[256];
+
+/* Fill the byte-spreading table once. */
+static void
+spread_init(void)
+{
+	if (spread[255] != 0)
+		return;
+	for (int v = 0; v < 256; v++) {
+		uint64_t x = 0;
+
+		for (int b = 0; b < 8; b++)
+			if (v & (1 << b))
+				x |= 1ULL << (8 * b);
+		spread[v] = x;
+	}
+}
+
+/* Move the byte counters into the wide ones. */
+static void
+bitcount_drain(struct bitcount *c)
+{
+	for (int j = 0; j < 8; j++) {
+		for (int b = 0; b < 8; b++)
+			c->ones[8 * j + b] += (c->lane[j] >> (8 * b)) & 0xff;
+		c->lane[j] = 0;
+	}
+	c->pending = 0;
+}
+
+/* Count the set bits of one shingle hash. */
+static inline void
+bitcount_add(struct bitcount *c, uint64_t h)
+{
+	for (int j = 0; j < 8; j++)
+		c->lane[j] += spread[(h >> (8 * j)) & 0xff];
+	c->total++;
+	if (++c->pending == 255)
+		bitcount_drain(c);
+}
+
+/* SimHash, shingle set and anchors of the normalised text t. */
+static void
+shingle(struct dedup_fp *fp, const char *t, size_t len)
+{
+	struct bitcount	 bc;
+	uint64_t	*tok;
+	size_t		 n = token_hashes(t, len, &tok), ns;
+
+	spread_init();
+	memset(&bc, 0, sizeof bc);
+	ns = n >= 3 ? n - 2 : 0;
+	fp->shingles = xreallocarray(NULL, ns + 1, sizeof *fp->shingles);
+	for (size_t i = 0; i < ns; i++) {
+		uint64_t h = shingle_hash(tok[i], tok[i + 1], tok[i + 2]);
+
+		bitcount_add(&bc, h);
+		fp->shingles[i] = (uint32_t)h;
+		add_anchor(fp, h);
+	}
+	bitcount_drain(&bc);
+	fp->simhash = 0;
+	/* a bit is set when more shingles (tf-weighted) have it set than not */
+	for (int b = 0; b < 64; b++)
+		if (2 * bc.ones[b] > bc.total)
+			fp->simhash |= 1ULL << b;
+	sort_u32(fp->shingles, ns);
+	fp->nshingles = unique_u32(fp->shingles, ns);
+	free(tok);
+}
+
+/* Fill fp from an article's original text and title. */
+void
+dedup_fingerprint(struct dedup_fp *fp, const char *text, size_t len,
+    const char *title)
+{
+	char	*t;
+	size_t	 tlen;
+
+	memset(fp, 0, sizeof *fp);
+	t = dedup_text(text, len, &fp->words);
+	tlen = strlen(t);
+	if (fp->words >= DEDUP_MIN_WORDS) {
+		fp->has_hash = 1;
+		EVP_Digest(t, tlen, fp->hash, NULL, EVP_sha256(), NULL);
+	}
+	fp->title_hash = dedup_title_hash(title);
+	shingle(fp, t, tlen);
+	free(t);
+}
+
+/* Free what dedup_fingerprint allocated. */
+void
+dedup_fp_clear(struct dedup_fp *fp)
+{
+	if (fp == NULL)
+		return;
+	free(fp->shingles);
+	fp->shingles = NULL;
+	fp->nshingles = 0;
+}
+
+/* The i-th 16-bit band of a SimHash. */
+unsigned
+dedup_band(uint64_t simhash, int i)
+{
+	return (unsigned)((simhash >> (16 * i)) & 0xffff);
+}
+
+/* The number of differing bits. */
+int
+dedup_hamming(uint64_t a, uint64_t b)
+{
+	return __builtin_popcountll(a ^ b);
+}
+
+/* Containment of the smaller sorted set in the larger. */
+double
+dedup_containment_sets(const uint32_t *a, size_t na, const uint32_t *b,
+    size_t nb)
+{
+	size_t i = 0, j = 0, common = 0;
+
+	if (na == 0 || nb == 0)
+		return 0;
+	while (i < na && j < nb) {
+		if (a[i] < b[j])
+			i++;
+		else if (a[i] > b[j])
+			j++;
+		else {
+			common++;
+			i++;
+			j++;
+		}
+	}
+	return (double)common / (double)(na < nb ? na : nb);
+}
+
+/* Containment of two fingerprints' shingle sets. */
+double
+dedup_containment(const struct dedup_fp *a, const struct dedup_fp *b)
+{
+	return dedup_containment_sets(a->shingles, a->nshingles, b->shingles,
+	    b->nshingles);
+}
+
+/* 1 when two fingerprints are the same story (see dedup.h). */
+int
+dedup_same(const struct dedup_fp *a, const struct dedup_fp *b, int near_distance)
+{
+	if (a->words < DEDUP_MIN_WORDS || b->words < DEDUP_MIN_WORDS)
+		return 0;
+	if (memcmp(a->hash, b->hash, sizeof a->hash) == 0)
+		return 1;
+	if (dedup_hamming(a->simhash, b->simhash) <= near_distance)
+		return 1;
+	return dedup_containment(a, b) >= DEDUP_CONTAINMENT;
+}

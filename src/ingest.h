@@ -1,0 +1,47 @@
+/*
+ * ingest: one finished transfer into the store (DESIGN.md, http → ingest).
+ *
+ * One response is one transaction: the articles, sightings, story identity and
+ * the watchlist step (watch_article, src/watch.h) of its entries, together with
+ * the source's new fetch state (validators, next due time, error counters,
+ * last_* columns, first_fetch_done). A 304 costs no parsing; a failure records
+ * only the state. Entries already stored with the same raw fingerprint are
+ * skipped with one prepared SELECT before any other work.
+ *
+ * First sight: while a source's first_fetch_done is 0 (never fetched, or its
+ * URL changed), what it lists is recorded as seen and watch_article is told not
+ * to alert, unless the source sets alert_on_first_fetch.
+ */
+#ifndef NW_INGEST_H
+#define NW_INGEST_H
+
+#include <stdint.h>
+
+struct conf_source;
+struct daemon;
+struct http_response;
+struct source_state;
+
+/* What one response gave. */
+struct ingest_stats {
+	int	 entries;	/* entries in the feed */
+	int	 skipped;	/* known, same bytes (or same text) */
+	int	 new_stories;
+	int	 sightings;	/* a known story on this source for the first time */
+	int	 copies;	/* a known story again on the same source */
+	int	 updates;
+	int	 not_feed;	/* a 2xx body that was no feed */
+};
+
+/*
+ * Commit one response. st is the source's state, already advanced by sched
+ * (next due, failures, last_*); ingest adds the validators of a 2xx and
+ * first_fetch_done, and saves st in the same transaction as the articles. On
+ * -1 (*cause set) everything was rolled back and st's validators and
+ * first_fetch_done are as they were: the caller retries the fetch later.
+ */
+int	ingest_response(struct daemon *, const struct conf_source *,
+	    struct source_state *st, const struct http_response *,
+	    struct ingest_stats *, char **cause);
+
+#endif

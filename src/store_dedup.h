@@ -1,0 +1,121 @@
+/*
+ * store_dedup: the identity of articles and stories in the store (issue 6):
+ * the stories and sightings tables, the identity columns of articles, the
+ * anchor index for containment, and retention pruning. The decisions follow
+ * DESIGN.md's order: the source's own id, the canonical URL, the content hash,
+ * a near-duplicate through the SimHash bands, containment through anchor
+ * shingles. Each lookup goes through an index; none scans a table.
+ *
+ * Statement slots 64-95 (store.h).
+ */
+#ifndef NW_STORE_DEDUP_H
+#define NW_STORE_DEDUP_H
+
+#include <stdint.h>
+
+#include "dedup.h"
+
+struct store;
+
+/*
+ * STAND-IN for the feeds part's migration 2 (the articles table, as the store
+ * issue's brief gives it). The lead drops it once the feeds part's own
+ * migration 2 is in store.c's array.
+ */
+extern const char store_migration_articles[];
+/* Migration 3: stories, sightings, identity columns and their indexes. */
+extern const char store_migration_dedup[];
+
+/* How an article joined its story. */
+enum dedup_rule {
+	DEDUP_NEW,		/* first article of a new story */
+	DEDUP_SOURCE_ID,	/* the same source's entry, seen before */
+	DEDUP_URL,		/* canonical URL */
+	DEDUP_HASH,		/* content hash */
+	DEDUP_NEAR,		/* SimHash within near_distance */
+	DEDUP_CONTAINED,	/* shingle containment */
+};
+
+/* An article as ingest hands it over; every string may be NULL. */
+struct dedup_article {
+	int64_t		 source_id;
+	const char	*entry_id;	/* the source's own id */
+	const void	*raw_fp;	/* fingerprint of the entry's bytes */
+	size_t		 raw_fp_len;
+	const char	*title;
+	const char	*link;		/* as the source gave it */
+	const char	*canonical;	/* <link rel="canonical">, if any */
+	const char	*author;
+	const char	*summary;
+	const char	*content;	/* the text fingerprinted (else summary) */
+	const char	*lang;
+	int64_t		 published;	/* 0: unknown */
+	int64_t		 seen_at;	/* fetch time */
+};
+
+/* What store_dedup_ingest decided. */
+struct dedup_result {
+	int64_t		 article_id;
+	int64_t		 story_id;
+	enum dedup_rule	 rule;
+	int		 distance;	/* DEDUP_NEAR */
+	double		 containment;	/* DEDUP_CONTAINED */
+	int		 new_story;	/* first sight of the story */
+	int		 updated;	/* same entry, changed content */
+	int		 unchanged;	/* same entry, same bytes: nothing done */
+};
+
+/* Register the hamming() SQL function on the store's connection; once per open. */
+int		 store_dedup_register(struct store *);
+
+/*
+ * The whole identity step for one article, inside the caller's transaction:
+ * fingerprint it, find its story, insert the article (or update it when the
+ * same entry changed), create the story on first sight, record a sighting.
+ * near_distance is daemon.near_distance. 0, or -1 with *cause.
+ */
+int		 store_dedup_ingest(struct store *, const struct dedup_article *,
+		     int near_distance, struct dedup_result *, char **cause);
+
+/* The parts of it, for callers that insert articles themselves. */
+struct dedup_key {
+	char		*canonical_url;		/* NULL: none */
+	struct dedup_fp	 fp;
+	uint32_t	*sample;		/* the shingles stored: 1 in 4 */
+	size_t		 nsample;
+};
+/* Shingles kept in the store: those with these low bits zero (1 in 4). */
+#define DEDUP_SAMPLE_MASK	3
+void		 dedup_key_make(struct dedup_key *, const struct dedup_article *);
+void		 dedup_key_clear(struct dedup_key *);
+
+/* Find the story of a key, rules 2-5; 1 found, 0 not, -1 error. */
+int		 store_dedup_lookup(struct store *, const struct dedup_key *,
+		     int near_distance, struct dedup_result *);
+/* A story's first sight; its id, or -1. */
+int64_t		 store_story_insert(struct store *, int64_t first_article,
+		     const char *title, const char *url, int64_t seen_at);
+/* Store an article's identity columns and anchors; 0 or -1. */
+int		 store_dedup_set_identity(struct store *, int64_t article_id,
+		     int64_t story_id, const struct dedup_key *);
+/* A sighting of a story (source, URL, time); 0 or -1. */
+int		 store_sighting_add(struct store *, int64_t story_id,
+		     int64_t source_id, int64_t article_id, const char *url,
+		     int64_t seen_at);
+
+/*
+ * Retention, one small batch: null the text (content, summary, shingles) of at
+ * most batch articles fetched before text_before, and drop the anchors that
+ * pointed at them; then delete at most batch articles fetched before
+ * keys_before (clamped to at least a year before text_before) with their
+ * stories' sightings when no article of the story is left. Articles of a story
+ * with a pending alert (an outbox row in state 'pending', when that table
+ * exists) are never touched. The number of rows changed (0: done), or -1.
+ */
+int		 store_dedup_prune(struct store *, int64_t text_before,
+		     int64_t keys_before, int batch);
+
+/* The name of a rule, as `newswatch dedup --explain` prints it. */
+const char	*dedup_rule_name(enum dedup_rule);
+
+#endif

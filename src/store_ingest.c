@@ -1,0 +1,72 @@
+/*
+ * store_ingest: the steady-state lookups of ingest (see store_ingest.h), one
+ * prepared statement each.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+#include "store_ingest.h"
+
+/* Statement slots 192-223 (store.h). */
+enum {
+	S_KNOWN = 192,
+	S_CARRIES,
+};
+
+/* Step a statement that returns at most one row: 1 row, 0 none, -1 error. */
+static int
+step_row(struct store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	log_warnx("store: %s", sqlite3_errmsg(store_db(s)));
+	return -1;
+}
+
+/* Is the entry stored with the same raw fingerprint? (store_ingest.h) */
+int
+store_ingest_known(struct store *s, int64_t source_id, const char *entry_id,
+    const void *fp, size_t fplen)
+{
+	sqlite3_stmt	*st;
+	const void	*have;
+	int		 rc;
+
+	st = store_stmt(s, S_KNOWN, "SELECT raw_fp FROM articles"
+	    " WHERE source_id = ?1 AND entry_id = ?2");
+	sqlite3_bind_int64(st, 1, source_id);
+	sqlite3_bind_text(st, 2, entry_id, -1, SQLITE_STATIC);
+	if ((rc = step_row(s, st)) != 1)
+		return rc;
+	have = sqlite3_column_blob(st, 0);
+	rc = have != NULL && (size_t)sqlite3_column_bytes(st, 0) == fplen &&
+	    memcmp(have, fp, fplen) == 0;
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* Does the source carry the story already? (store_ingest.h) */
+int
+store_ingest_carries(struct store *s, int64_t source_id, int64_t story_id,
+    int64_t except_article)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	st = store_stmt(s, S_CARRIES, "SELECT 1 FROM articles WHERE story_id = ?1"
+	    " AND source_id = ?2 AND id != ?3 LIMIT 1");
+	sqlite3_bind_int64(st, 1, story_id);
+	sqlite3_bind_int64(st, 2, source_id);
+	sqlite3_bind_int64(st, 3, except_article);
+	if ((rc = step_row(s, st)) == 1)
+		sqlite3_reset(st);
+	return rc;
+}

@@ -27,6 +27,7 @@ struct daemon {
 	struct notify	*notify;
 	struct admin	*admin;
 	struct poller	*poller;	/* the sources as sched sees them (poller.c) */
+	struct pages_ingest *pages;	/* pages of listings and full_text (pages_ingest.c) */
 };
 
 /*

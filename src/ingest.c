@@ -16,6 +16,7 @@
 #include "http.h"
 #include "ingest.h"
 #include "log.h"
+#include "pages_ingest.h"
 #include "store.h"
 #include "store_dedup.h"
 #include "store_ingest.h"
@@ -36,7 +37,7 @@ struct ingest {
 
 /* The fetch state ingest may change, kept to undo it after a rollback. */
 struct saved {
-	char	*etag, *last_modified, *last_error;
+	char	*etag, *last_modified, *last_error, *feed_url;
 	int	 first_fetch_done;
 };
 
@@ -128,14 +129,29 @@ watch(struct ingest *in, const struct dedup_article *a,
 	return watch_article(in->d, &wa, in->cause);
 }
 
+/* One article: identity, store, watch (ingest.h). */
+int
+ingest_store(struct ingest *in, const struct dedup_article *a)
+{
+	struct dedup_result	 r;
+	int			 kind, rc = -1;
+
+	if (store_dedup_ingest(in->d->store, a, in->d->conf->daemon.near_distance,
+	    &r, in->cause) == 0 && (kind = watch_kind(in, &r)) != -1) {
+		count(in->stats, kind, &r);
+		rc = kind == 0 ? 0 : watch(in, a, &r, kind);
+	} else if (*in->cause == NULL)
+		xasprintf(in->cause, "store: %s", sqlite3_errmsg(store_db(in->d->store)));
+	return rc;
+}
+
 /* A new or changed entry: identity, store, watch. */
 static int
 entry_store(struct ingest *in, const struct feed_entry *e)
 {
 	struct dedup_article	 a;
-	struct dedup_result	 r;
 	char			*content, *summary;
-	int			 kind, rc = -1;
+	int			 rc;
 
 	content = plain(e->content, e->content_html);
 	summary = plain(e->summary, e->summary_html);
@@ -152,12 +168,7 @@ entry_store(struct ingest *in, const struct feed_entry *e)
 	a.lang = in->feed->language;
 	a.published = e->published != 0 ? e->published : e->updated;
 	a.seen_at = in->now;
-	if (store_dedup_ingest(in->d->store, &a, in->d->conf->daemon.near_distance,
-	    &r, in->cause) == 0 && (kind = watch_kind(in, &r)) != -1) {
-		count(in->stats, kind, &r);
-		rc = kind == 0 ? 0 : watch(in, &a, &r, kind);
-	} else if (*in->cause == NULL)
-		xasprintf(in->cause, "store: %s", sqlite3_errmsg(store_db(in->d->store)));
+	rc = ingest_store(in, &a);
 	free(content);
 	free(summary);
 	return rc;
@@ -180,6 +191,12 @@ entry_one(struct ingest *in, const struct feed_entry *e)
 		    sqlite3_errmsg(store_db(in->d->store)));
 		return -1;
 	}
+	/* full_text: the entry waits for its page (pages_ingest.c) */
+	if (in->cs->full_text && pages_ingest_full_text(in->d, in->cs, in->st->id, e,
+	    in->feed->language, in->first) == 1) {
+		in->stats->pages++;
+		return 0;
+	}
 	return entry_store(in, e);
 }
 
@@ -191,18 +208,40 @@ set_str(char **field, const char *v)
 	*field = v != NULL ? xstrdup(v) : NULL;
 }
 
+/*
+ * The validators of a 2xx go with its entries, unless pages are still to come
+ * for some of them: then the next poll must see the whole body again.
+ */
+static void
+set_validators(struct ingest *in, const struct http_response *r)
+{
+	if (in->stats->pages > 0 || in->stats->feed_changed)
+		return;
+	set_str(&in->st->etag, r->etag);
+	set_str(&in->st->last_modified, r->last_modified);
+}
+
 /* Parse a 2xx body and store its entries; the validators go with them. */
 static int
 ingest_body(struct ingest *in, const struct http_response *r)
 {
-	struct feed	*f;
+	struct feed	*f = NULL;
 	char		*why = NULL;
 	int		 rc = 0;
 
-	set_str(&in->st->etag, r->etag);
-	set_str(&in->st->last_modified, r->last_modified);
-	f = feed_parse(r->body, r->len, r->effective_url, r->charset, &why);
+	/* a listing page, or an HTML page announcing a feed (pages_ingest.c) */
+	if (in->cs->type != SOURCE_HTML)
+		f = feed_parse(r->body, r->len, r->effective_url, r->charset, &why);
+	if (f == NULL && in->cs->type != SOURCE_FEED &&
+	    (rc = pages_ingest_html(in, in->d, in->cs, in->st, r, in->first,
+	    in->stats)) != 1) {
+		free(why);
+		set_validators(in, r);
+		return rc;
+	}
+	rc = 0;
 	if (f == NULL) {
+		set_validators(in, r);
 		in->stats->not_feed = 1;
 		free(in->st->last_error);
 		xasprintf(&in->st->last_error, "not a feed: %s",
@@ -214,10 +253,34 @@ ingest_body(struct ingest *in, const struct http_response *r)
 	in->stats->entries = (int)f->nentries;
 	for (size_t i = 0; i < f->nentries && rc == 0; i++)
 		rc = entry_one(in, &f->entries[i]);
+	set_validators(in, r);
 	in->st->first_fetch_done = 1;
 	feed_free(f);
 	in->feed = NULL;
 	return rc;
+}
+
+/* An article whose page came later, in its own transaction (ingest.h). */
+int
+ingest_article(struct daemon *d, const struct conf_source *cs, int64_t source_id,
+    const struct dedup_article *a, int first, struct ingest_stats *stats,
+    char **cause)
+{
+	struct source_state	 st = { .id = source_id };
+	struct ingest		 in = { d, cs, &st, NULL, stats, first, 0, cause };
+
+	memset(stats, 0, sizeof *stats);
+	*cause = NULL;
+	if (store_begin(d->store) == -1) {
+		xasprintf(cause, "database busy or unwritable");
+		return -1;
+	}
+	if (ingest_store(&in, a) == 0 && store_commit(d->store) == 0)
+		return 0;
+	store_rollback(d->store);
+	if (*cause == NULL)
+		xasprintf(cause, "store: cannot commit");
+	return -1;
 }
 
 /* Keep what ingest may change in a source's state. */
@@ -228,6 +291,7 @@ save_state(struct saved *sv, const struct source_state *st)
 	sv->last_modified = st->last_modified != NULL ?
 	    xstrdup(st->last_modified) : NULL;
 	sv->last_error = st->last_error != NULL ? xstrdup(st->last_error) : NULL;
+	sv->feed_url = st->feed_url != NULL ? xstrdup(st->feed_url) : NULL;
 	sv->first_fetch_done = st->first_fetch_done;
 }
 
@@ -239,11 +303,13 @@ end_state(struct saved *sv, struct source_state *st, int restore)
 		set_str(&st->etag, sv->etag);
 		set_str(&st->last_modified, sv->last_modified);
 		set_str(&st->last_error, sv->last_error);
+		set_str(&st->feed_url, sv->feed_url);
 		st->first_fetch_done = sv->first_fetch_done;
 	}
 	free(sv->etag);
 	free(sv->last_modified);
 	free(sv->last_error);
+	free(sv->feed_url);
 }
 
 /* One response, one transaction (ingest.h). */

@@ -24,6 +24,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
+#include "pages_ingest.h"
 #include "poller.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -43,6 +44,7 @@ static const struct daemon_part *const parts[] = {
 	NW_TEST_PARTS
 	&poller_http_part,
 	&poller_sched_part,
+	&pages_part,
 	NULL
 };
 

@@ -460,8 +460,9 @@ page_failure(struct pages_page *pg, const struct http_response *r, char **why)
 	switch (r->result) {
 	case HTTP_STATUS:
 	case HTTP_NOT_MODIFIED:
+		/* a 404 may be a page not yet published everywhere: retried */
 		pg->permanent = r->status >= 400 && r->status < 500 &&
-		    r->status != 408 && r->status != 429;
+		    r->status != 404 && r->status != 408 && r->status != 429;
 		xasprintf(why, "HTTP %d", r->status);
 		return;
 	case HTTP_REFUSED:

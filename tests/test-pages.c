@@ -192,11 +192,11 @@ test_robots_status(void)
 	http_free(h);
 }
 
-/* Page failures: 404 permanent, 500 temporary, not HTML, too large. */
+/* Page failures: 404 and 500 retried, 410, not HTML and too large permanent. */
 static void
 test_failures(struct pages *p)
 {
-	struct got g[4];
+	struct got g[5];
 
 	memset(g, 0, sizeof g);
 	pages_fetch(p, url("127.0.0.1", "/files/missing.html"), 0, got_cb, &g[0]);
@@ -206,16 +206,20 @@ test_failures(struct pages *p)
 	    &g[2]);
 	pages_fetch(p, url("127.0.0.1", "/files/harbour.html?big=1"), 100, got_cb,
 	    &g[3]);
-	wait_all(g, 4);
-	ok(g[0].result == PAGES_FAILED && g[0].permanent && g[0].status == 404,
-	    "404: failed, permanent (%s)", g[0].error);
+	pages_fetch(p, url("127.0.0.1", "/files/harbour.html?status=410"), 0, got_cb,
+	    &g[4]);
+	wait_all(g, 5);
+	ok(g[0].result == PAGES_FAILED && !g[0].permanent && g[0].status == 404,
+	    "404: failed, retried (%s)", g[0].error);
 	ok(g[1].result == PAGES_FAILED && !g[1].permanent && g[1].status == 500,
 	    "500: failed, retry (%s)", g[1].error);
 	ok(g[2].result == PAGES_FAILED && g[2].permanent,
 	    "image/png: not a page (%s)", g[2].error);
 	ok(g[3].result == PAGES_FAILED && g[3].permanent,
 	    "over max_body: failed (%s)", g[3].error);
-	for (int i = 0; i < 4; i++)
+	ok(g[4].result == PAGES_FAILED && g[4].permanent && g[4].status == 410,
+	    "410: failed, permanent (%s)", g[4].error);
+	for (int i = 0; i < 5; i++)
 		got_clear(&g[i]);
 }
 

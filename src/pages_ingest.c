@@ -1,0 +1,550 @@
+/*
+ * pages_ingest: listings, feed autodiscovery and full_text pages between
+ * ingest and the polling engine (see pages_ingest.h).
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <openssl/evp.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "feed.h"
+#include "feed_int.h"		/* feed_text_from_html */
+#include "html.h"
+#include "http.h"
+#include "ingest.h"
+#include "log.h"
+#include "pages.h"
+#include "pages_ingest.h"
+#include "store.h"
+#include "store_dedup.h"
+#include "store_pages.h"
+#include "text_url.h"
+#include "xmalloc.h"
+
+struct pages_ingest;
+
+/* An entry waiting for its page; the strings of a are owned. */
+struct pitem {
+	struct pages_ingest	*pi;		/* NULL once the part is gone */
+	char			*source;	/* name: the configuration may change */
+	int64_t			 source_id;
+	int			 first;
+	int			 listing;	/* 1 listing link, 0 full_text entry */
+	struct dedup_article	 a;		/* what the listing or feed gave */
+	unsigned char		 fp[32];
+	LIST_ENTRY(pitem)	 entry;
+};
+
+/* Failed fetches of a page not yet stored. */
+struct attempt {
+	int64_t			 source_id;
+	char			*entry_id;
+	int			 n;
+	TAILQ_ENTRY(attempt)	 entry;
+};
+
+struct pages_ingest {
+	struct daemon		*d;
+	struct pages		*pages;
+	LIST_HEAD(, pitem)	 items;
+	int			 nitems;
+	TAILQ_HEAD(, attempt)	 attempts;	/* oldest first */
+	int			 nattempts;
+	struct event		*after_ev;
+	void			(*after_cb)(void *);
+	void			*after_arg;
+};
+
+/* A copy of a string, NULL for NULL or empty. */
+static char *
+sdup(const char *s)
+{
+	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
+}
+
+/* ---- failed attempts ---- */
+
+/* The record of a page's failed attempts, or NULL. */
+static struct attempt *
+attempt_find(struct pages_ingest *pi, int64_t source_id, const char *id)
+{
+	struct attempt *at;
+
+	TAILQ_FOREACH(at, &pi->attempts, entry)
+		if (at->source_id == source_id && strcmp(at->entry_id, id) == 0)
+			return at;
+	return NULL;
+}
+
+/* Forget a page's attempts. */
+static void
+attempt_forget(struct pages_ingest *pi, struct attempt *at)
+{
+	if (at == NULL)
+		return;
+	TAILQ_REMOVE(&pi->attempts, at, entry);
+	pi->nattempts--;
+	free(at->entry_id);
+	free(at);
+}
+
+/* Count one more failed attempt of a page; the count so far. */
+static int
+attempt_add(struct pages_ingest *pi, int64_t source_id, const char *id)
+{
+	struct attempt *at;
+
+	if ((at = attempt_find(pi, source_id, id)) == NULL) {
+		if (pi->nattempts >= PAGES_MAX_TRACKED)
+			attempt_forget(pi, TAILQ_FIRST(&pi->attempts));
+		at = xcalloc(1, sizeof *at);
+		at->source_id = source_id;
+		at->entry_id = xstrdup(id);
+		TAILQ_INSERT_TAIL(&pi->attempts, at, entry);
+		pi->nattempts++;
+	}
+	return ++at->n;
+}
+
+/* ---- entries waiting for their page ---- */
+
+/* The waiting entry of a source and id, or NULL. */
+static struct pitem *
+pitem_find(struct pages_ingest *pi, int64_t source_id, const char *id)
+{
+	struct pitem *it;
+
+	LIST_FOREACH(it, &pi->items, entry)
+		if (it->source_id == source_id && strcmp(it->a.entry_id, id) == 0)
+			return it;
+	return NULL;
+}
+
+/* A new waiting entry with its own copies of a's strings. */
+static struct pitem *
+pitem_new(struct pages_ingest *pi, const struct conf_source *cs, int64_t source_id,
+    int first, const struct dedup_article *a)
+{
+	struct pitem *it = xcalloc(1, sizeof *it);
+
+	it->pi = pi;
+	it->source = xstrdup(cs->name);
+	it->source_id = source_id;
+	it->first = first;
+	it->a = *a;
+	it->a.entry_id = xstrdup(a->entry_id);
+	it->a.title = sdup(a->title);
+	it->a.link = sdup(a->link);
+	it->a.author = sdup(a->author);
+	it->a.summary = sdup(a->summary);
+	it->a.content = sdup(a->content);
+	it->a.lang = sdup(a->lang);
+	memcpy(it->fp, a->raw_fp, sizeof it->fp);
+	it->a.raw_fp = it->fp;
+	it->a.raw_fp_len = sizeof it->fp;
+	LIST_INSERT_HEAD(&pi->items, it, entry);
+	pi->nitems++;
+	return it;
+}
+
+/* Run the --once waiter when nothing is pending any more. */
+static void
+check_idle(struct pages_ingest *pi)
+{
+	if (pi->nitems == 0 && pi->after_cb != NULL)
+		event_active(pi->after_ev, EV_TIMEOUT, 0);
+}
+
+/* Free a waiting entry. */
+static void
+pitem_free(struct pitem *it)
+{
+	struct pages_ingest *pi = it->pi;
+
+	if (pi != NULL) {
+		LIST_REMOVE(it, entry);
+		pi->nitems--;
+		check_idle(pi);
+	}
+	free(it->source);
+	free((char *)it->a.entry_id);
+	free((char *)it->a.title);
+	free((char *)it->a.link);
+	free((char *)it->a.author);
+	free((char *)it->a.summary);
+	free((char *)it->a.content);
+	free((char *)it->a.lang);
+	free(it);
+}
+
+/* ---- pages arriving ---- */
+
+/* Commit a waiting entry, with its page's article when there is one. */
+static void
+commit(struct pitem *it, const struct conf_source *cs, const struct html_article *art)
+{
+	struct dedup_article	 a = it->a;
+	struct ingest_stats	 stats;
+	char			*cause;
+
+	if (art != NULL) {
+		if (art->text != NULL && *art->text != '\0')
+			a.content = art->text;
+		if (it->listing && art->title != NULL)
+			a.title = art->title;
+		if (a.author == NULL)
+			a.author = art->byline;
+		if (a.published == 0)
+			a.published = art->published;
+		if (art->lang != NULL)
+			a.lang = art->lang;
+		a.canonical = art->canonical;
+	}
+	a.seen_at = (int64_t)time(NULL);
+	if (ingest_article(it->pi->d, cs, it->source_id, &a, it->first, &stats,
+	    &cause) == -1) {
+		log_warnx("source %s: page %s: %s; retried at the next poll", cs->name,
+		    a.link, cause);
+		free(cause);
+		return;
+	}
+	attempt_forget(it->pi, attempt_find(it->pi, it->source_id, a.entry_id));
+	log_debug("source %s: page %s stored%s", cs->name, a.link,
+	    art == NULL ? " without its text" : "");
+}
+
+/* A page arrived (or failed): commit its entry, or leave it to the next poll. */
+static void
+page_done_cb(const struct pages_page *pg, void *arg)
+{
+	struct pitem			*it = arg;
+	const struct conf_source	*cs = NULL;
+	int				 n;
+
+	if (it->pi == NULL || pg->result == PAGES_CANCELLED ||
+	    (cs = conf_find_source(it->pi->d->conf, it->source)) == NULL ||
+	    !cs->enabled) {
+		pitem_free(it);
+		return;
+	}
+	if (pg->result == PAGES_OK)
+		commit(it, cs, pg->article);
+	else if (pg->permanent || (n = attempt_add(it->pi, it->source_id,
+	    it->a.entry_id)) >= PAGES_MAX_ATTEMPTS) {
+		log_info("source %s: page %s: %s; stored from the %s alone", cs->name,
+		    pg->url, pg->error, it->listing ? "listing" : "feed");
+		commit(it, cs, NULL);
+	} else
+		log_warnx("source %s: page %s: %s (attempt %d of %d; again at the "
+		    "next poll)", cs->name, pg->url, pg->error, n, PAGES_MAX_ATTEMPTS);
+	pitem_free(it);
+}
+
+/* Queue an entry's page. */
+static void
+queue(struct pages_ingest *pi, const struct conf_source *cs, int64_t source_id,
+    int first, const struct dedup_article *a, int listing)
+{
+	struct pitem *it = pitem_new(pi, cs, source_id, first, a);
+
+	it->listing = listing;
+	log_debug("source %s: fetching page %s", cs->name, a->link);
+	pages_fetch(pi->pages, a->link, cs->max_body, page_done_cb, it);
+}
+
+/* ---- listings ---- */
+
+/* One link of a listing: skipped, stored from the listing, or queued. */
+static int
+listing_link(struct ingest *in, struct daemon *d, const struct conf_source *cs,
+    struct source_state *st, const struct html_link *l, int first,
+    struct ingest_stats *stats)
+{
+	struct pages_ingest	*pi = d->pages;
+	struct dedup_article	 a;
+	unsigned char		 fp[32];
+	char			*id;
+	int			 rc = 0;
+
+	if ((id = text_url_canonical(l->url, NULL)) == NULL)
+		return 0;
+	if (pi != NULL && pitem_find(pi, st->id, id) != NULL) {
+		stats->pages++;			/* still on its way */
+		free(id);
+		return 0;
+	}
+	if ((rc = store_article_exists(d->store, st->id, id)) != 0) {
+		stats->skipped += rc == 1;
+		free(id);
+		return rc == 1 ? 0 : -1;
+	}
+	EVP_Digest(id, strlen(id), fp, NULL, EVP_sha256(), NULL);
+	memset(&a, 0, sizeof a);
+	a.source_id = st->id;
+	a.entry_id = id;
+	a.raw_fp = fp;
+	a.raw_fp_len = sizeof fp;
+	a.title = l->title;
+	a.link = l->url;
+	a.seen_at = (int64_t)time(NULL);
+	if (pi == NULL || (first && !cs->alert_on_first_fetch))
+		rc = ingest_store(in, &a);
+	else {
+		stats->pages++;
+		if (stats->pages <= PAGES_MAX_NEW)
+			queue(pi, cs, st->id, first, &a, 1);
+	}
+	free(id);
+	return rc;
+}
+
+/* A listing page: each new link stored or queued. */
+static int
+listing(struct ingest *in, struct daemon *d, const struct conf_source *cs,
+    struct source_state *st, const struct http_response *r, int first,
+    struct ingest_stats *stats)
+{
+	struct html_link	*links;
+	size_t			 n;
+	char			*cause;
+	int			 rc = 0;
+
+	if (html_list_links(r->body, r->len, r->effective_url, r->charset,
+	    cs->link_xpath, cs->title_xpath, &links, &n, &cause) == -1) {
+		stats->not_feed = 1;
+		free(st->last_error);
+		xasprintf(&st->last_error, "listing: %s", cause);
+		free(cause);
+		return 0;
+	}
+	stats->entries = (int)n;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = listing_link(in, d, cs, st, &links[i], first, stats);
+	html_links_free(links, n);
+	st->first_fetch_done = 1;
+	if (stats->pages > 0)
+		log_debug("source %s: %d links, %d pages pending", cs->name,
+		    (int)n, stats->pages);
+	return rc;
+}
+
+/* ---- autodiscovery ---- */
+
+/* Forget the discovered feed and the validators of whatever was polled last. */
+static void
+drop_feed(struct source_state *st, struct ingest_stats *stats)
+{
+	free(st->feed_url);
+	st->feed_url = NULL;
+	free(st->etag);
+	st->etag = NULL;
+	free(st->last_modified);
+	st->last_modified = NULL;
+	if (stats != NULL)
+		stats->feed_changed = 1;
+}
+
+/* An HTML page where a feed was expected: does it announce one? */
+static int
+discover(const struct conf_source *cs, struct source_state *st,
+    const struct http_response *r, struct ingest_stats *stats)
+{
+	char	**feeds;
+	int	  rc = 1;
+
+	if (st->feed_url != NULL) {
+		/* the discovered feed is no feed now: back to the page next time */
+		log_warnx("source %s: %s is no longer a feed; rediscovering",
+		    cs->name, st->feed_url);
+		drop_feed(st, stats);
+		return 1;
+	}
+	feeds = html_discover_feeds(r->body, r->len, r->effective_url, r->charset);
+	if (feeds[0] != NULL) {
+		drop_feed(st, stats);
+		st->feed_url = xstrdup(feeds[0]);
+		stats->discovered = 1;
+		log_info("source %s: feed discovered at %s", cs->name, st->feed_url);
+		rc = 0;
+	}
+	html_strings_free(feeds);
+	return rc;
+}
+
+/* See pages_ingest.h. */
+int
+pages_ingest_html(struct ingest *in, struct daemon *d, const struct conf_source *cs,
+    struct source_state *st, const struct http_response *r, int first,
+    struct ingest_stats *stats)
+{
+	if (cs->type == SOURCE_HTML)
+		return listing(in, d, cs, st, r, first, stats);
+	return discover(cs, st, r, stats);
+}
+
+/* See pages_ingest.h. */
+int
+pages_ingest_feed_check(struct source_state *st, const struct http_response *r,
+    const char *name)
+{
+	int gone;
+
+	if (st->feed_url == NULL || r->result == HTTP_OK ||
+	    r->result == HTTP_NOT_MODIFIED || r->result == HTTP_CANCELLED)
+		return 0;
+	gone = r->result == HTTP_STATUS && (r->status == 404 || r->status == 410);
+	if (!gone && st->failures + 1 < PAGES_FEED_FAILURES)
+		return 0;
+	log_warnx("source %s: discovered feed %s %s; rediscovering", name,
+	    st->feed_url, gone ? "is gone" : "keeps failing");
+	drop_feed(st, NULL);
+	return 1;
+}
+
+/* ---- full_text ---- */
+
+/* A text field of an entry as plain text, NULL if empty. */
+static char *
+plain(const char *s, int html)
+{
+	if (s == NULL || *s == '\0')
+		return NULL;
+	return html ? feed_text_from_html(s) : xstrdup(s);
+}
+
+/* See pages_ingest.h. */
+int
+pages_ingest_full_text(struct daemon *d, const struct conf_source *cs,
+    int64_t source_id, const struct feed_entry *e, const char *lang, int first)
+{
+	struct pages_ingest	*pi = d->pages;
+	struct dedup_article	 a;
+	char			*summary, *content;
+	struct attempt		*at;
+
+	if (pi == NULL || e->link == NULL || (first && !cs->alert_on_first_fetch))
+		return 0;
+	if (pitem_find(pi, source_id, e->id) != NULL)
+		return 1;
+	if ((at = attempt_find(pi, source_id, e->id)) != NULL &&
+	    at->n >= PAGES_MAX_ATTEMPTS) {
+		attempt_forget(pi, at);
+		return 0;
+	}
+	summary = plain(e->summary, e->summary_html);
+	content = plain(e->content, e->content_html);
+	memset(&a, 0, sizeof a);
+	a.source_id = source_id;
+	a.entry_id = e->id;
+	a.raw_fp = e->fingerprint;
+	a.raw_fp_len = sizeof e->fingerprint;
+	a.title = e->title;
+	a.link = e->link;
+	if (e->nauthors > 0)
+		a.author = e->authors[0].name != NULL ? e->authors[0].name :
+		    e->authors[0].email;
+	a.summary = summary;
+	a.content = content != NULL ? content : summary;
+	a.lang = lang;
+	a.published = e->published != 0 ? e->published : e->updated;
+	queue(pi, cs, source_id, first, &a, 0);
+	free(summary);
+	free(content);
+	return 1;
+}
+
+/* ---- the daemon part ---- */
+
+/* The --once waiter's turn. */
+static void
+after_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct pages_ingest	*pi = arg;
+	void			(*cb)(void *) = pi->after_cb;
+
+	(void)fd;
+	(void)events;
+	if (cb == NULL || pi->nitems > 0)
+		return;
+	pi->after_cb = NULL;
+	cb(pi->after_arg);
+}
+
+/* See pages_ingest.h. */
+void
+pages_ingest_after(struct daemon *d, void (*cb)(void *), void *arg)
+{
+	struct pages_ingest *pi = d->pages;
+
+	if (pi == NULL) {
+		cb(arg);
+		return;
+	}
+	pi->after_cb = cb;
+	pi->after_arg = arg;
+	check_idle(pi);
+}
+
+/* pages part: the page fetcher on the daemon's http. */
+static int
+pages_start(struct daemon *d, char **cause)
+{
+	struct pages_ingest *pi;
+
+	(void)cause;
+	pi = d->pages = xcalloc(1, sizeof *pi);
+	pi->d = d;
+	pi->pages = pages_new(d->base, d->http, d->conf->daemon.user_agent);
+	if ((pi->after_ev = event_new(d->base, -1, 0, after_cb, pi)) == NULL)
+		fatalx("pages: event_new");
+	LIST_INIT(&pi->items);
+	TAILQ_INIT(&pi->attempts);
+	return 0;
+}
+
+/* pages part: a new user agent means new robots.txt rules. */
+static void
+pages_reload(struct daemon *d, struct conf *old)
+{
+	(void)old;
+	pages_set_agent(d->pages->pages, d->conf->daemon.user_agent);
+}
+
+/* pages part: pages still on their way. */
+static int
+pages_busy(struct daemon *d)
+{
+	return d->pages->nitems > 0;
+}
+
+/* pages part: what still waits is dropped (the next poll sees it again). */
+static void
+pages_part_free(struct daemon *d)
+{
+	struct pages_ingest	*pi = d->pages;
+	struct pitem		*it;
+
+	while ((it = LIST_FIRST(&pi->items)) != NULL) {
+		LIST_REMOVE(it, entry);
+		it->pi = NULL;		/* its callback frees it */
+	}
+	pages_free(pi->pages);
+	while (!TAILQ_EMPTY(&pi->attempts))
+		attempt_forget(pi, TAILQ_FIRST(&pi->attempts));
+	event_free(pi->after_ev);
+	free(pi);
+	d->pages = NULL;
+}
+
+const struct daemon_part pages_part = {
+	"pages", pages_start, pages_reload, NULL, pages_busy, pages_part_free
+};

@@ -9,6 +9,8 @@ import json
 import os
 import re
 import shutil
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -192,6 +194,61 @@ def watch_lines(log, source):
     return [(int(k), int(a)) for k, a in re.findall(
         r"source %s: watch article \d+ story \d+ kind (\d) alert (\d)"
         % re.escape(source), log)]
+
+
+def wait_for(cond, timeout=WAIT, step=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(step)
+    return cond()
+
+
+def test_daemon_stop(env):
+    """A running daemon (READY=1 on NOTIFY_SOCKET): SIGTERM with a page in
+    flight lets it finish and commits it, then exits cleanly."""
+    state = os.path.join(env.tmp, "stop")
+    links = [("/slow-headers?delay=2", "A slow page to wait for")]
+    env.put("stop.html", listing_page(links))
+    conf = env.conf(state, [{"name": "stop", "type": "html",
+                             "url": env.url("/files/stop.html"),
+                             "link_xpath": "//div[@class='teaser']//a",
+                             "alert_on_first_fetch": True}])
+    sock_path = os.path.join(env.tmp, "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(sock_path)
+    sock.settimeout(WAIT)
+    e = dict(os.environ, NOTIFY_SOCKET=sock_path)
+    e.pop("WATCHDOG_USEC", None)
+    logf = os.path.join(env.tmp, "stop.log")
+    with open(logf, "w") as f:
+        proc = subprocess.Popen([DAEMON, "-c", conf], env=e, stdout=f,
+                                stderr=subprocess.STDOUT)
+    procs.append(proc)
+    ready = False
+    try:
+        while not ready:
+            ready = re.search(r"^READY=1$", sock.recv(4096).decode(), re.M)
+    except socket.timeout:
+        pass
+    ok(ready, "daemon: READY=1")
+    ok(wait_for(lambda: env.requests("/slow-headers?delay=2")),
+       "the listing's page is requested")
+    proc.send_signal(signal.SIGTERM)
+    try:
+        rc = proc.wait(WAIT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        rc = proc.wait()
+    with open(logf) as f:
+        log = f.read()
+    ok(rc == 0, "SIGTERM with a page in flight: exit 0", log)
+    ok(q1(state, "SELECT count(*) FROM articles WHERE entry_id = ?",
+          env.url("/slow-headers?delay=2")) == 1,
+       "the page in flight finished and was committed", log)
+    sock.close()
 
 
 def test_autodiscovery(env):
@@ -488,6 +545,7 @@ def main():
         test_robots(env)
         test_address_rule(env)
         test_fail_then_succeed(env)
+        test_daemon_stop(env)
     finally:
         for p in procs:
             if p.poll() is None:

@@ -39,17 +39,13 @@ struct pitem {
 	int64_t			 source_id;
 	int			 first;
 	int			 listing;	/* 1 listing link, 0 full_text entry */
+	int			 attempts;	/* fetches that failed */
+	int			 fetching;	/* a pages_fetch is out; else a retry waits */
+	int64_t			 max_body;
+	struct event		*retry_ev;
 	struct dedup_article	 a;		/* what the listing or feed gave */
 	unsigned char		 fp[32];
 	LIST_ENTRY(pitem)	 entry;
-};
-
-/* Failed fetches of a page not yet stored. */
-struct attempt {
-	int64_t			 source_id;
-	char			*entry_id;
-	int			 n;
-	TAILQ_ENTRY(attempt)	 entry;
 };
 
 struct pages_ingest {
@@ -57,8 +53,6 @@ struct pages_ingest {
 	struct pages		*pages;
 	LIST_HEAD(, pitem)	 items;
 	int			 nitems;
-	TAILQ_HEAD(, attempt)	 attempts;	/* oldest first */
-	int			 nattempts;
 	struct event		*after_ev;
 	void			(*after_cb)(void *);
 	void			*after_arg;
@@ -69,50 +63,6 @@ static char *
 sdup(const char *s)
 {
 	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
-}
-
-/* ---- failed attempts ---- */
-
-/* The record of a page's failed attempts, or NULL. */
-static struct attempt *
-attempt_find(struct pages_ingest *pi, int64_t source_id, const char *id)
-{
-	struct attempt *at;
-
-	TAILQ_FOREACH(at, &pi->attempts, entry)
-		if (at->source_id == source_id && strcmp(at->entry_id, id) == 0)
-			return at;
-	return NULL;
-}
-
-/* Forget a page's attempts. */
-static void
-attempt_forget(struct pages_ingest *pi, struct attempt *at)
-{
-	if (at == NULL)
-		return;
-	TAILQ_REMOVE(&pi->attempts, at, entry);
-	pi->nattempts--;
-	free(at->entry_id);
-	free(at);
-}
-
-/* Count one more failed attempt of a page; the count so far. */
-static int
-attempt_add(struct pages_ingest *pi, int64_t source_id, const char *id)
-{
-	struct attempt *at;
-
-	if ((at = attempt_find(pi, source_id, id)) == NULL) {
-		if (pi->nattempts >= PAGES_MAX_TRACKED)
-			attempt_forget(pi, TAILQ_FIRST(&pi->attempts));
-		at = xcalloc(1, sizeof *at);
-		at->source_id = source_id;
-		at->entry_id = xstrdup(id);
-		TAILQ_INSERT_TAIL(&pi->attempts, at, entry);
-		pi->nattempts++;
-	}
-	return ++at->n;
 }
 
 /* ---- entries waiting for their page ---- */
@@ -175,6 +125,8 @@ pitem_free(struct pitem *it)
 		pi->nitems--;
 		check_idle(pi);
 	}
+	if (it->retry_ev != NULL)
+		event_free(it->retry_ev);
 	free(it->source);
 	free((char *)it->a.entry_id);
 	free((char *)it->a.title);
@@ -217,19 +169,65 @@ commit(struct pitem *it, const struct conf_source *cs, const struct html_article
 		free(cause);
 		return;
 	}
-	attempt_forget(it->pi, attempt_find(it->pi, it->source_id, a.entry_id));
 	log_debug("source %s: page %s stored%s", cs->name, a.link,
 	    art == NULL ? " without its text" : "");
 }
 
-/* A page arrived (or failed): commit its entry, or leave it to the next poll. */
+static void	page_done_cb(const struct pages_page *, void *);
+
+/* Fetch a waiting entry's page (again). */
+static void
+fetch(struct pitem *it)
+{
+	it->fetching = 1;
+	pages_fetch(it->pi->pages, it->a.link, it->max_body, page_done_cb, it);
+}
+
+/* A retry's delay has passed. */
+static void
+retry_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct pitem *it = arg;
+
+	(void)fd;
+	(void)events;
+	fetch(it);
+}
+
+/*
+ * A page that failed: 0 when it is tried again a little later, 1 when the
+ * daemon stops (left to the next poll), -1 when it is given up.
+ */
+static int
+retry(struct pitem *it, const struct conf_source *cs, const struct pages_page *pg)
+{
+	static const int	delays[] = PAGES_RETRY_DELAYS;
+	struct timeval		tv = { 0, 0 };
+
+	if (pg->permanent || ++it->attempts >= PAGES_MAX_ATTEMPTS)
+		return -1;
+	if (it->pi->d->stopping)
+		return 1;
+	tv.tv_sec = delays[it->attempts - 1];
+	log_warnx("source %s: page %s: %s (attempt %d of %d; again in %d s)",
+	    cs->name, pg->url, pg->error, it->attempts, PAGES_MAX_ATTEMPTS,
+	    (int)tv.tv_sec);
+	if (it->retry_ev == NULL &&
+	    (it->retry_ev = evtimer_new(it->pi->d->base, retry_cb, it)) == NULL)
+		fatalx("pages: evtimer_new");
+	evtimer_add(it->retry_ev, &tv);
+	return 0;
+}
+
+/* A page arrived (or failed): commit its entry, retry, or fall back. */
 static void
 page_done_cb(const struct pages_page *pg, void *arg)
 {
 	struct pitem			*it = arg;
 	const struct conf_source	*cs = NULL;
-	int				 n;
+	int				 rc;
 
+	it->fetching = 0;
 	if (it->pi == NULL || pg->result == PAGES_CANCELLED ||
 	    (cs = conf_find_source(it->pi->d->conf, it->source)) == NULL ||
 	    !cs->enabled) {
@@ -238,14 +236,16 @@ page_done_cb(const struct pages_page *pg, void *arg)
 	}
 	if (pg->result == PAGES_OK)
 		commit(it, cs, pg->article);
-	else if (pg->permanent || (n = attempt_add(it->pi, it->source_id,
-	    it->a.entry_id)) >= PAGES_MAX_ATTEMPTS) {
+	else if ((rc = retry(it, cs, pg)) == 0)
+		return;
+	else if (rc == 1)
+		log_info("source %s: page %s: %s; left to the next poll", cs->name,
+		    pg->url, pg->error);
+	else {
 		log_info("source %s: page %s: %s; stored from the %s alone", cs->name,
 		    pg->url, pg->error, it->listing ? "listing" : "feed");
 		commit(it, cs, NULL);
-	} else
-		log_warnx("source %s: page %s: %s (attempt %d of %d; again at the "
-		    "next poll)", cs->name, pg->url, pg->error, n, PAGES_MAX_ATTEMPTS);
+	}
 	pitem_free(it);
 }
 
@@ -257,8 +257,9 @@ queue(struct pages_ingest *pi, const struct conf_source *cs, int64_t source_id,
 	struct pitem *it = pitem_new(pi, cs, source_id, first, a);
 
 	it->listing = listing;
+	it->max_body = cs->max_body;
 	log_debug("source %s: fetching page %s", cs->name, a->link);
-	pages_fetch(pi->pages, a->link, cs->max_body, page_done_cb, it);
+	fetch(it);
 }
 
 /* ---- listings ---- */
@@ -429,17 +430,11 @@ pages_ingest_full_text(struct daemon *d, const struct conf_source *cs,
 	struct pages_ingest	*pi = d->pages;
 	struct dedup_article	 a;
 	char			*summary, *content;
-	struct attempt		*at;
 
 	if (pi == NULL || e->link == NULL || (first && !cs->alert_on_first_fetch))
 		return 0;
 	if (pitem_find(pi, source_id, e->id) != NULL)
 		return 1;
-	if ((at = attempt_find(pi, source_id, e->id)) != NULL &&
-	    at->n >= PAGES_MAX_ATTEMPTS) {
-		attempt_forget(pi, at);
-		return 0;
-	}
 	summary = plain(e->summary, e->summary_html);
 	content = plain(e->content, e->content_html);
 	memset(&a, 0, sizeof a);
@@ -507,7 +502,6 @@ pages_start(struct daemon *d, char **cause)
 	if ((pi->after_ev = event_new(d->base, -1, 0, after_cb, pi)) == NULL)
 		fatalx("pages: event_new");
 	LIST_INIT(&pi->items);
-	TAILQ_INIT(&pi->attempts);
 	return 0;
 }
 
@@ -517,6 +511,19 @@ pages_reload(struct daemon *d, struct conf *old)
 {
 	(void)old;
 	pages_set_agent(d->pages->pages, d->conf->daemon.user_agent);
+}
+
+/* pages part: retries waiting are left to the next poll. */
+static void
+pages_stop(struct daemon *d)
+{
+	struct pitem *it, *next;
+
+	for (it = LIST_FIRST(&d->pages->items); it != NULL; it = next) {
+		next = LIST_NEXT(it, entry);
+		if (!it->fetching)
+			pitem_free(it);
+	}
 }
 
 /* pages part: pages still on their way. */
@@ -535,16 +542,16 @@ pages_part_free(struct daemon *d)
 
 	while ((it = LIST_FIRST(&pi->items)) != NULL) {
 		LIST_REMOVE(it, entry);
-		it->pi = NULL;		/* its callback frees it */
-	}
+		it->pi = NULL;
+		if (!it->fetching)
+			pitem_free(it);		/* a retry waited */
+	}				/* the others: their callback frees them */
 	pages_free(pi->pages);
-	while (!TAILQ_EMPTY(&pi->attempts))
-		attempt_forget(pi, TAILQ_FIRST(&pi->attempts));
 	event_free(pi->after_ev);
 	free(pi);
 	d->pages = NULL;
 }
 
 const struct daemon_part pages_part = {
-	"pages", pages_start, pages_reload, NULL, pages_busy, pages_part_free
+	"pages", pages_start, pages_reload, pages_stop, pages_busy, pages_part_free
 };

@@ -25,11 +25,15 @@
  * only load the sites; the links are what later polls compare against. With
  * alert_on_first_fetch, pages are fetched on first sight too.
  *
- * Never losing an entry: while any page of a response is pending, ingest keeps
- * the source's old validators, so the next poll sees the whole body again and
- * re-queues what is still missing. A page that fails for good (robots.txt
- * disallows it, 4xx, not HTML, the address rule) or PAGES_MAX_ATTEMPTS times
- * commits the entry from the listing or feed alone (logged once).
+ * Never losing an entry: a page that fails for now (5xx, 404, 408, 429, time,
+ * network, robots.txt unavailable) is fetched again after PAGES_RETRY_DELAYS,
+ * PAGES_MAX_ATTEMPTS times in all; one that fails for good (robots.txt disallows
+ * it, other 4xx, not HTML, too large, the address rule) or every time commits the
+ * entry from the listing or feed alone (logged once; a listing's link is then
+ * known and not fetched again). While any page of a response is pending, ingest
+ * keeps the source's old validators, so if the daemon stops (or the commit
+ * fails) before the page arrived, the next poll sees the whole body again and
+ * queues what is still missing; --once waits for the pages and their retries.
  */
 #ifndef NW_PAGES_INGEST_H
 #define NW_PAGES_INGEST_H
@@ -45,10 +49,10 @@ struct ingest;
 struct ingest_stats;
 struct source_state;
 
-#define PAGES_MAX_ATTEMPTS	3	/* failed fetches of a page before falling back */
+#define PAGES_MAX_ATTEMPTS	3	/* fetches of a page before falling back */
+#define PAGES_RETRY_DELAYS	{ 1, 5 }	/* seconds before the 2nd and 3rd */
 #define PAGES_MAX_NEW		100	/* page fetches queued per listing poll */
 #define PAGES_FEED_FAILURES	3	/* failures of a discovered feed before rediscovery */
-#define PAGES_MAX_TRACKED	4096	/* failing pages remembered */
 
 /* The daemon part ("pages"): list it after the http and sched parts. */
 extern const struct daemon_part pages_part;

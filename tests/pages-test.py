@@ -206,9 +206,47 @@ def wait_for(cond, timeout=WAIT, step=0.05):
     return cond()
 
 
+class Daemon:
+    """A long-running newswatchd, READY=1 awaited on NOTIFY_SOCKET."""
+
+    def __init__(self, env, conf, tag):
+        self.log = os.path.join(env.tmp, tag + ".log")
+        path = os.path.join(env.tmp, tag + ".sock")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        self.sock.settimeout(WAIT)
+        e = dict(os.environ, NOTIFY_SOCKET=path)
+        e.pop("WATCHDOG_USEC", None)
+        with open(self.log, "w") as f:
+            self.proc = subprocess.Popen([DAEMON, "-c", conf], env=e, stdout=f,
+                                         stderr=subprocess.STDOUT)
+        procs.append(self.proc)
+        self.ready = False
+        try:
+            while not self.ready:
+                msg = self.sock.recv(4096).decode()
+                self.ready = re.search(r"^READY=1$", msg, re.M) is not None
+        except socket.timeout:
+            pass
+
+    def text(self):
+        with open(self.log) as f:
+            return f.read()
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(WAIT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.sock.close()
+        return rc
+
+
 def test_daemon_stop(env):
-    """A running daemon (READY=1 on NOTIFY_SOCKET): SIGTERM with a page in
-    flight lets it finish and commits it, then exits cleanly."""
+    """A running daemon: SIGTERM with a page in flight lets it finish and
+    commits it, then exits cleanly."""
     state = os.path.join(env.tmp, "stop")
     links = [("/slow-headers?delay=2", "A slow page to wait for")]
     env.put("stop.html", listing_page(links))
@@ -216,39 +254,15 @@ def test_daemon_stop(env):
                              "url": env.url("/files/stop.html"),
                              "link_xpath": "//div[@class='teaser']//a",
                              "alert_on_first_fetch": True}])
-    sock_path = os.path.join(env.tmp, "notify.sock")
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(sock_path)
-    sock.settimeout(WAIT)
-    e = dict(os.environ, NOTIFY_SOCKET=sock_path)
-    e.pop("WATCHDOG_USEC", None)
-    logf = os.path.join(env.tmp, "stop.log")
-    with open(logf, "w") as f:
-        proc = subprocess.Popen([DAEMON, "-c", conf], env=e, stdout=f,
-                                stderr=subprocess.STDOUT)
-    procs.append(proc)
-    ready = False
-    try:
-        while not ready:
-            ready = re.search(r"^READY=1$", sock.recv(4096).decode(), re.M)
-    except socket.timeout:
-        pass
-    ok(ready, "daemon: READY=1")
+    d = Daemon(env, conf, "stop")
+    ok(d.ready, "daemon: READY=1")
     ok(wait_for(lambda: env.requests("/slow-headers?delay=2")),
        "the listing's page is requested")
-    proc.send_signal(signal.SIGTERM)
-    try:
-        rc = proc.wait(WAIT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        rc = proc.wait()
-    with open(logf) as f:
-        log = f.read()
-    ok(rc == 0, "SIGTERM with a page in flight: exit 0", log)
+    rc = d.stop()
+    ok(rc == 0, "SIGTERM with a page in flight: exit 0", d.text())
     ok(q1(state, "SELECT count(*) FROM articles WHERE entry_id = ?",
           env.url("/slow-headers?delay=2")) == 1,
-       "the page in flight finished and was committed", log)
-    sock.close()
+       "the page in flight finished and was committed", d.text())
 
 
 def test_autodiscovery(env):
@@ -503,33 +517,50 @@ def test_address_rule(env):
 
 
 def test_fail_then_succeed(env):
-    """A page that fails (404, not yet there) is retried at the next poll."""
+    """A page that fails (404: not there yet) is fetched again a moment later;
+    one that keeps failing is stored from the feed alone after 3 attempts."""
     state = os.path.join(env.tmp, "late")
     links = [("/files/late-story-arrives-soon.html", "Late story arrives soon")]
     env.put("late.html", listing_page(links))
     conf = env.conf(state, [{"name": "late", "type": "html",
                              "url": env.url("/files/late.html"),
                              "alert_on_first_fetch": True}])
-    rc, log = run_once(conf)
-    ok(re.search(r"late-story-arrives-soon.html: HTTP 404 \(attempt 1 of 3",
-                 log) is not None, "page 404: logged as attempt 1", log)
-    ok(q1(state, "SELECT count(*) FROM articles") == 0,
-       "nothing stored yet", log)
-    ok(q(state, "SELECT etag, last_modified, first_fetch_done FROM sources")
-       == [(None, None, 1)],
-       "the listing's validators held back while its page is missing")
+    d = Daemon(env, conf, "late")
+    ok(d.ready, "daemon: READY=1")
+    ok(wait_for(lambda: env.requests("/files/late-story-arrives-soon.html")),
+       "the missing page is requested")
     env.put("late-story-arrives-soon.html", article_page(60, links[0][1]))
+    ok(wait_for(lambda: q1(state, "SELECT content FROM articles") ==
+                "\n\n".join(paragraphs(60))),
+       "fetched again a moment later: stored with its text", d.text())
+    rc = d.stop()
+    log = d.text()
+    ok(rc == 0 and re.search(r"late-story-arrives-soon.html: HTTP 404 "
+                             r"\(attempt 1 of 3; again in 1 s\)", log),
+       "the failed attempt is logged", log)
+    ok(len(env.requests("/files/late-story-arrives-soon.html")) == 2,
+       "two requests in all", env.requests())
+    ok(q(state, "SELECT etag, first_fetch_done FROM sources") == [(None, 1)],
+       "the listing's validators were held back while its page was pending")
+
+    state = os.path.join(env.tmp, "broken")
+    env.put("broken.xml", rss([("b-1", "Broken 1",
+                                env.url("/files/broken-1.html?status=500"),
+                                "The feed's own text of broken one.")]))
+    env.put("broken-1.html", article_page(61, "Broken 1"))
+    conf = env.conf(state, [{"name": "broken", "full_text": True,
+                             "url": env.url("/files/broken.xml"),
+                             "alert_on_first_fetch": True}])
     rc, log = run_once(conf)
-    ok(rc == 0 and q1(state, "SELECT content FROM articles") ==
-       "\n\n".join(paragraphs(60)), "next poll: the page arrives and is stored",
-       log)
-    ok(len(env.requests("/files/late.html")) == 2 and
-       env.requests()[-1] == "/files/late-story-arrives-soon.html",
-       "the listing was fetched in full (no 304) to retry", env.requests())
+    ok(rc == 0 and len(env.requests("/files/broken-1.html?status=500")) == 3,
+       "a page failing with 500: three attempts", log)
+    ok(q(state, "SELECT summary FROM articles") ==
+       [("The feed's own text of broken one.",)] and
+       "stored from the feed alone" in log,
+       "then the entry is stored from the feed alone, never lost", log)
     rc, log = run_once(conf)
-    ok(q1(state, "SELECT etag FROM sources") is not None and
-       q1(state, "SELECT count(*) FROM articles") == 1,
-       "the poll after: nothing pending, the validators committed", log)
+    ok(len(env.requests("/files/broken-1.html?status=500")) == 3 and
+       "1 entries, nothing new" in log, "and known from then on", log)
 
 
 def main():

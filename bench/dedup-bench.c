@@ -6,7 +6,7 @@
  * Prints each stage's share, the near-duplicate + containment lookup p99 and
  * the bytes on disk per article.
  *
- * usage: dedup-bench [-n STORIES] [-a ARTICLES] [-d DIR]
+ * usage: dedup-bench [-n STORIES] [-a ARTICLES] [-d DIR] [-t PER_TRANSACTION]
  */
 #include "config.h"
 
@@ -20,7 +20,7 @@
 
 #include "../src/store_dedup.c"
 
-#define TXN		100	/* articles per transaction: one response */
+static int txn = 100;	/* articles per transaction: one response (-t) */
 
 struct doc {
 	struct dedup_article	 a;
@@ -340,10 +340,10 @@ run(struct store *s, struct doc *d, int n, struct timings *t)
 	t->fuzzy = xcalloc(n, sizeof *t->fuzzy);
 	t->lookup = xcalloc(n, sizeof *t->lookup);
 	for (int i = 0; i < n; i++) {
-		if (i % TXN == 0 && store_begin(s) == -1)
+		if (i % txn == 0 && store_begin(s) == -1)
 			fatalx("begin");
 		one(s, &d[i].a, t, i);
-		if ((i + 1) % TXN == 0 || i + 1 == n)
+		if ((i + 1) % txn == 0 || i + 1 == n)
 			if (store_commit(s) == -1)
 				fatalx("commit");
 	}
@@ -414,16 +414,18 @@ main(int argc, char **argv)
 	double		 t0, norm = 0, bytes_text = 0;
 	long long	 before, after;
 
-	while ((c = getopt(argc, argv, "n:a:d:")) != -1) {
+	while ((c = getopt(argc, argv, "n:a:d:t:")) != -1) {
 		if (c == 'n')
 			stories = atoi(optarg);
 		else if (c == 'a')
 			n = atoi(optarg);
 		else if (c == 'd')
 			dir = optarg;
+		else if (c == 't' && atoi(optarg) > 0)
+			txn = atoi(optarg);
 		else {
 			fprintf(stderr, "usage: dedup-bench [-n STORIES] [-a ARTICLES]"
-			    " [-d DIR]\n");
+			    " [-d DIR] [-t PER_TRANSACTION]\n");
 			return 2;
 		}
 	}
@@ -431,8 +433,8 @@ main(int argc, char **argv)
 	d = make_docs(n);
 	for (int i = 0; i < n; i++)
 		bytes_text += strlen(d[i].text);
-	printf("%d articles, %.0f bytes of text each on average\n", n,
-	    bytes_text / n);
+	printf("%d articles, %.0f bytes of text each on average, %d per"
+	    " transaction\n", n, bytes_text / n, txn);
 
 	/* normalisation alone, for its share */
 	t0 = now_s();

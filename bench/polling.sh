@@ -6,15 +6,17 @@
 #     SAX2 pass per body (build it with `make bench/ceiling`);
 #   - bench/http-fetch: the same through newswatch's http module;
 #   - sfeed_update (Debian's sfeed) on the same URLs;
-#   - newswatchd --once (cold, warm, conditional cycles): to be added, see below.
+#   - newswatchd --once: cold (empty database), warm (the same feeds in full,
+#     nothing new) and conditional (304s) cycles.
 # It prints wall, CPU, peak RSS and feeds/s for each, and the ratios.
-# Environment: CEILING, HTTP_FETCH (paths of the programs), CONCURRENCY (default 32),
+# Environment: CEILING, HTTP_FETCH, NEWSWATCHD (paths of the programs), CONCURRENCY (default 32),
 # PYTHON3, KEEP=1 to keep the work directory, SKIP_SFEED=1 to leave sfeed out.
 set -eu
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 PY=${PYTHON3:-/usr/bin/python3}
 CEILING=${CEILING:-./bench/ceiling}
 HTTP_FETCH=${HTTP_FETCH:-./bench/http-fetch}
+NEWSWATCHD=${NEWSWATCHD:-./newswatchd}
 CONC=${CONCURRENCY:-32}
 [ $# -gt 0 ] || set -- 200 2000
 for p in "$CEILING" "$HTTP_FETCH"; do
@@ -74,9 +76,39 @@ for n in "$@"; do
 	echo "ratio ceiling/sfeed: $(echo "$ceil $sfeed" | awk '{ printf "%.1f", $1 / $2 }')"
 	fi
 
-	# ==== newswatchd --once: cold, warm and conditional cycles go here. ====
-	# (Added with the daemon: a config with N sources on $base/warm/ (cold, then
-	# warm) and $base/cond/ (conditional), max_per_host = max_transfers = $CONC,
-	# allow_private = true; each cycle timed with /usr/bin/time like sfeed above,
-	# and its feeds/s printed with the ratios to $ceil and $sfeed.)
+	# ==== newswatchd --once: cold, warm and conditional cycles. ====
+	# cold: empty database, full bodies, every entry new (first sight);
+	# warm: the same feeds again in full, nothing new (the steady state);
+	# conditional: the /cond/ URLs, primed once (untimed), then 304s.
+	nwconf() {	# nwconf FILE STATE URLLIST
+		{
+			echo "daemon = { state_dir = \"$2\"; admin_listen = \"\";"
+			echo "  allow_private = true; log_level = \"warning\";"
+			echo "  max_transfers = $CONC; max_per_host = $CONC; };"
+			echo "sources = ("
+			awk '{ printf "%s{ name = \"f%d\"; url = \"%s\"; }\n", (NR > 1 ? "," : ""), NR, $0 }' "$3"
+			echo ");"
+		} >"$1"
+	}
+	rm -rf "$work/nw"
+	nwconf "$work/nw-warm.conf" "$work/nw" "$work/warm.txt"
+	nwconf "$work/nw-cond.conf" "$work/nw" "$work/cond.txt"
+	for cycle in cold warm prime conditional; do
+		c="$work/nw-warm.conf"
+		case $cycle in prime|conditional) c="$work/nw-cond.conf" ;; esac
+		/usr/bin/time -f "%e %U %S %M" -o "$work/nw-$cycle.time" \
+		    "$NEWSWATCHD" --once -c "$c" 2>"$work/nw-$cycle.err" ||
+		    echo "newswatchd $cycle: exit $? ($(tail -1 "$work/nw-$cycle.err"))"
+		[ $cycle = prime ] && continue
+		report_time "nw-$cycle" "$n" "$work/nw-$cycle.time" | tee "$work/nw-$cycle.out"
+		fps=$(sed -n 's/.*feeds_per_s=\([0-9.]*\).*/\1/p' "$work/nw-$cycle.out")
+		printf "ratio nw-%s/ceiling: %s" "$cycle" \
+		    "$(echo "$fps $ceil" | awk '{ printf "%.2f", $1 / $2 }')"
+		[ -n "${sfeed:-}" ] && printf "  nw-%s/sfeed: %s" "$cycle" \
+		    "$(echo "$fps $sfeed" | awk '{ printf "%.1f", $1 / $2 }')"
+		echo
+	done
+	echo "articles: $(sqlite3 "$work/nw/newswatch.db" 'SELECT count(*) FROM articles')," \
+	    "stories: $(sqlite3 "$work/nw/newswatch.db" 'SELECT count(*) FROM stories')," \
+	    "db: $(du -m "$work/nw/newswatch.db" | cut -f1) MB"
 done

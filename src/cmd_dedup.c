@@ -258,13 +258,32 @@ print_result(struct run *r, const char *path, const struct item *i,
 	printf("\n");
 }
 
-/* Group the articles of one file, as one response: one transaction. */
+/* Fill the article handed to the identity step from an item. */
+static void
+item_article(struct dedup_article *a, const struct item *i, int64_t source)
+{
+	memset(a, 0, sizeof *a);
+	a->source_id = source;
+	a->entry_id = i->entry_id;
+	a->raw_fp = i->fp;
+	a->raw_fp_len = sizeof i->fp;
+	a->title = i->title;
+	a->link = i->link;
+	a->canonical = i->canonical;
+	a->content = i->text;
+	a->seen_at = time(NULL);
+}
+
+/*
+ * Group the articles of one file, as one response: one transaction. The lines
+ * are printed once it is committed, so a printed line is a stored article.
+ */
 static void
 dedup_file(struct run *r, const char *path)
 {
 	struct items		 it;
 	struct dedup_article	 a;
-	struct dedup_result	 res;
+	struct dedup_result	*res;
 	char			*cause = NULL;
 
 	r->source--;	/* pseudo sources: negative, never a configured one */
@@ -272,27 +291,20 @@ dedup_file(struct run *r, const char *path)
 		r->errors++;
 		return;
 	}
+	res = xcalloc(it.n + 1, sizeof *res);
 	if (store_begin(r->store) == -1)
 		fatalx("%s: cannot begin a transaction", path);
 	for (size_t k = 0; k < it.n; k++) {
-		struct item *i = &it.v[k];
-
-		memset(&a, 0, sizeof a);
-		a.source_id = r->source;
-		a.entry_id = i->entry_id;
-		a.raw_fp = i->fp;
-		a.raw_fp_len = sizeof i->fp;
-		a.title = i->title;
-		a.link = i->link;
-		a.canonical = i->canonical;
-		a.content = i->text;
-		a.seen_at = time(NULL);
-		if (store_dedup_ingest(r->store, &a, r->near, &res, &cause) == -1)
+		item_article(&a, &it.v[k], r->source);
+		if (store_dedup_ingest(r->store, &a, r->near, &res[k], &cause) == -1)
 			fatalx("%s", cause);
-		print_result(r, path, i, &res);
 	}
 	if (store_commit(r->store) == -1)
 		fatalx("%s: cannot commit", path);
+	for (size_t k = 0; k < it.n; k++)
+		print_result(r, path, &it.v[k], &res[k]);
+	fflush(stdout);
+	free(res);
 	items_free(&it);
 }
 

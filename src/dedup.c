@@ -351,8 +351,9 @@ sort_u32(uint32_t *v, size_t n)
 	size_t		 count[2048];
 
 	if (n < 2)
-		return;		/* also: xreallocarray refuses 0 */
+		return;
 	tmp = b = xreallocarray(NULL, n, sizeof *tmp);
+
 	for (int shift = 0; shift < 33; shift += 11) {
 		memset(count, 0, sizeof count);
 		for (size_t i = 0; i < n; i++)

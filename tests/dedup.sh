@@ -113,6 +113,11 @@ t "HTML page of the story joins it" test \
 t "a page with the same canonical URL: canonical-url" test \
 	"$(sed -n 3p "$tmp/got-html")" = "$(printf '1\tfloods-amp.html\tcanonical-url')"
 
+: > "$tmp/empty.txt"
+nw dedup --explain "$tmp/empty.txt" floods-opening.txt > "$tmp/got-empty"; rc=$?
+t "an empty file is an article of its own" test $rc -eq 0 -a \
+	"$(cut -f1,3 "$tmp/got-empty" | tr '\n\t' '  ')" = "1 new 2 new "
+
 nw dedup 2> /dev/null; rc=$?
 t "dedup without files: usage, 2" test $rc -eq 2
 nw dedup floods-original.txt "$tmp/missing" > "$tmp/partial" 2> /dev/null; rc=$?

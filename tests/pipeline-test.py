@@ -148,6 +148,8 @@ class Env:
             for k, v in s.items():
                 if isinstance(v, bool):
                     kv.append("%s = %s;" % (k, "true" if v else "false"))
+                elif isinstance(v, list):
+                    kv.append("%s = [%s];" % (k, ", ".join('"%s"' % x for x in v)))
                 else:
                     kv.append('%s = "%s";' % (k, v))
             src.append("  { " + " ".join(kv) + " }")
@@ -520,6 +522,38 @@ def test_kill(env):
        "restart: the rest fetched, all 1800 stored", log)
 
 
+def test_request(env):
+    """A source's headers and HTTP authentication with password_file."""
+    state = os.path.join(env.tmp, "auth")
+    pw = os.path.join(env.tmp, "feed.password")
+    with open(pw, "w") as f:
+        f.write("s3cret\n")
+    conf = env.conf(state, [
+        {"name": "auth", "url": env.url("/auth?user=reader&pass=s3cret"),
+         "username": "reader", "password_file": pw,
+         "headers": ["X-Newswatch-Test: yes"]}])
+    t0 = time.time()
+    rc, log = run_once(conf)
+    ok(rc == 0 and q1(state, "SELECT last_status FROM sources") == 200,
+       "authenticated with the password from password_file", log)
+    reqs = [r for r in env.requests() if r["time"] >= t0]
+    ok(any(r["headers"].get("X-Newswatch-Test") == "yes" for r in reqs),
+       "the source's headers sent")
+    url = env.url("/auth?user=reader&pass=s3cret")
+    ok("s3cret" not in log.replace(url, ""),
+       "the password is not logged (but in the fixture's URL)", log)
+    with open(pw, "w") as f:
+        f.write("wrong\n")
+    rc, log = run_once(conf)
+    ok(rc == 1 and q1(state, "SELECT last_status FROM sources") == 401,
+       "a wrong password: 401, exit 1", log)
+    os.unlink(pw)
+    rc, log = run_once(conf)
+    ok(rc == 1 and "password_file" in (q1(state, "SELECT last_error FROM "
+                                          "sources") or ""),
+       "an unreadable password_file is the source's error", log)
+
+
 def test_retention(env):
     """Article text older than daemon.retention is pruned; the keys stay and
     a re-listed old item is not new again."""
@@ -578,7 +612,7 @@ def main():
     try:
         for t in (test_feed_cycle, test_failures, test_retry_after,
                   test_restart_and_reload, test_spread, test_kill,
-                  test_retention, test_busy):
+                  test_request, test_retention, test_busy):
             try:
                 t(env)
             except Exception as e:  # a broken step fails, the rest still runs

@@ -128,6 +128,16 @@ test_hashes(void)
 	const char	*t = "one two three four five six";
 	uint64_t	 h;
 
+	dedup_fingerprint(&a, "", 0, NULL);
+	ok(a.words == 0 && a.nshingles == 0 && !a.has_hash && a.simhash == 0,
+	    "empty text: no fingerprint");
+	dedup_fp_clear(&a);
+	dedup_fingerprint(&a, NULL, 0, "");
+	ok(a.words == 0 && a.title_hash == 0, "NULL text, empty title");
+	dedup_fp_clear(&a);
+	dedup_fingerprint(&a, "one two three", 13, NULL);
+	is_int(a.nshingles, 1, "one shingle");
+	dedup_fp_clear(&a);
 	dedup_fingerprint(&a, t, strlen(t), "Title");
 	ok(!a.has_hash, "no content hash under 40 words");
 	is_int(a.words, 6, "word count");

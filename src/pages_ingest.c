@@ -98,9 +98,10 @@ pitem_new(struct pages_ingest *pi, const struct conf_source *cs, int64_t source_
 	it->a.summary = sdup(a->summary);
 	it->a.content = sdup(a->content);
 	it->a.lang = sdup(a->lang);
-	memcpy(it->fp, a->raw_fp, sizeof it->fp);
+	it->a.raw_fp_len = a->raw_fp_len < sizeof it->fp ? a->raw_fp_len :
+	    sizeof it->fp;
+	memcpy(it->fp, a->raw_fp, it->a.raw_fp_len);
 	it->a.raw_fp = it->fp;
-	it->a.raw_fp_len = sizeof it->fp;
 	LIST_INSERT_HEAD(&pi->items, it, entry);
 	pi->nitems++;
 	return it;
@@ -448,7 +449,7 @@ pages_ingest_full_text(struct daemon *d, const struct conf_source *cs,
 		a.author = e->authors[0].name != NULL ? e->authors[0].name :
 		    e->authors[0].email;
 	a.summary = summary;
-	a.content = content != NULL ? content : summary;
+	a.content = content;
 	a.lang = lang;
 	a.published = e->published != 0 ? e->published : e->updated;
 	queue(pi, cs, source_id, first, &a, 0);

@@ -151,6 +151,19 @@ test_robots(struct pages *p)
 	is_int(requests("/files/harbour.html"), 2, "allowed page requested each time");
 	got_clear(&g[0]);
 	got_clear(&g[1]);
+
+	/* a new agent (reload): the rules are read again, for that agent */
+	pages_set_agent(p, "otherbot/2.0");
+	pages_fetch(p, url("127.0.0.1", "/files/harbour.html"), 0, got_cb, &g[0]);
+	wait_all(g, 1);
+	is_int(g[0].result, PAGES_ROBOTS, "new agent: its own group disallows all");
+	is_int(requests("/robots.txt"), 2, "robots.txt read again after the change");
+	got_clear(&g[0]);
+	pages_set_agent(p, "newswatch-test/1.0 (+https://example.org)");
+	pages_fetch(p, url("127.0.0.1", "/files/harbour.html"), 0, got_cb, &g[0]);
+	wait_all(g, 1);
+	is_int(g[0].result, PAGES_OK, "agent back: allowed again");
+	got_clear(&g[0]);
 }
 
 /* Another host key (localhost): 404 allows, 5xx disallows for a while. */
@@ -172,7 +185,7 @@ test_robots_status(void)
 	wait_all(g, 1);
 	is_int(g[0].result, PAGES_FAILED, "robots.txt 503: page not fetched");
 	ok(!g[0].permanent, "and retried later (%s)", g[0].error);
-	is_int(requests("/files/harbour.html"), 2, "no page request behind a 503 robots.txt");
+	is_int(requests("/files/harbour.html"), 3, "no page request behind a 503 robots.txt");
 	got_clear(&g[0]);
 	{
 		char path[600];

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""pages-test: the real newswatchd against tests/fixture-server.py on
+"""pages-daemon: the real newswatchd against tests/fixture-server.py on
 127.0.0.1, for the page side of ingest (src/pages_ingest.c, src/pages.c):
 feed autodiscovery and rediscovery, listing pages with and without
 selectors, first sight, full_text, robots.txt, the address rule for links,

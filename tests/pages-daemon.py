@@ -315,6 +315,43 @@ def test_autodiscovery(env):
        "the same entries again: nothing new", log)
 
 
+def test_rediscovery(env):
+    """A discovered feed answering 410 does not disable the source; one that
+    fails 3 times in a row is given up for the page again."""
+    state = os.path.join(env.tmp, "gone")
+    env.put("gone.html", "<html><head><link rel=alternate type="
+            "'application/rss+xml' href='/files/x.xml?status=410'></head></html>")
+    env.put("x.xml", rss([]))
+    conf = env.conf(state, [{"name": "gone", "url": env.url("/files/gone.html")}])
+    rc, log = run_once(conf)
+    row = q(state, "SELECT feed_url, disabled_reason, failures FROM sources")[0]
+    ok(rc == 1 and row[0] is None and row[1] is None and row[2] == 1,
+       "discovered feed 410: forgotten, the source stays enabled", (row, log))
+
+    state = os.path.join(env.tmp, "flaky")
+    env.put("flaky.html", "<html><head><link rel=alternate type="
+            "'application/rss+xml' href='/files/x.xml?status=503'></head></html>")
+    conf = env.conf(state, [{"name": "flaky",
+                             "url": env.url("/files/flaky.html")}])
+    feed = env.url("/files/x.xml?status=503")
+    rc, log = run_once(conf)
+    ok(q1(state, "SELECT feed_url FROM sources") == feed,
+       "discovered feed failing: kept after 1 failure", log)
+    before = len(env.requests("/files/flaky.html"))
+    rc, log = run_once(conf)
+    ok(q1(state, "SELECT feed_url FROM sources") == feed and
+       len(env.requests("/files/flaky.html")) == before,
+       "after 2 failures: still polled through the feed", log)
+    rc, log = run_once(conf)
+    ok(q1(state, "SELECT feed_url FROM sources") is None and
+       "keeps failing; rediscovering" in log,
+       "after 3 failures: forgotten, rediscovered from the page next time", log)
+    rc, log = run_once(conf)
+    ok(len(env.requests("/files/flaky.html")) == before + 1 and
+       q1(state, "SELECT feed_url FROM sources") == feed,
+       "the next poll reads the page again", log)
+
+
 def test_listing_selectors(env):
     """type html with link_xpath: one article per teaser, text from its page."""
     state = os.path.join(env.tmp, "listsel")
@@ -570,6 +607,7 @@ def main():
     env = Env()
     try:
         test_autodiscovery(env)
+        test_rediscovery(env)
         test_listing_selectors(env)
         test_listing_heuristic(env)
         test_full_text(env)

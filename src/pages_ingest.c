@@ -32,7 +32,7 @@
 
 struct pages_ingest;
 
-/* An entry waiting for its page; the strings of a are owned. */
+/* An entry waiting for its page, with what the listing or feed gave. */
 struct pitem {
 	struct pages_ingest	*pi;		/* NULL once the part is gone */
 	char			*source;	/* name: the configuration may change */
@@ -43,8 +43,11 @@ struct pitem {
 	int			 fetching;	/* a pages_fetch is out; else a retry waits */
 	int64_t			 max_body;
 	struct event		*retry_ev;
-	struct dedup_article	 a;		/* what the listing or feed gave */
+	char			*entry_id, *title, *link, *author, *summary;
+	char			*content, *lang;
+	int64_t			 published;
 	unsigned char		 fp[32];
+	size_t			 fplen;
 	LIST_ENTRY(pitem)	 entry;
 };
 
@@ -74,12 +77,12 @@ pitem_find(struct pages_ingest *pi, int64_t source_id, const char *id)
 	struct pitem *it;
 
 	LIST_FOREACH(it, &pi->items, entry)
-		if (it->source_id == source_id && strcmp(it->a.entry_id, id) == 0)
+		if (it->source_id == source_id && strcmp(it->entry_id, id) == 0)
 			return it;
 	return NULL;
 }
 
-/* A new waiting entry with its own copies of a's strings. */
+/* A new waiting entry with its own copies of a's fields. */
 static struct pitem *
 pitem_new(struct pages_ingest *pi, const struct conf_source *cs, int64_t source_id,
     int first, const struct dedup_article *a)
@@ -90,18 +93,16 @@ pitem_new(struct pages_ingest *pi, const struct conf_source *cs, int64_t source_
 	it->source = xstrdup(cs->name);
 	it->source_id = source_id;
 	it->first = first;
-	it->a = *a;
-	it->a.entry_id = xstrdup(a->entry_id);
-	it->a.title = sdup(a->title);
-	it->a.link = sdup(a->link);
-	it->a.author = sdup(a->author);
-	it->a.summary = sdup(a->summary);
-	it->a.content = sdup(a->content);
-	it->a.lang = sdup(a->lang);
-	it->a.raw_fp_len = a->raw_fp_len < sizeof it->fp ? a->raw_fp_len :
-	    sizeof it->fp;
-	memcpy(it->fp, a->raw_fp, it->a.raw_fp_len);
-	it->a.raw_fp = it->fp;
+	it->entry_id = xstrdup(a->entry_id);
+	it->title = sdup(a->title);
+	it->link = sdup(a->link);
+	it->author = sdup(a->author);
+	it->summary = sdup(a->summary);
+	it->content = sdup(a->content);
+	it->lang = sdup(a->lang);
+	it->published = a->published;
+	it->fplen = a->raw_fp_len < sizeof it->fp ? a->raw_fp_len : sizeof it->fp;
+	memcpy(it->fp, a->raw_fp, it->fplen);
 	LIST_INSERT_HEAD(&pi->items, it, entry);
 	pi->nitems++;
 	return it;
@@ -129,40 +130,60 @@ pitem_free(struct pitem *it)
 	if (it->retry_ev != NULL)
 		event_free(it->retry_ev);
 	free(it->source);
-	free((char *)it->a.entry_id);
-	free((char *)it->a.title);
-	free((char *)it->a.link);
-	free((char *)it->a.author);
-	free((char *)it->a.summary);
-	free((char *)it->a.content);
-	free((char *)it->a.lang);
+	free(it->entry_id);
+	free(it->title);
+	free(it->link);
+	free(it->author);
+	free(it->summary);
+	free(it->content);
+	free(it->lang);
 	free(it);
 }
 
 /* ---- pages arriving ---- */
 
+/* The article to store: what the listing or feed gave, and the page's extract. */
+static void
+article_of(struct dedup_article *a, const struct pitem *it,
+    const struct html_article *art)
+{
+	memset(a, 0, sizeof *a);
+	a->source_id = it->source_id;
+	a->entry_id = it->entry_id;
+	a->raw_fp = it->fp;
+	a->raw_fp_len = it->fplen;
+	a->title = it->title;
+	a->link = it->link;
+	a->author = it->author;
+	a->summary = it->summary;
+	a->content = it->content;
+	a->lang = it->lang;
+	a->published = it->published;
+	if (art != NULL) {
+		if (art->text != NULL && *art->text != '\0')
+			a->content = art->text;
+		if (it->listing && art->title != NULL)
+			a->title = art->title;
+		if (a->author == NULL)
+			a->author = art->byline;
+		if (a->published == 0)
+			a->published = art->published;
+		if (art->lang != NULL)
+			a->lang = art->lang;
+		a->canonical = art->canonical;
+	}
+	a->seen_at = (int64_t)time(NULL);
+}
+
 /* Commit a waiting entry, with its page's article when there is one. */
 static void
 commit(struct pitem *it, const struct conf_source *cs, const struct html_article *art)
 {
-	struct dedup_article	 a = it->a;
+	struct dedup_article	 a;
 	struct ingest_stats	 stats;
 	char			*cause;
 
-	if (art != NULL) {
-		if (art->text != NULL && *art->text != '\0')
-			a.content = art->text;
-		if (it->listing && art->title != NULL)
-			a.title = art->title;
-		if (a.author == NULL)
-			a.author = art->byline;
-		if (a.published == 0)
-			a.published = art->published;
-		if (art->lang != NULL)
-			a.lang = art->lang;
-		a.canonical = art->canonical;
-	}
-	a.seen_at = (int64_t)time(NULL);
+	article_of(&a, it, art);
 	if (ingest_article(it->pi->d, cs, it->source_id, &a, it->first, &stats,
 	    &cause) == -1) {
 		log_warnx("source %s: page %s: %s; retried at the next poll", cs->name,
@@ -174,6 +195,7 @@ commit(struct pitem *it, const struct conf_source *cs, const struct html_article
 	    art == NULL ? " without its text" : "");
 }
 
+
 static void	page_done_cb(const struct pages_page *, void *);
 
 /* Fetch a waiting entry's page (again). */
@@ -181,7 +203,7 @@ static void
 fetch(struct pitem *it)
 {
 	it->fetching = 1;
-	pages_fetch(it->pi->pages, it->a.link, it->max_body, page_done_cb, it);
+	pages_fetch(it->pi->pages, it->link, it->max_body, page_done_cb, it);
 }
 
 /* A retry's delay has passed. */

@@ -7,7 +7,8 @@
 #   - bench/http-fetch: the same through newswatch's http module;
 #   - sfeed_update (Debian's sfeed) on the same URLs;
 #   - newswatchd --once: cold (empty database), warm (the same feeds in full,
-#     nothing new) and conditional (304s) cycles.
+#     nothing new), parsed (warm with every body changed outside its entries)
+#     and conditional (304s) cycles.
 # It prints wall, CPU, peak RSS and feeds/s for each, and the ratios.
 # Environment: CEILING, HTTP_FETCH, NEWSWATCHD (paths of the programs), CONCURRENCY (default 32),
 # PYTHON3, KEEP=1 to keep the work directory, SKIP_SFEED=1 to leave sfeed out.
@@ -79,7 +80,8 @@ for n in "$@"; do
 	# ==== newswatchd --once: cold, warm and conditional cycles. ====
 	# cold: empty database, full bodies, every entry new (first sight);
 	# warm: the same feeds again in full, nothing new (the steady state);
-	# conditional: the /cond/ URLs, primed once (untimed), then 304s.
+	# parsed: warm, but each body changed outside its entries, so parsed;
+# conditional: the /cond/ URLs, primed once (untimed), then 304s.
 	nwconf() {	# nwconf FILE STATE URLLIST
 		{
 			echo "daemon = { state_dir = \"$2\"; admin_listen = \"\";"
@@ -93,9 +95,14 @@ for n in "$@"; do
 	rm -rf "$work/nw"
 	nwconf "$work/nw-warm.conf" "$work/nw" "$work/warm.txt"
 	nwconf "$work/nw-cond.conf" "$work/nw" "$work/cond.txt"
-	for cycle in cold warm prime conditional; do
+	for cycle in cold warm parsed prime conditional; do
 		c="$work/nw-warm.conf"
 		case $cycle in prime|conditional) c="$work/nw-cond.conf" ;; esac
+		# parsed: other bytes (a comment after the root), the same entries:
+		# every body parsed, every entry skipped by its fingerprint.
+		[ $cycle = parsed ] && for f in "$work"/feeds/feed-*.xml; do
+			echo "<!-- changed -->" >>"$f"
+		done
 		/usr/bin/time -f "%e %U %S %M" -o "$work/nw-$cycle.time" \
 		    "$NEWSWATCHD" --once -c "$c" 2>"$work/nw-$cycle.err" ||
 		    echo "newswatchd $cycle: exit $? ($(tail -1 "$work/nw-$cycle.err"))"

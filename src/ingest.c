@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "conf.h"
 #include "daemon.h"
 #include "feed.h"
@@ -210,7 +212,8 @@ set_str(char **field, const char *v)
 
 /*
  * The validators of a 2xx go with its entries, unless pages are still to come
- * for some of them: then the next poll must see the whole body again.
+ * for some of them, or the feed URL changed: then the next poll must see the
+ * whole body again.
  */
 static void
 set_validators(struct ingest *in, const struct http_response *r)
@@ -221,9 +224,19 @@ set_validators(struct ingest *in, const struct http_response *r)
 	set_str(&in->st->last_modified, r->last_modified);
 }
 
-/* Parse a 2xx body and store its entries; the validators go with them. */
+/* Remember the body's hash, under the same condition as the validators. */
 static int
-ingest_body(struct ingest *in, const struct http_response *r)
+set_body_hash(struct ingest *in, const unsigned char hash[32])
+{
+	if (in->stats->pages > 0 || in->stats->feed_changed)
+		hash = NULL;
+	return store_ingest_body_set(in->d->store, in->st->id, hash);
+}
+
+/* Parse a body and store its entries. */
+static int
+ingest_feed(struct ingest *in, const struct http_response *r,
+    const unsigned char hash[32])
 {
 	struct feed	*f = NULL;
 	char		*why = NULL;
@@ -237,7 +250,7 @@ ingest_body(struct ingest *in, const struct http_response *r)
 	    in->stats)) != 1) {
 		free(why);
 		set_validators(in, r);
-		return rc;
+		return rc == 0 ? set_body_hash(in, hash) : rc;
 	}
 	rc = 0;
 	if (f == NULL) {
@@ -247,7 +260,7 @@ ingest_body(struct ingest *in, const struct http_response *r)
 		xasprintf(&in->st->last_error, "not a feed: %s",
 		    why != NULL ? why : "unreadable");
 		free(why);
-		return 0;
+		return store_ingest_body_set(in->d->store, in->st->id, NULL);
 	}
 	in->feed = f;
 	in->stats->entries = (int)f->nentries;
@@ -257,7 +270,34 @@ ingest_body(struct ingest *in, const struct http_response *r)
 	in->st->first_fetch_done = 1;
 	feed_free(f);
 	in->feed = NULL;
+	if (rc == 0)
+		rc = set_body_hash(in, hash);
 	return rc;
+}
+
+/*
+ * A 2xx: the validators go with what the body gave. The very bytes stored last
+ * time (a server without validators) give nothing new: not parsed at all.
+ */
+static int
+ingest_body(struct ingest *in, const struct http_response *r)
+{
+	unsigned char	hash[32];
+	int		rc;
+
+	EVP_Digest(r->body, r->len, hash, NULL, EVP_sha256(), NULL);
+	if ((rc = store_ingest_body_same(in->d->store, in->st->id, hash)) == 1) {
+		in->stats->same_body = 1;
+		set_validators(in, r);
+		in->st->first_fetch_done = 1;
+		return 0;
+	}
+	if (rc == -1) {
+		xasprintf(in->cause, "store: %s",
+		    sqlite3_errmsg(store_db(in->d->store)));
+		return -1;
+	}
+	return ingest_feed(in, r, hash);
 }
 
 /* An article whose page came later, in its own transaction (ingest.h). */

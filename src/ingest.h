@@ -4,9 +4,10 @@
  * One response is one transaction: the articles, sightings, story identity and
  * the watchlist step (watch_article, src/watch.h) of its entries, together with
  * the source's new fetch state (validators, next due time, error counters,
- * last_* columns, first_fetch_done). A 304 costs no parsing; a failure records
- * only the state. Entries already stored with the same raw fingerprint are
- * skipped with one prepared SELECT before any other work.
+ * last_* columns, first_fetch_done). A 304 costs no parsing; nor does a 2xx
+ * body identical to the last one stored (its SHA-256 is kept per source); a
+ * failure records only the state. Entries already stored with the same raw
+ * fingerprint are skipped with one prepared SELECT before any other work.
  *
  * First sight: while a source's first_fetch_done is 0 (never fetched, or its
  * URL changed), what it lists is recorded as seen and watch_article is told not
@@ -35,6 +36,7 @@ struct ingest_stats {
 	int	 pages;		/* pages queued (listing, full_text): validators kept back */
 	int	 discovered;	/* a feed was discovered: poll it now */
 	int	 feed_changed;	/* feed_url set or cleared: validators dropped */
+	int	 same_body;	/* the bytes stored last time: not parsed */
 };
 
 /*

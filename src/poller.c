@@ -254,6 +254,8 @@ log_result(struct psource *ps, const struct http_response *r,
 		log_warnx("source %s: %s (failure %d; next in %lld s)", ps->name,
 		    st->last_error != NULL ? st->last_error : "failed", st->failures,
 		    (long long)(st->next_due - (int64_t)time(NULL)));
+	else if (s->same_body)
+		log_debug("source %s: same body as last time", ps->name);
 	else if (s->not_feed)
 		log_warnx("source %s: %s", ps->name, st->last_error);
 	else if (s->new_stories + s->sightings + s->updates + s->copies > 0)

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_dedup.h"
+#include "store_ingest.h"
 #include "xmalloc.h"
 
 #define BUSY_TIMEOUT_MS	100
@@ -46,6 +47,8 @@ static const char *const migrations[] = {
 	store_migration_articles,
 	/* 3: store, stories, sightings and the identity of articles */
 	store_migration_dedup,
+	/* 4 (5 once the alerts part's outbox is 4): the body hash of ingest */
+	store_migration_ingest,
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

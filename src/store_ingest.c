@@ -14,7 +14,13 @@
 enum {
 	S_KNOWN = 192,
 	S_CARRIES,
+	S_BODY_SAME,
+	S_BODY_SET,
 };
+
+/* The pipeline's migration (store_ingest.h). */
+const char store_migration_ingest[] =
+	"ALTER TABLE sources ADD COLUMN body_hash BLOB;";
 
 /* Step a statement that returns at most one row: 1 row, 0 none, -1 error. */
 static int
@@ -69,4 +75,36 @@ store_ingest_carries(struct store *s, int64_t source_id, int64_t story_id,
 	if ((rc = step_row(s, st)) == 1)
 		sqlite3_reset(st);
 	return rc;
+}
+
+/* Is this the body stored last time? (store_ingest.h) */
+int
+store_ingest_body_same(struct store *s, int64_t source_id,
+    const unsigned char hash[32])
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	st = store_stmt(s, S_BODY_SAME, "SELECT 1 FROM sources"
+	    " WHERE id = ?1 AND body_hash = ?2");
+	sqlite3_bind_int64(st, 1, source_id);
+	sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
+	if ((rc = step_row(s, st)) == 1)
+		sqlite3_reset(st);
+	return rc;
+}
+
+/* Remember the body just stored. (store_ingest.h) */
+int
+store_ingest_body_set(struct store *s, int64_t source_id,
+    const unsigned char *hash)
+{
+	sqlite3_stmt *st;
+
+	st = store_stmt(s, S_BODY_SET, "UPDATE sources SET body_hash = ?2"
+	    " WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, source_id);
+	if (hash != NULL)
+		sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
+	return step_row(s, st) == 0 ? 0 : -1;
 }

@@ -1,7 +1,8 @@
 /*
  * store_ingest: the statements of ingest's steady state (slots 192-223,
- * store.h): whether a source's entry is already stored with the same raw
- * fingerprint, and whether a source already carries a story.
+ * store.h): whether a source's response body is the one stored last time,
+ * whether an entry is already stored with the same raw fingerprint, and
+ * whether a source already carries a story.
  */
 #ifndef NW_STORE_INGEST_H
 #define NW_STORE_INGEST_H
@@ -11,6 +12,18 @@
 
 struct store;
 
+/*
+ * The pipeline's migration (after the outbox's): sources.body_hash, the SHA-256 of the last response
+ * body that was parsed and stored whole: the same bytes again are not parsed.
+ */
+extern const char store_migration_ingest[];
+
+/* 1 when the source's last stored body had this hash, 0 if not, -1 error. */
+int	store_ingest_body_same(struct store *, int64_t source_id,
+	    const unsigned char hash[32]);
+/* Remember the hash of the body just stored (NULL: none); 0 or -1. */
+int	store_ingest_body_set(struct store *, int64_t source_id,
+	    const unsigned char *hash);
 /* 1 when (source, entry id) is stored with this raw fingerprint, 0 if not, -1 error. */
 int	store_ingest_known(struct store *, int64_t source_id, const char *entry_id,
 	    const void *fp, size_t fplen);

@@ -313,10 +313,10 @@ test_reopen(void)
 	close(fd);
 	xasprintf(&db, "%s.db", path);
 	s = store_open(db, &cause);
-	ok(s != NULL && store_version(s) == 3, "migrations applied to a file");
+	ok(s != NULL && store_version(s) >= 3, "migrations applied to a file");
 	store_close(s);
 	s = store_open(db, &cause);
-	ok(s != NULL && store_version(s) == 3, "reopen: idempotent");
+	ok(s != NULL && store_version(s) >= 3, "reopen: idempotent");
 	store_close(s);
 	unlink(path);
 	unlink(db);

@@ -244,6 +244,33 @@ class Daemon:
         return rc
 
 
+def test_stop_while_pending(env):
+    """Stopped while a page waits for its retry: nothing is lost, the next
+    run (same listing bytes, no 304) fetches it again."""
+    state = os.path.join(env.tmp, "pending")
+    links = [("/files/pending-story-comes-later.html",
+              "Pending story comes later")]
+    env.put("pending.html", listing_page(links))
+    conf = env.conf(state, [{"name": "pending", "type": "html",
+                             "url": env.url("/files/pending.html"),
+                             "alert_on_first_fetch": True}])
+    d = Daemon(env, conf, "pending")
+    ok(wait_for(lambda: env.requests(links[0][0])), "the missing page is "
+       "requested")
+    rc = d.stop()
+    log = d.text()
+    ok(rc == 0 and ("again in 1 s" in log or "left to the next poll" in log),
+       "stopped while the page was pending: exit 0", log)
+    ok(q1(state, "SELECT count(*) FROM articles") == 0 and
+       q(state, "SELECT etag, last_modified FROM sources") == [(None, None)],
+       "nothing stored, the listing's validators held back")
+    env.put(os.path.basename(links[0][0]), article_page(70, links[0][1]))
+    rc, log = run_once(conf)
+    ok(rc == 0 and q1(state, "SELECT content FROM articles") ==
+       "\n\n".join(paragraphs(70)),
+       "next run: the same listing is read again and the page stored", log)
+
+
 def test_daemon_stop(env):
     """A running daemon: SIGTERM with a page in flight lets it finish and
     commits it, then exits cleanly."""
@@ -615,6 +642,7 @@ def main():
         test_address_rule(env)
         test_fail_then_succeed(env)
         test_daemon_stop(env)
+        test_stop_while_pending(env)
     finally:
         for p in procs:
             if p.poll() is None:

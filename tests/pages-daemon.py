@@ -153,6 +153,14 @@ class Env:
                        ",\n".join(src)))
         return path
 
+    def entries(self):
+        """The fixture's request log, whole."""
+        out = []
+        if os.path.exists(self.reqlog):
+            with open(self.reqlog) as f:
+                out = [json.loads(line) for line in f]
+        return out
+
     def requests(self, path=None):
         """The fixture's request log (the paths), optionally one path only."""
         out = []
@@ -425,6 +433,29 @@ def test_listing_selectors(env):
        "and stored with its text")
 
 
+def test_politeness(env):
+    """Page fetches go through the engine's per-host cap (max_per_host = 2)."""
+    state = os.path.join(env.tmp, "polite")
+    links = [("/slow-headers?delay=0.4&n=%d" % i, "Slow page number %d" % i)
+             for i in range(6)]
+    env.put("polite.html", listing_page(links))
+    conf = env.conf(state, [{"name": "polite", "type": "html",
+                             "url": env.url("/files/polite.html"),
+                             "link_xpath": "//div[@class='teaser']//a",
+                             "alert_on_first_fetch": True}])
+    with open(conf) as f:
+        text = f.read()
+    with open(conf, "w") as f:
+        f.write(text.replace("daemon = {", "daemon = {\n  max_per_host = 2;"))
+    rc, log = run_once(conf)
+    seen = [e["inflight"] for e in env.entries()
+            if e["path"].startswith("/slow-headers?delay=0.4&n=")]
+    ok(rc == 0 and len(seen) == 6, "six slow pages fetched", log)
+    ok(max(seen or [0]) == 2, "never more than max_per_host (2) at once on "
+       "the host: %s" % seen)
+    ok(q1(state, "SELECT count(*) FROM articles") == 6, "six articles")
+
+
 def test_listing_heuristic(env):
     """type html without selectors: the heuristic; first sight stores links."""
     state = os.path.join(env.tmp, "listheur")
@@ -637,6 +668,7 @@ def main():
         test_rediscovery(env)
         test_listing_selectors(env)
         test_listing_heuristic(env)
+        test_politeness(env)
         test_full_text(env)
         test_robots(env)
         test_address_rule(env)

@@ -346,10 +346,10 @@ end_state(struct saved *sv, struct source_state *st, int restore)
 		set_str(&st->feed_url, sv->feed_url);
 		st->first_fetch_done = sv->first_fetch_done;
 	}
+	free(sv->feed_url);
 	free(sv->etag);
 	free(sv->last_modified);
 	free(sv->last_error);
-	free(sv->feed_url);
 }
 
 /* One response, one transaction (ingest.h). */

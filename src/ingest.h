@@ -12,6 +12,9 @@
  * First sight: while a source's first_fetch_done is 0 (never fetched, or its
  * URL changed), what it lists is recorded as seen and watch_article is told not
  * to alert, unless the source sets alert_on_first_fetch.
+ *
+ * A source of type auto whose URL gives an HTML page announcing a feed
+ * (<link rel="alternate">) gets that feed as its feed_url, fetched from then on.
  */
 #ifndef NW_INGEST_H
 #define NW_INGEST_H

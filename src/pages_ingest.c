@@ -396,8 +396,9 @@ discover(const struct conf_source *cs, struct source_state *st,
 	if (feeds[0] != NULL) {
 		drop_feed(st, stats);
 		st->feed_url = xstrdup(feeds[0]);
-		stats->discovered = 1;
-		log_info("source %s: feed discovered at %s", cs->name, st->feed_url);
+		free(st->last_error);
+		st->last_error = NULL;
+		stats->discovered = 1;		/* poller.c logs it and polls it */
 		rc = 0;
 	}
 	html_strings_free(feeds);

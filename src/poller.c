@@ -298,9 +298,15 @@ finish(struct psource *ps, const struct http_response *r)
 		sched_update(p->d->sched, ps->ss, ps->host, 0);
 	} else
 		log_result(ps, r, &stats);
-	if (rc == 0 && stats.discovered) {	/* pages: poll the discovered feed now */
-		sched_kick(p->d->sched, ps->ss);
-		return;
+	if (rc == 0 && stats.discovered) {
+		log_info("source %s: feed discovered at %s", ps->name,
+		    ps->st.feed_url);
+		if (p->d->once) {	/* this run polls the feed too */
+			sched_kick(p->d->sched, ps->ss);
+			return;
+		}
+		ps->st.next_due = (int64_t)time(NULL);
+		sched_update(p->d->sched, ps->ss, ps->host, 0);
 	}
 	once_count(p, ps, o.ok && rc == 0);
 }
@@ -400,7 +406,8 @@ due_cb(struct sched_source *ss, void *arg)
 		free(error);
 		return;
 	}
-	log_debug("source %s: fetching %s", ps->name, ps->url);
+	log_debug("source %s: fetching %s", ps->name, ps->st.feed_url != NULL ?
+	    ps->st.feed_url : ps->url);
 	fetch_start(ps, password);
 	if (password != NULL) {
 		explicit_bzero(password, strlen(password));

@@ -184,6 +184,22 @@ unlist(struct poller *p, struct psource *ps)
 		}
 }
 
+/* A discovered feed's host is the one sched holds for Retry-After. */
+static void
+set_feed_host(struct psource *ps)
+{
+	char *host, *cause;
+
+	if (ps->st.feed_url == NULL)
+		return;
+	if ((host = http_host_key(ps->st.feed_url, &cause)) == NULL) {
+		free(cause);
+		return;
+	}
+	free(ps->host);
+	ps->host = host;
+}
+
 /* Add a source: its state from the store, scheduled; NULL if it cannot be. */
 static struct psource *
 psource_add(struct poller *p, const struct conf_source *cs)
@@ -208,6 +224,7 @@ psource_add(struct poller *p, const struct conf_source *cs)
 		psource_free(ps);
 		return NULL;
 	}
+	set_feed_host(ps);
 	ps->ss = sched_add(d->sched, ps->name, ps->host, interval_of(d, cs),
 	    &ps->st, ps);
 	p->v = xreallocarray(p->v, p->n + 1, sizeof *p->v);
@@ -301,6 +318,8 @@ finish(struct psource *ps, const struct http_response *r)
 	if (rc == 0 && stats.discovered) {
 		log_info("source %s: feed discovered at %s", ps->name,
 		    ps->st.feed_url);
+		set_feed_host(ps);
+		sched_update(p->d->sched, ps->ss, ps->host, 0);
 		if (p->d->once) {	/* this run polls the feed too */
 			sched_kick(p->d->sched, ps->ss);
 			return;

@@ -184,15 +184,17 @@ unlist(struct poller *p, struct psource *ps)
 		}
 }
 
-/* A discovered feed's host is the one sched holds for Retry-After. */
+/*
+ * A discovered feed's host is the one sched holds for Retry-After; the URL's
+ * again when the feed is forgotten (pages_ingest.h).
+ */
 static void
 set_feed_host(struct psource *ps)
 {
 	char *host, *cause;
 
-	if (ps->st.feed_url == NULL)
-		return;
-	if ((host = http_host_key(ps->st.feed_url, &cause)) == NULL) {
+	if ((host = http_host_key(ps->st.feed_url != NULL ? ps->st.feed_url :
+	    ps->url, &cause)) == NULL) {
 		free(cause);
 		return;
 	}
@@ -302,6 +304,8 @@ finish(struct psource *ps, const struct http_response *r)
 	if (pages_ingest_feed_check(&ps->st, r, ps->name)) {
 		o.status = 0;		/* a gone discovered feed: rediscover, don't disable */
 		o.error = "discovered feed failed; rediscovering";
+		set_feed_host(ps);
+		sched_update(p->d->sched, ps->ss, ps->host, 0);
 	}
 	sched_done(p->d->sched, ps->ss, &o);
 	if ((rc = ingest_response(p->d, ps->cs, &ps->st, r, &stats, &cause)) == -1) {
@@ -315,6 +319,10 @@ finish(struct psource *ps, const struct http_response *r)
 		sched_update(p->d->sched, ps->ss, ps->host, 0);
 	} else
 		log_result(ps, r, &stats);
+	if (rc == 0 && stats.feed_changed && !stats.discovered) {
+		set_feed_host(ps);	/* the feed is forgotten: the page's host */
+		sched_update(p->d->sched, ps->ss, ps->host, 0);
+	}
 	if (rc == 0 && stats.discovered) {
 		log_info("source %s: feed discovered at %s", ps->name,
 		    ps->st.feed_url);

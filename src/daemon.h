@@ -28,6 +28,7 @@ struct daemon {
 	struct watch	*watch;		/* the compiled watchlists (watch_part.h) */
 	struct admin	*admin;
 	struct poller	*poller;	/* the sources as sched sees them (poller.c) */
+	struct pages_ingest *pages;	/* pages of listings and full_text (pages_ingest.c) */
 };
 
 /*

@@ -49,6 +49,7 @@
 #include <libxml/xpathInternals.h>
 
 #include "html.h"
+#include "text_date.h"
 #include "xmalloc.h"
 
 #define MAX_URL		8192
@@ -1220,92 +1221,6 @@ main_text(htmlDocPtr doc, const char *title, int captions)
 	return buf_take(&out);
 }
 
-/* ---- dates ---- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* Read exactly n digits at *s into *v. */
-static int
-digits(const char **s, int n, int *v)
-{
-	*v = 0;
-	for (int i = 0; i < n; i++, (*s)++) {
-		if (!isdigit((unsigned char)**s))
-			return -1;
-		*v = *v * 10 + (**s - '0');
-	}
-	return 0;
-}
-
-/* Parse a time zone designator (Z, +HH, +HH:MM, +HHMM, or none) to seconds east. */
-static int
-tz_offset(const char *s, int *off)
-{
-	int sign, h, m = 0;
-
-	*off = 0;
-	while (*s == ' ')
-		s++;
-	if (*s == '\0' || *s == 'Z' || *s == 'z')
-		return 0;
-	if (*s != '+' && *s != '-')
-		return -1;
-	sign = *s++ == '-' ? -1 : 1;
-	if (digits(&s, 2, &h) == -1)
-		return -1;
-	if (*s == ':')
-		s++;
-	if (isdigit((unsigned char)*s) && digits(&s, 2, &m) == -1)
-		return -1;
-	if (h > 23 || m > 59)
-		return -1;
-	*off = sign * (h * 3600 + m * 60);
-	return 0;
-}
-
-/*
- * Parse ISO 8601 / RFC 3339 (YYYY-MM-DD[(T| )HH:MM[:SS[.frac]]][Z|±HH[:MM]]) to
- * Unix UTC; a missing zone means UTC. Stands in for text_date_parse (text part).
- */
-static int
-date_parse(const char *s, int64_t *out)
-{
-	int y, mo, d, h = 0, mi = 0, se = 0, off = 0;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	if (digits(&s, 4, &y) == -1 || *s++ != '-' || digits(&s, 2, &mo) == -1 ||
-	    *s++ != '-' || digits(&s, 2, &d) == -1)
-		return -1;
-	if ((*s == 'T' || *s == 't' || *s == ' ') && isdigit((unsigned char)s[1])) {
-		s++;
-		if (digits(&s, 2, &h) == -1 || *s++ != ':' || digits(&s, 2, &mi) == -1)
-			return -1;
-		if (*s == ':' && (s++, digits(&s, 2, &se) == -1))
-			return -1;
-		if (*s == '.' || *s == ',')
-			for (s++; isdigit((unsigned char)*s); s++)
-				;
-	}
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || se > 60 ||
-	    tz_offset(s, &off) == -1)
-		return -1;
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
-	return 0;
-}
-
 /* ---- metadata ---- */
 
 /* Is a JSON-LD @type (string or array) an article type? */
@@ -1613,7 +1528,7 @@ pick_date(const struct meta *m)
 	int64_t t;
 
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-		if (v[i] != NULL && date_parse(v[i], &t) == 0)
+		if (v[i] != NULL && text_date_parse(v[i], &t) == 0)
 			return t;
 	return 0;
 }

@@ -15,10 +15,10 @@
 #include "daemon.h"
 #include "feed.h"
 #include "feed_int.h"		/* feed_text_from_html */
-#include "html.h"
 #include "http.h"
 #include "ingest.h"
 #include "log.h"
+#include "pages_ingest.h"
 #include "store.h"
 #include "store_dedup.h"
 #include "store_ingest.h"
@@ -131,14 +131,29 @@ watch(struct ingest *in, const struct dedup_article *a,
 	return watch_article(in->d, &wa, in->cause);
 }
 
+/* One article: identity, store, watch (ingest.h). */
+int
+ingest_store(struct ingest *in, const struct dedup_article *a)
+{
+	struct dedup_result	 r;
+	int			 kind, rc = -1;
+
+	if (store_dedup_ingest(in->d->store, a, in->d->conf->daemon.near_distance,
+	    &r, in->cause) == 0 && (kind = watch_kind(in, &r)) != -1) {
+		count(in->stats, kind, &r);
+		rc = kind == 0 ? 0 : watch(in, a, &r, kind);
+	} else if (*in->cause == NULL)
+		xasprintf(in->cause, "store: %s", sqlite3_errmsg(store_db(in->d->store)));
+	return rc;
+}
+
 /* A new or changed entry: identity, store, watch. */
 static int
 entry_store(struct ingest *in, const struct feed_entry *e)
 {
 	struct dedup_article	 a;
-	struct dedup_result	 r;
 	char			*content, *summary;
-	int			 kind, rc = -1;
+	int			 rc;
 
 	content = plain(e->content, e->content_html);
 	summary = plain(e->summary, e->summary_html);
@@ -155,12 +170,7 @@ entry_store(struct ingest *in, const struct feed_entry *e)
 	a.lang = in->feed->language;
 	a.published = e->published != 0 ? e->published : e->updated;
 	a.seen_at = in->now;
-	if (store_dedup_ingest(in->d->store, &a, in->d->conf->daemon.near_distance,
-	    &r, in->cause) == 0 && (kind = watch_kind(in, &r)) != -1) {
-		count(in->stats, kind, &r);
-		rc = kind == 0 ? 0 : watch(in, &a, &r, kind);
-	} else if (*in->cause == NULL)
-		xasprintf(in->cause, "store: %s", sqlite3_errmsg(store_db(in->d->store)));
+	rc = ingest_store(in, &a);
 	free(content);
 	free(summary);
 	return rc;
@@ -183,6 +193,12 @@ entry_one(struct ingest *in, const struct feed_entry *e)
 		    sqlite3_errmsg(store_db(in->d->store)));
 		return -1;
 	}
+	/* full_text: the entry waits for its page (pages_ingest.c) */
+	if (in->cs->full_text && pages_ingest_full_text(in->d, in->cs, in->st->id, e,
+	    in->feed->language, in->first) == 1) {
+		in->stats->pages++;
+		return 0;
+	}
 	return entry_store(in, e);
 }
 
@@ -195,29 +211,26 @@ set_str(char **field, const char *v)
 }
 
 /*
- * A page where a feed was expected: with type auto and no feed known yet, the
- * first feed it announces becomes the source's feed_url (fetched from then on,
- * without the page's validators); 1 when one was found.
+ * The validators of a 2xx go with its entries, unless pages are still to come
+ * for some of them, or the feed URL changed: then the next poll must see the
+ * whole body again.
  */
-static int
-discover(struct ingest *in, const struct http_response *r)
+static void
+set_validators(struct ingest *in, const struct http_response *r)
 {
-	char	**feeds;
-	int	  found = 0;
+	if (in->stats->pages > 0 || in->stats->feed_changed)
+		return;
+	set_str(&in->st->etag, r->etag);
+	set_str(&in->st->last_modified, r->last_modified);
+}
 
-	if (in->cs->type != SOURCE_AUTO || in->st->feed_url != NULL)
-		return 0;
-	feeds = html_discover_feeds(r->body, r->len, r->effective_url, r->charset);
-	if (feeds[0] != NULL) {
-		set_str(&in->st->feed_url, feeds[0]);
-		set_str(&in->st->etag, NULL);
-		set_str(&in->st->last_modified, NULL);
-		set_str(&in->st->last_error, NULL);
-		in->stats->discovered = 1;
-		found = 1;
-	}
-	html_strings_free(feeds);
-	return found;
+/* Remember the body's hash, under the same condition as the validators. */
+static int
+set_body_hash(struct ingest *in, const unsigned char hash[32])
+{
+	if (in->stats->pages > 0 || in->stats->feed_changed)
+		hash = NULL;
+	return store_ingest_body_set(in->d->store, in->st->id, hash);
 }
 
 /* Parse a body and store its entries. */
@@ -225,16 +238,23 @@ static int
 ingest_feed(struct ingest *in, const struct http_response *r,
     const unsigned char hash[32])
 {
-	struct feed	*f;
+	struct feed	*f = NULL;
 	char		*why = NULL;
 	int		 rc = 0;
 
-	f = feed_parse(r->body, r->len, r->effective_url, r->charset, &why);
-	if (f == NULL && discover(in, r)) {
+	/* a listing page, or an HTML page announcing a feed (pages_ingest.c) */
+	if (in->cs->type != SOURCE_HTML)
+		f = feed_parse(r->body, r->len, r->effective_url, r->charset, &why);
+	if (f == NULL && in->cs->type != SOURCE_FEED &&
+	    (rc = pages_ingest_html(in, in->d, in->cs, in->st, r, in->first,
+	    in->stats)) != 1) {
 		free(why);
-		return store_ingest_body_set(in->d->store, in->st->id, NULL);
+		set_validators(in, r);
+		return rc == 0 ? set_body_hash(in, hash) : rc;
 	}
+	rc = 0;
 	if (f == NULL) {
+		set_validators(in, r);
 		in->stats->not_feed = 1;
 		free(in->st->last_error);
 		xasprintf(&in->st->last_error, "not a feed: %s",
@@ -246,11 +266,12 @@ ingest_feed(struct ingest *in, const struct http_response *r,
 	in->stats->entries = (int)f->nentries;
 	for (size_t i = 0; i < f->nentries && rc == 0; i++)
 		rc = entry_one(in, &f->entries[i]);
+	set_validators(in, r);
 	in->st->first_fetch_done = 1;
 	feed_free(f);
 	in->feed = NULL;
 	if (rc == 0)
-		rc = store_ingest_body_set(in->d->store, in->st->id, hash);
+		rc = set_body_hash(in, hash);
 	return rc;
 }
 
@@ -264,11 +285,10 @@ ingest_body(struct ingest *in, const struct http_response *r)
 	unsigned char	hash[32];
 	int		rc;
 
-	set_str(&in->st->etag, r->etag);
-	set_str(&in->st->last_modified, r->last_modified);
 	EVP_Digest(r->body, r->len, hash, NULL, EVP_sha256(), NULL);
 	if ((rc = store_ingest_body_same(in->d->store, in->st->id, hash)) == 1) {
 		in->stats->same_body = 1;
+		set_validators(in, r);
 		in->st->first_fetch_done = 1;
 		return 0;
 	}
@@ -278,6 +298,29 @@ ingest_body(struct ingest *in, const struct http_response *r)
 		return -1;
 	}
 	return ingest_feed(in, r, hash);
+}
+
+/* An article whose page came later, in its own transaction (ingest.h). */
+int
+ingest_article(struct daemon *d, const struct conf_source *cs, int64_t source_id,
+    const struct dedup_article *a, int first, struct ingest_stats *stats,
+    char **cause)
+{
+	struct source_state	 st = { .id = source_id };
+	struct ingest		 in = { d, cs, &st, NULL, stats, first, 0, cause };
+
+	memset(stats, 0, sizeof *stats);
+	*cause = NULL;
+	if (store_begin(d->store) == -1) {
+		xasprintf(cause, "database busy or unwritable");
+		return -1;
+	}
+	if (ingest_store(&in, a) == 0 && store_commit(d->store) == 0)
+		return 0;
+	store_rollback(d->store);
+	if (*cause == NULL)
+		xasprintf(cause, "store: cannot commit");
+	return -1;
 }
 
 /* Keep what ingest may change in a source's state. */

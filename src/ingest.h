@@ -23,6 +23,7 @@
 
 struct conf_source;
 struct daemon;
+struct dedup_article;
 struct http_response;
 struct source_state;
 
@@ -35,8 +36,10 @@ struct ingest_stats {
 	int	 copies;	/* a known story again on the same source */
 	int	 updates;
 	int	 not_feed;	/* a 2xx body that was no feed */
+	int	 pages;		/* pages queued (listing, full_text): validators kept back */
+	int	 discovered;	/* a feed was discovered: poll it now */
+	int	 feed_changed;	/* feed_url set or cleared: validators dropped */
 	int	 same_body;	/* the bytes stored last time: not parsed */
-	int	 discovered;	/* a page announcing a feed: feed_url set */
 };
 
 /*
@@ -49,5 +52,22 @@ struct ingest_stats {
 int	ingest_response(struct daemon *, const struct conf_source *,
 	    struct source_state *st, const struct http_response *,
 	    struct ingest_stats *, char **cause);
+
+/*
+ * For pages_ingest.c: one article through identity, store and the watch step,
+ * inside the transaction of the response being ingested (in).
+ */
+struct ingest;
+int	ingest_store(struct ingest *in, const struct dedup_article *);
+
+/*
+ * For pages_ingest.c: an article whose page arrived after its listing or feed
+ * was committed, in its own transaction. first: the source was on first sight
+ * when it was listed (no alert unless alert_on_first_fetch). 0, or -1 with
+ * *cause (rolled back).
+ */
+int	ingest_article(struct daemon *, const struct conf_source *, int64_t source_id,
+	    const struct dedup_article *, int first, struct ingest_stats *,
+	    char **cause);
 
 #endif

@@ -26,6 +26,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "notify_dispatch.h"
+#include "pages_ingest.h"
 #include "poller.h"
 #include "store.h"
 #include "watch_part.h"
@@ -47,6 +48,7 @@ static const struct daemon_part *const parts[] = {
 	&watch_part,
 	&poller_http_part,
 	&poller_sched_part,
+	&pages_part,
 	&notify_part,
 	&admin_part,
 	NULL

@@ -17,6 +17,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
+#include "pages_ingest.h"
 #include "poller.h"
 #include "sched.h"
 #include "store.h"
@@ -185,15 +186,17 @@ unlist(struct poller *p, struct psource *ps)
 		}
 }
 
-/* A discovered feed's host is the one sched holds for Retry-After. */
+/*
+ * A discovered feed's host is the one sched holds for Retry-After; the URL's
+ * again when the feed is forgotten (pages_ingest.h).
+ */
 static void
 set_feed_host(struct psource *ps)
 {
 	char *host, *cause;
 
-	if (ps->st.feed_url == NULL)
-		return;
-	if ((host = http_host_key(ps->st.feed_url, &cause)) == NULL) {
+	if ((host = http_host_key(ps->st.feed_url != NULL ? ps->st.feed_url :
+	    ps->url, &cause)) == NULL) {
 		free(cause);
 		return;
 	}
@@ -233,6 +236,17 @@ psource_add(struct poller *p, const struct conf_source *cs)
 	return ps;
 }
 
+/* The --once cycle is over: every source answered, every page arrived. */
+static void
+once_stop(void *arg)
+{
+	struct poller *p = arg;
+
+	log_info("--once: every source polled%s", p->once_failed ?
+	    "; some failed" : "");
+	daemon_stop(p->d, p->once_failed ? 1 : 0);
+}
+
 /* The --once cycle: count a source's answer; stop after the last one. */
 static void
 once_count(struct poller *p, struct psource *ps, int ok)
@@ -242,11 +256,8 @@ once_count(struct poller *p, struct psource *ps, int ok)
 	ps->once_done = 1;
 	if (!ok)
 		p->once_failed = 1;
-	if (p->once_left > 0 && --p->once_left == 0) {
-		log_info("--once: every source polled%s", p->once_failed ?
-		    "; some failed" : "");
-		daemon_stop(p->d, p->once_failed ? 1 : 0);
-	}
+	if (p->once_left > 0 && --p->once_left == 0)
+		pages_ingest_after(p->d, once_stop, p);	/* pages still arriving */
 }
 
 /* Log what a response gave. */
@@ -313,7 +324,13 @@ finish(struct psource *ps, const struct http_response *r)
 	o.status = r->status;
 	o.retry_after = r->retry_after;
 	o.error = o.ok || r->result == HTTP_STATUS ? NULL : r->error;
-	o.moved_to = r->moved_to;
+	o.moved_to = ps->st.feed_url == NULL ? r->moved_to : NULL;
+	if (pages_ingest_feed_check(&ps->st, r, ps->name)) {
+		o.status = 0;		/* a gone discovered feed: rediscover, don't disable */
+		o.error = "discovered feed failed; rediscovering";
+		set_feed_host(ps);
+		sched_update(p->d->sched, ps->ss, ps->host, 0);
+	}
 	sched_done(p->d->sched, ps->ss, &o);
 	metrics_fetch(ps->name, result_label(r), r->time_total, r->len);
 	if ((rc = ingest_response(p->d, ps->cs, &ps->st, r, &stats, &cause)) == -1) {
@@ -329,6 +346,10 @@ finish(struct psource *ps, const struct http_response *r)
 		metrics_articles(ps->name, (unsigned)stats.new_stories,
 		    (unsigned)(stats.sightings + stats.copies));
 		log_result(ps, r, &stats);
+	}
+	if (rc == 0 && stats.feed_changed && !stats.discovered) {
+		set_feed_host(ps);	/* the feed is forgotten: the page's host */
+		sched_update(p->d->sched, ps->ss, ps->host, 0);
 	}
 	health_check(p->d, ps->cs, &ps->st);
 	if (rc == 0 && stats.discovered) {
@@ -403,14 +424,15 @@ fetch_start(struct psource *ps, const char *password)
 	char				**h = headers_of(cs);
 
 	memset(&req, 0, sizeof req);
+	/* a discovered feed (pages_ingest.h) came from the network: no credentials */
 	req.url = ps->st.feed_url != NULL ? ps->st.feed_url : ps->url;
-	req.from_network = ps->st.feed_url != NULL;	/* found in a page */
+	req.from_network = ps->st.feed_url != NULL;
 	req.headers = (const char *const *)h;
 	req.nheaders = cs->nheaders;
 	req.timeout = cs->timeout;
 	req.max_body = cs->max_body;
-	req.username = cs->username;
-	req.password = password;
+	req.username = ps->st.feed_url == NULL ? cs->username : NULL;
+	req.password = ps->st.feed_url == NULL ? password : NULL;
 	req.etag = ps->st.etag;
 	req.last_modified = ps->st.last_modified;
 	f->src = ps;

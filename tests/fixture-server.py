@@ -34,6 +34,8 @@ Routes (query parameters in [brackets] are optional):
   GET  /gzip-bomb [bytes=N]
         Content-Encoding: gzip of N zero bytes (default 64 MiB), ~1000:1.
   ANY  /echo                   200, a JSON object: method, path, headers, body.
+  GET  /robots.txt             DIR/robots.txt (404 if missing); DIR/robots.status,
+                               if present, holds another status to answer.
   GET  /auth?user=U&pass=P     401 with a Basic challenge unless the request
                                carries those credentials; then 200 "authorized".
 
@@ -124,7 +126,7 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         self.query = urllib.parse.parse_qs(url.query)
         parts = url.path.strip("/").split("/", 1)
-        name = "route_" + parts[0].replace("-", "_")
+        name = "route_" + parts[0].replace("-", "_").replace(".", "_")
         self.arg = parts[1] if len(parts) > 1 else ""
         host = log_request(self)
         try:
@@ -176,6 +178,18 @@ class Handler(BaseHTTPRequestHandler):
             if int(mtime) <= t:
                 return self.send(304, b"", ctype, headers)
         self.send(int(self.q("status", "200")), data, ctype, headers)
+
+    def route_robots_txt(self):
+        try:
+            with open(os.path.join(ARGS.dir, "robots.status")) as f:
+                return self.send(int(f.read().strip()), b"robots unavailable\n")
+        except OSError:
+            pass
+        try:
+            with open(os.path.join(ARGS.dir, "robots.txt"), "rb") as f:
+                return self.send(200, f.read())
+        except OSError:
+            return self.send(404, b"no robots.txt\n")
 
     def route_status(self):
         status = int(self.arg or "200")

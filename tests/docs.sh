@@ -164,7 +164,13 @@ done < "$tmp/queries"
 awk '/^\.SH EXAMPLE/ { ex = 1; next } /^\.SH / { ex = 0 }
 	ex && /^\.fi/ { ex = 0 } ex && body { print } ex && /^\.nf/ { body = 1 }' "$man5" |
     sed 's/\\e/\\/g' > "$tmp/example.conf"
-out=$("$builddir/newswatchd" -n -c "$tmp/example.conf" 2>&1)
+# Its secrets come from systemd's credentials directory, as under the unit's
+# LoadCredential=: give -n one with the files the EXAMPLE names.
+mkdir -p "$tmp/credentials"
+for f in $(sed -n 's/.*_file *= *"\([^"/]*\)".*/\1/p' "$tmp/example.conf"); do
+	echo "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" > "$tmp/credentials/$f"
+done
+out=$(CREDENTIALS_DIRECTORY="$tmp/credentials" "$builddir/newswatchd" -n -c "$tmp/example.conf" 2>&1)
 rc=$?
 test -s "$tmp/example.conf" && test $rc -eq 0
 result $? "newswatchd -n accepts newswatch.conf(5)'s EXAMPLE"

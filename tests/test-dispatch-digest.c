@@ -226,7 +226,7 @@ check_digest(json_t *r, const char *what, size_t count_want, const char *id,
 	is_str(json_string_value(json_object_get(b, "delivery_id")), id,
 	    "%s: the digest's id", what);
 	is_str(json_string_value(json_object_get(b, "watchlist")), wl,
-	    "%s: watchlist %s (the only one in it)", what, wl);
+	    "%s: watchlist %s (the only one in it)", what, wl ? wl : "(none)");
 	json_decref(b);
 }
 

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "cli.h"
+#include "cli_input.h"
 #include "cmd_dedup.h"
 #include "conf.h"
 #include "dedup.h"
@@ -55,38 +56,22 @@ struct run {
 	int64_t		 source;
 };
 
-/* Read a whole file, capped; NULL with errno-based message on failure. */
+/* Read a whole file, capped; NULL after a warning naming it on failure. */
 static char *
 read_file(const char *path, size_t *len)
 {
-	FILE	*f;
-	char	*buf;
-	size_t	 n = 0, size = 65536;
+	struct cli_input	 in;
+	char			*cause;
 
-	if ((f = fopen(path, "rb")) == NULL) {
-		log_warn("%s", path);
+	if (cli_input_file(path, INPUT_MAX, &in, &cause) == -1) {
+		log_warnx("%s: %s", path, !in.opened ? cause : in.too_big ?
+		    "too large" : "read error");
+		free(cause);
+		cli_input_free(&in);
 		return NULL;
 	}
-	buf = xmalloc(size + 1);
-	for (;;) {
-		size_t got = fread(buf + n, 1, size - n, f);
-
-		n += got;
-		if (got == 0 || n > INPUT_MAX)
-			break;
-		if (n == size)
-			buf = xrealloc(buf, (size *= 2) + 1);
-	}
-	if (ferror(f) || n > INPUT_MAX) {
-		log_warnx("%s: %s", path, ferror(f) ? "read error" : "too large");
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	*len = in.len;
+	return in.buf;
 }
 
 /* A plain-text file: the first line is the title when a blank line follows. */

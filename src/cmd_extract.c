@@ -9,133 +9,21 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "cli.h"
+#include "cli_input.h"
 #include "cmd_extract.h"
 #include "html.h"
 #include "xmalloc.h"
 
 #define EXTRACT_MAX_BODY	(8 * 1024 * 1024)
 #define EXTRACT_TIMEOUT		30L
-
-/* A body being read, with the cap. */
-struct body {
-	char	*s;
-	size_t	 len;
-	int	 too_big;
-};
-
-/* Append to a body unless it would pass the cap. */
-static int
-body_add(struct body *b, const char *s, size_t n)
-{
-	if (b->len + n > EXTRACT_MAX_BODY) {
-		b->too_big = 1;
-		return -1;
-	}
-	b->s = xrealloc(b->s, b->len + n + 1);
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-	return 0;
-}
-
-/* Read a whole file or standard input ("-"); -1 with a message on failure. */
-static int
-read_file(const char *path, struct body *b)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	char chunk[65536];
-	size_t n;
-	int rc = 0;
-
-	if (f == NULL) {
-		fprintf(stderr, "newswatch extract: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		if (body_add(b, chunk, n) == -1)
-			break;
-	if (ferror(f) || b->too_big) {
-		fprintf(stderr, "newswatch extract: %s: %s\n", path,
-		    b->too_big ? "larger than 8 MiB" : strerror(errno));
-		rc = -1;
-	}
-	if (f != stdin)
-		fclose(f);
-	return rc;
-}
-
-/* libcurl write callback: keep the decoded body within the cap. */
-static size_t
-write_cb(char *p, size_t size, size_t n, void *arg)
-{
-	return body_add(arg, p, size * n) == -1 ? CURL_WRITEFUNC_ERROR : size * n;
-}
-
-/* The charset parameter of a Content-Type, or NULL (caller frees). */
-static char *
-content_charset(const char *ct)
-{
-	const char *p;
-	size_t n;
-
-	if (ct == NULL || (p = strcasestr(ct, "charset=")) == NULL)
-		return NULL;
-	p += 8;
-	if (*p == '"')
-		p++;
-	n = strcspn(p, "\"; \t");
-	return n > 0 && n < 64 ? xstrndup(p, n) : NULL;
-}
-
-/* Fetch a URL; -1 with a message on failure. Sets *final_url and *charset. */
-static int
-fetch_url(const char *url, struct body *b, char **final_url, char **charset)
-{
-	CURL *h = curl_easy_init();
-	char err[CURL_ERROR_SIZE] = "";
-	char *eff = NULL, *ct = NULL;
-	long code = 0;
-	CURLcode rc;
-
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, EXTRACT_TIMEOUT);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)EXTRACT_MAX_BODY);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "newswatch/" PACKAGE_VERSION);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
-	rc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff);
-	curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
-	if (rc == CURLE_OK && (code < 200 || code > 299))
-		fprintf(stderr, "newswatch extract: %s: HTTP status %ld\n", url, code);
-	else if (rc != CURLE_OK)
-		fprintf(stderr, "newswatch extract: %s: %s\n", url, b->too_big ||
-		    rc == CURLE_FILESIZE_EXCEEDED ? "larger than 8 MiB" : *err != '\0' ? err : curl_easy_strerror(rc));
-	else {
-		*final_url = xstrdup(eff != NULL ? eff : url);
-		*charset = content_charset(ct);
-	}
-	curl_easy_cleanup(h);
-	return *final_url != NULL ? 0 : -1;
-}
 
 /* Print the article as JSON. */
 static void
@@ -165,19 +53,26 @@ print_json(const struct html_article *a)
 	json_decref(o);
 }
 
-/* Is the argument an http(s) URL? */
+/* Read the page named on the command line; -1 after saying why. */
 static int
-is_url(const char *s)
+read_page(const char *arg, struct cli_input *in)
 {
-	return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
+	char *cause = NULL;
+
+	if (cli_input_read(arg, EXTRACT_MAX_BODY, EXTRACT_TIMEOUT, in,
+	    &cause) == 0)
+		return 0;
+	fprintf(stderr, "newswatch extract: %s: %s\n", arg, in->too_big ?
+	    "larger than 8 MiB" : cause);
+	free(cause);
+	return -1;
 }
 
 int
 cmd_extract(struct cli *cli, int argc, char **argv)
 {
-	struct body b = { NULL, 0, 0 };
+	struct cli_input in = { 0 };
 	struct html_article *a = NULL;
-	char *base = NULL, *charset = NULL;
 	int json = 0, rc = CLI_ERROR, i = 1;
 
 	(void)cli;
@@ -189,13 +84,9 @@ cmd_extract(struct cli *cli, int argc, char **argv)
 		i++;
 	if (argc - i != 1 || (argv[i][0] == '-' && argv[i][1] != '\0'))
 		return cli_usage("extract");
-	if (is_url(argv[i])) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		if (fetch_url(argv[i], &b, &base, &charset) == -1)
-			goto out;
-	} else if (read_file(argv[i], &b) == -1)
+	if (read_page(argv[i], &in) == -1)
 		goto out;
-	if ((a = html_extract(b.s, b.len, base, charset)) == NULL) {
+	if ((a = html_extract(in.buf, in.len, in.url, in.charset)) == NULL) {
 		fprintf(stderr, "newswatch extract: %s: not an HTML page\n", argv[i]);
 		goto out;
 	}
@@ -211,10 +102,6 @@ cmd_extract(struct cli *cli, int argc, char **argv)
 	rc = fflush(stdout) == 0 ? CLI_OK : CLI_ERROR;
 out:
 	html_article_free(a);
-	free(b.s);
-	free(base);
-	free(charset);
-	if (is_url(argv[argc - 1]))
-		curl_global_cleanup();
+	cli_input_free(&in);
 	return rc;
 }

@@ -5,27 +5,21 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "cli.h"
+#include "cli_input.h"
 #include "cmd_match.h"
 #include "match.h"
 #include "text.h"
 #include "xmalloc.h"
 
 #define MATCH_MAX_INPUT	(64 * 1024 * 1024)
-
-struct input {
-	char	*buf;
-	size_t	 len;
-	char	*content_type;
-};
+#define MATCH_TIMEOUT	60L
 
 struct article {
 	const char		*where;	/* path or URL */
@@ -45,90 +39,6 @@ usage(void)
 {
 	fprintf(stderr, "usage: newswatch match [--json] [--stem LANG] QUERY FILE|URL|-\n");
 	return CLI_ERROR;
-}
-
-/* Append bytes to the input, refusing more than the cap. */
-static int
-input_add(struct input *in, const void *p, size_t n)
-{
-	if (in->len + n > MATCH_MAX_INPUT)
-		return -1;
-	in->buf = xrealloc(in->buf, in->len + n + 1);
-	memcpy(in->buf + in->len, p, n);
-	in->len += n;
-	in->buf[in->len] = '\0';
-	return 0;
-}
-
-/* Read a file, or standard input for "-". */
-static int
-read_file(const char *path, struct input *in, char **cause)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	char chunk[65536];
-	size_t n;
-	int r = 0;
-
-	if (f == NULL) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (r == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		r = input_add(in, chunk, n);
-	if (r == -1)
-		xasprintf(cause, "%s: larger than %d bytes", path, MATCH_MAX_INPUT);
-	else if (ferror(f)) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		r = -1;
-	}
-	if (f != stdin)
-		fclose(f);
-	return r;
-}
-
-/* curl's write callback: collect the body. */
-static size_t
-write_cb(char *p, size_t size, size_t n, void *arg)
-{
-	return input_add(arg, p, size * n) == 0 ? size * n : 0;
-}
-
-/* Fetch a URL (http or https). */
-static int
-read_url(const char *url, struct input *in, char **cause)
-{
-	CURL *c = curl_easy_init();
-	char err[CURL_ERROR_SIZE] = "";
-	long status = 0;
-	char *ct = NULL;
-	CURLcode rc;
-
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "newswatch/" PACKAGE_VERSION);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, in);
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
-	if (ct != NULL)
-		in->content_type = xstrdup(ct);
-	curl_easy_cleanup(c);
-	if (rc != CURLE_OK) {
-		xasprintf(cause, "%s: %s", url, *err ? err : curl_easy_strerror(rc));
-		return -1;
-	}
-	if (status < 200 || status > 299) {
-		xasprintf(cause, "%s: HTTP status %ld", url, status);
-		return -1;
-	}
-	return 0;
 }
 
 /* Print one hit. */
@@ -176,7 +86,8 @@ match_article(struct matcher *m, struct article *a, struct out *o)
 
 /* Match the input: a feed (each entry) once feed.h exists, else plain text. */
 static int
-match_input(struct matcher *m, const char *where, struct input *in, struct out *o)
+match_input(struct matcher *m, const char *where, struct cli_input *in,
+    struct out *o)
 {
 	struct article a;
 
@@ -227,7 +138,7 @@ int
 cmd_match(struct cli *cli, int argc, char **argv)
 {
 	struct matcher *m;
-	struct input in = { NULL, 0, NULL };
+	struct cli_input in = { 0 };
 	struct out o = { 0, NULL, 0 };
 	const char *stem = NULL, *src;
 	char *cause = NULL;
@@ -244,19 +155,15 @@ cmd_match(struct cli *cli, int argc, char **argv)
 		matcher_free(m);
 		return CLI_ERROR;
 	}
-	if (strncmp(src, "http://", 7) == 0 || strncmp(src, "https://", 8) == 0)
-		r = read_url(src, &in, &cause);
-	else
-		r = read_file(src, &in, &cause);
+	r = cli_input_read(src, MATCH_MAX_INPUT, MATCH_TIMEOUT, &in, &cause);
 	if (r == 0)
 		match_input(m, src, &in, &o);
 	else
-		fprintf(stderr, "newswatch match: %s\n", cause);
+		fprintf(stderr, "newswatch match: %s: %s\n", src, cause);
 	if (r == 0 && o.hits == 0)
 		fprintf(o.json ? stderr : stdout, "no match in %s\n", src);
 	free(cause);
-	free(in.buf);
-	free(in.content_type);
+	cli_input_free(&in);
 	matcher_free(m);
 	text_stemmers_free();
 	if (r != 0)

@@ -4,16 +4,15 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "cli.h"
+#include "cli_input.h"
 #include "cmd_parse.h"
 #include "feed.h"
 #include "feed_int.h"
@@ -22,109 +21,6 @@
 
 #define PARSE_MAX_BODY	(8 * 1024 * 1024)
 #define PARSE_TIMEOUT	30L
-
-/* What was read, and what the server said about it. */
-struct source {
-	char	*buf;
-	size_t	 len;
-	char	*charset;	/* from Content-Type, or NULL */
-	char	*url;		/* final URL (the base), or NULL */
-	int	 over;		/* the cap was hit */
-};
-
-/* Append to the body, refusing more than PARSE_MAX_BODY decoded bytes. */
-static size_t
-write_cb(char *p, size_t size, size_t n, void *arg)
-{
-	struct source *s = arg;
-	size_t len = size * n;
-
-	if (s->len + len > PARSE_MAX_BODY) {
-		s->over = 1;
-		return CURL_WRITEFUNC_ERROR;
-	}
-	s->buf = xrealloc(s->buf, s->len + len + 1);
-	memcpy(s->buf + s->len, p, len);
-	s->len += len;
-	return len;
-}
-
-/* The charset parameter of a Content-Type, or NULL. */
-static char *
-content_charset(const char *ct)
-{
-	const char *p;
-	size_t n;
-
-	if (ct == NULL || (p = strcasestr(ct, "charset=")) == NULL)
-		return NULL;
-	p += 8;
-	if (*p == '"')
-		p++;
-	n = strcspn(p, "\"; \t");
-	return n > 0 && n < 64 ? xstrndup(p, n) : NULL;
-}
-
-/* Fetch an http(s) URL with one blocking transfer; -1 with *cause on failure. */
-static int
-fetch_url(const char *url, struct source *s, char **cause)
-{
-	char err[CURL_ERROR_SIZE] = "", *ct = NULL, *eff = NULL;
-	long code = 0;
-	CURLcode rc;
-	CURL *c;
-
-	if ((c = curl_easy_init()) == NULL)
-		return xasprintf(cause, "cannot create a transfer"), -1;
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, PARSE_TIMEOUT);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)PARSE_MAX_BODY);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "newswatch/" PACKAGE_VERSION);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
-	curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff);
-	s->charset = content_charset(ct);
-	s->url = xstrdup(eff != NULL ? eff : url);
-	curl_easy_cleanup(c);
-	if (s->over)
-		return xasprintf(cause, "larger than %d bytes", PARSE_MAX_BODY), -1;
-	if (rc != CURLE_OK)
-		return xasprintf(cause, "%s", err[0] ? err : curl_easy_strerror(rc)), -1;
-	if (code < 200 || code > 299)
-		return xasprintf(cause, "HTTP status %ld", code), -1;
-	return 0;
-}
-
-/* Read a file or standard input ("-"), up to PARSE_MAX_BODY bytes. */
-static int
-read_file(const char *path, struct source *s, char **cause)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	size_t n;
-
-	if (f == NULL)
-		return xasprintf(cause, "%s", strerror(errno)), -1;
-	s->buf = xmalloc(PARSE_MAX_BODY + 1);
-	n = fread(s->buf, 1, PARSE_MAX_BODY + 1, f);
-	if (ferror(f))
-		xasprintf(cause, "%s", strerror(errno));
-	else if (n > PARSE_MAX_BODY)
-		xasprintf(cause, "larger than %d bytes", PARSE_MAX_BODY);
-	if (f != stdin)
-		fclose(f);
-	s->len = n;
-	return *cause != NULL ? -1 : 0;
-}
 
 /* Set key to a string unless it is NULL. */
 static void
@@ -275,26 +171,11 @@ print_text(const struct feed *f)
 		print_entry(i + 1, &f->entries[i]);
 }
 
-/* Read the source named on the command line. */
-static int
-read_source(const char *arg, struct source *s, char **cause)
-{
-	if (strncasecmp(arg, "http://", 7) == 0 || strncasecmp(arg, "https://", 8) == 0) {
-		int rc;
-
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		rc = fetch_url(arg, s, cause);
-		curl_global_cleanup();
-		return rc;
-	}
-	return read_file(arg, s, cause);
-}
-
 /* newswatch parse [--json] FILE|URL|- */
 int
 cmd_parse(struct cli *cli, int argc, char **argv)
 {
-	struct source s = { 0 };
+	struct cli_input s;
 	struct feed *f = NULL;
 	char *cause = NULL;
 	int json = 0, i = 1, rc = CLI_ERROR;
@@ -306,7 +187,8 @@ cmd_parse(struct cli *cli, int argc, char **argv)
 		i++;
 	if (argc - i != 1 || (argv[i][0] == '-' && argv[i][1] != '\0'))
 		return cli_usage("parse");
-	if (read_source(argv[i], &s, &cause) == 0)
+	if (cli_input_read(argv[i], PARSE_MAX_BODY, PARSE_TIMEOUT, &s,
+	    &cause) == 0)
 		f = feed_parse(s.buf ? s.buf : "", s.len, s.url, s.charset, &cause);
 	if (f == NULL)
 		fprintf(stderr, "newswatch parse: %s: %s\n", argv[i], cause ? cause : "?");
@@ -316,8 +198,6 @@ cmd_parse(struct cli *cli, int argc, char **argv)
 	}
 	feed_free(f);
 	free(cause);
-	free(s.buf);
-	free(s.charset);
-	free(s.url);
+	cli_input_free(&s);
 	return rc;
 }

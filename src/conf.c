@@ -1336,13 +1336,16 @@ read_small_file(const char *path, char **cause)
 	return buf;
 }
 
-/* Read a secret from a file (under $CREDENTIALS_DIRECTORY) or an environment variable. */
+/*
+ * Read a secret from a file (under $CREDENTIALS_DIRECTORY) or an environment
+ * variable, without surrounding whitespace.
+ */
 char *
 conf_read_secret(const char *file, const char *env, char **cause)
 {
 	const char *creds = getenv("CREDENTIALS_DIRECTORY"), *v;
 	char *path, *secret;
-	size_t len;
+	size_t len, skip;
 
 	if (file != NULL) {
 		if (file[0] != '/' && creds != NULL && *creds != '\0')
@@ -1358,11 +1361,17 @@ conf_read_secret(const char *file, const char *env, char **cause)
 			xasprintf(cause, "environment variable %s is not set", env);
 			return NULL;
 		}
+		if (strlen(v) > MAX_SECRET) {
+			xasprintf(cause, "environment variable %s is too long", env);
+			return NULL;
+		}
 		secret = xstrdup(v);
 	} else {
 		xasprintf(cause, "no secret file or variable given");
 		return NULL;
 	}
+	skip = strspn(secret, " \t\r\n");
+	memmove(secret, secret + skip, strlen(secret + skip) + 1);
 	len = strlen(secret);
 	while (len > 0 && strchr(" \t\r\n", secret[len - 1]) != NULL)
 		secret[--len] = '\0';

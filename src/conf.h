@@ -178,8 +178,9 @@ int	conf_parse_digest(const char *, int64_t *period, int *minute);
 
 /*
  * Read a secret from a *_file (relative names resolve against
- * $CREDENTIALS_DIRECTORY when set) or a *_env variable. Trailing whitespace is
- * stripped. Return a new string or NULL with *cause set.
+ * $CREDENTIALS_DIRECTORY when set) or a *_env variable, at most 64 KiB either
+ * way. Surrounding whitespace is stripped. Return a new string or NULL with
+ * *cause set.
  */
 char	*conf_read_secret(const char *file, const char *env, char **cause);
 

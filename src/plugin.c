@@ -5,15 +5,13 @@
 
 #include <ctype.h>
 #include <dlfcn.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "conf.h"
 #include "log.h"
 #include "plugin.h"
 #include "xmalloc.h"
@@ -21,7 +19,7 @@
 #define PLUGIN_NAME_MAX		64
 #define RECENT_MAX		256		/* completed sends remembered */
 #define RESPONSE_MAX		(64 * 1024)	/* response body kept for plugins */
-#define SECRET_MAX		(64 * 1024)
+#define PLUGIN_MAX_DURATION	(INT64_C(365) * 86400 * 1000)	/* ms */
 #define RESULT_TEXT_MAX		512
 #define HTTP_TIMEOUT_DEFAULT	30000
 #define HTTP_CONNECT_TIMEOUT	10000
@@ -474,31 +472,16 @@ host_config_strings(struct nw_config *cfg, const char *key,
 	return 1;
 }
 
-/* Parse a duration into milliseconds; -1 if malformed or out of range. */
+/* Parse a duration into milliseconds, at most a year; -1 if not one. */
 static int
 parse_duration(const char *s, int64_t *ms)
 {
-	static const struct { const char *u; int64_t f; } units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "", 1000 }, { "m", 60000 },
-		{ "h", 3600000 }, { "d", 86400000 },
-	};
-	char		*end;
-	long long	 v;
-	size_t		 i;
+	int64_t v;
 
-	if (!isdigit((unsigned char)*s))
+	if (conf_parse_duration(s, &v) == -1 || v > PLUGIN_MAX_DURATION)
 		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || v > 365LL * 86400000)
-		return -1;
-	for (i = 0; i < sizeof units / sizeof units[0]; i++) {
-		if (strcmp(end, units[i].u) == 0) {
-			*ms = v * units[i].f;
-			return *ms > 365LL * 86400000 ? -1 : 0;
-		}
-	}
-	return -1;
+	*ms = v;
+	return 0;
 }
 
 /* Host: a duration in milliseconds. */
@@ -605,74 +588,6 @@ host_config_headers(struct nw_config *cfg, const char *key,
 	return 1;
 }
 
-/* Read a secret file, at most SECRET_MAX bytes. */
-static char *
-read_secret_file(const char *path, char **cause)
-{
-	char	*buf;
-	ssize_t	 n;
-	size_t	 len = 0;
-	int	 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	buf = xmalloc(SECRET_MAX + 1);
-	while ((n = read(fd, buf + len, SECRET_MAX + 1 - len)) > 0)
-		len += n;
-	close(fd);
-	if (n == -1 || len > SECRET_MAX) {
-		xasprintf(cause, "%s: %s", path, n == -1 ? strerror(errno) :
-		    "too long");
-		free(buf);
-		return NULL;
-	}
-	buf[len] = '\0';
-	return buf;
-}
-
-/* Remove surrounding whitespace in place. */
-static void
-trim(char *s)
-{
-	size_t	len, skip;
-
-	skip = strspn(s, " \t\r\n");
-	memmove(s, s + skip, strlen(s + skip) + 1);
-	len = strlen(s);
-	while (len > 0 && strchr(" \t\r\n", s[len - 1]) != NULL)
-		s[--len] = '\0';
-}
-
-/* Read a secret from a file (against $CREDENTIALS_DIRECTORY) or a variable. */
-static char *
-read_secret(const char *file, const char *env, char **cause)
-{
-	const char	*dir, *v;
-	char		*path, *secret;
-
-	if (file != NULL) {
-		dir = getenv("CREDENTIALS_DIRECTORY");
-		if (*file != '/' && dir != NULL && *dir != '\0')
-			xasprintf(&path, "%s/%s", dir, file);
-		else
-			path = xstrdup(file);
-		secret = read_secret_file(path, cause);
-		free(path);
-		return secret;
-	}
-	if ((v = getenv(env)) == NULL) {
-		xasprintf(cause, "environment variable %s is not set", env);
-		return NULL;
-	}
-	if (strlen(v) > SECRET_MAX) {
-		xasprintf(cause, "environment variable %s is too long", env);
-		return NULL;
-	}
-	return xstrdup(v);
-}
-
 /* Host: a secret from file_key or env_key. */
 static int
 host_config_secret(struct nw_config *cfg, const char *file_key,
@@ -694,12 +609,11 @@ host_config_secret(struct nw_config *cfg, const char *file_key,
 		    env_key);
 		return -1;
 	}
-	if ((secret = read_secret(file, env, &cause)) == NULL) {
+	if ((secret = conf_read_secret(file, env, &cause)) == NULL) {
 		host_config_error(cfg, key, "%s", cause);
 		free(cause);
 		return -1;
 	}
-	trim(secret);
 	if (*secret == '\0') {
 		host_config_error(cfg, key, "the secret is empty");
 		free(secret);

@@ -347,6 +347,25 @@ write_file(const char *dir, const char *name, const char *text)
 	free(path);
 }
 
+/* A variable longer than 64 KiB is refused, naming the variable. */
+static void
+long_env_secret(void)
+{
+	char *v = xmalloc(65538), *s, *cause = NULL;
+
+	memset(v, 'x', 65537);
+	v[65537] = '\0';
+	setenv("NW_TEST_SECRET", v, 1);
+	s = conf_read_secret(NULL, "NW_TEST_SECRET", &cause);
+	ok(s == NULL && cause != NULL &&
+	    strstr(cause, "NW_TEST_SECRET is too long") != NULL,
+	    "over-long variable refused");
+	free(s);
+	free(cause);
+	unsetenv("NW_TEST_SECRET");
+	free(v);
+}
+
 /* Secrets from a file, from $CREDENTIALS_DIRECTORY and from the environment. */
 static void
 test_secrets(void)
@@ -364,6 +383,10 @@ test_secrets(void)
 	s = conf_read_secret("token", NULL, &cause);
 	is_str(s, "s3cret", "secret from $CREDENTIALS_DIRECTORY");
 	free(s);
+	write_file(dir, "lead", " \t lead\n");
+	s = conf_read_secret("lead", NULL, &cause);
+	is_str(s, "lead", "leading whitespace stripped too");
+	free(s);
 	s = conf_read_secret("absent", NULL, &cause);
 	ok(s == NULL && cause != NULL && strstr(cause, "absent") != NULL,
 	    "missing credential reported");
@@ -377,6 +400,10 @@ test_secrets(void)
 	s = conf_read_secret(NULL, "NW_TEST_UNSET_VAR", &cause);
 	ok(s == NULL && cause != NULL, "unset variable reported");
 	free(cause);
+	long_env_secret();
+	unlink(abs);
+	free(abs);
+	xasprintf(&abs, "%s/lead", dir);
 	unlink(abs);
 	free(abs);
 	rmdir(dir);

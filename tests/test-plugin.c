@@ -245,6 +245,9 @@ test_duration(void)
 	ok(parse_duration("1y", &ms) == -1, "unknown unit refused");
 	ok(parse_duration("-1s", &ms) == -1, "negative refused");
 	ok(parse_duration("99999999999999d", &ms) == -1, "overflow refused");
+	ok(parse_duration("365d", &ms) == 0 && ms == INT64_C(31536000000),
+	    "a year accepted");
+	ok(parse_duration("366d", &ms) == -1, "more than a year refused");
 }
 
 int

@@ -33,6 +33,8 @@ while [ $i -lt 500 ]; do
 done > "$tmp/list"
 
 : > "$tmp/out"	# exists before the loop reads it (the job opens it later)
+# the file exists before the loop below reads it
+: > "$tmp/out"
 "$@" --db "$tmp/k.db" dedup "@$tmp/list" > "$tmp/out" &
 pid=$!
 # wait (bounded) until a hundred commits were reported (up to 120 s: CI machines are shared), then kill

@@ -5,12 +5,16 @@ The real newswatchd polls tests/fixture-server.py serving feeds of every format
 (RSS 2.0, Atom, JSON Feed, RSS 1.0/RDF) and an aggregator that republishes one
 story with a "The post ... appeared first on ..." trailer; it alerts through the
 webhook plugin to tests/webhook-receiver.py and through the email plugin to
-tests/smtp-server.py (aiosmtpd). HTML listing pages are not polled by this
-daemon yet (type = "html" needs the pages part in ingest), so the sources are
-feeds only.
+tests/smtp-server.py (aiosmtpd). One source is an HTML listing page
+(type = "html" with link_xpath) whose links lead to article pages served by
+the same fixture server: on its first poll the links are recorded as seen and
+no page is fetched; a new link later has its page fetched and extracted.
 
-Checked: the first poll of a source is silent; a feed update gives exactly the
-new alerts, on both channels; the aggregator's copy alerts nobody and is named
+Checked: the first poll of a source (feed or listing) is silent; a feed update
+gives exactly the new alerts, on both channels; a new link on the listing
+gives exactly one alert, on both channels, with the title and a snippet of the
+text extracted from the article page (not the listing's link text); the
+aggregator's copy alerts nobody and is named
 under "also at" in the original's alert; a reload that adds a watchlist (and a
 source) applies it to new articles only; a restart repeats no alert; /metrics
 counts what happened; /healthz answers; a failing source raises one health
@@ -138,7 +142,21 @@ STORIES = {
           text("A new ferry line will link the harbour with the islands.", 10)),
     "f": ("Wind farm consultation extended",
           text("The consultation on the wind farm was extended by a month.", 11)),
+    # the listing page: two links at its first poll (silent), one added later
+    "l1": ("Harbour bakery wins a national prize",
+           text("The harbour bakery won a national prize for its rye bread.", 12)),
+    "l2": ("Orchestra announces its spring season",
+           text("The city orchestra announced a spring season of ten concerts.",
+                13)),
+    "g": ("Offshore wind farm cable reaches the harbour",
+          text("The export cable of the offshore wind farm reached the harbour "
+               "on Monday.", 14)),
 }
+
+# The listing's link text for each article (the page's title is the alert's).
+LINK_TEXT = {"l1": "Bakery prize: read the story",
+             "l2": "Spring concerts: read the story",
+             "g": "The cable has landed: read the story"}
 
 
 def rss(items, base):
@@ -189,6 +207,27 @@ def rdf(items):
                    '</description></item>\n' % (key, title, key, body))
     out.append("</rdf:RDF>\n")
     return "".join(out)
+
+
+def article_page(key):
+    """An article page: navigation, the article (its title and text), footer."""
+    title, body = STORIES[key]
+    return ("<!doctype html><html lang=en><head><meta charset=utf-8><title>%s"
+            "</title></head><body><header><nav><a href='/files/list.html'>"
+            "Latest news from the harbour</a></nav></header><article><h1>%s"
+            "</h1><p>%s</p></article><footer>Copyright The Listing 2026."
+            "</footer></body></html>" % (title, title, body))
+
+
+def listing_page(keys):
+    """The listing: one teaser per article page, a nav and a footer."""
+    teasers = "".join("<div class=teaser><h2><a href='/files/list-%s.html'>%s"
+                      "</a></h2><p>Teaser.</p></div>" % (k, LINK_TEXT[k])
+                      for k in keys)
+    return ("<!doctype html><html><head><meta charset=utf-8><title>Latest"
+            "</title></head><body><nav><a href='/files/about-the-listing-"
+            "site.html'>About the listing site</a></nav><main>%s</main>"
+            "<footer>The Listing</footer></body></html>" % teasers)
 
 
 TRAILER = ('<p>The post <a href="http://rss.test/a.html">%s</a> appeared first '
@@ -251,9 +290,10 @@ class Env:
             wl.append('{ name = "ferries"; query = "ferry"; '
                       'notify = ["hook", "mail"]; }')
             src.append(("late", "late.xml"))
-        extra = ""
+        extra = (',\n { name = "list"; type = "html"; url = "%slist.html"; '
+                 'link_xpath = "//div[@class=\'teaser\']//a"; }' % self.base)
         if quiet:
-            extra = (',\n { name = "quiet"; url = "%squiet.xml"; '
+            extra += (',\n { name = "quiet"; url = "%squiet.xml"; '
                      'stale_after = "3s"; }' % self.base)
         with open(self.conf, "w") as f:
             f.write('daemon = {\n state_dir = "%s";\n admin_listen = '
@@ -334,6 +374,16 @@ class Env:
         return [((p.get("watchlist"), p.get("title")),) for p in self.hooks()
                 if p.get("type") == kind]
 
+    def mail_texts(self):
+        """{subject: plain text body} of the mails received."""
+        out = {}
+        for path in sorted(glob.glob(os.path.join(self.mails, "*.eml"))):
+            with open(path, "rb") as f:
+                msg = email.message_from_binary_file(f, policy=email.policy.default)
+            part = msg.get_body(preferencelist=("plain",))
+            out[str(msg["Subject"])] = part.get_content() if part else ""
+        return out
+
     def mails_got(self):
         """(subject) of each mail received."""
         out = []
@@ -372,6 +422,7 @@ def polled_since(env, names, t):
 
 
 FEEDS = ["rss", "atom", "json", "rdf", "agg"]
+LISTING = ["l1", "l2"]          # the listing's links at its first poll
 
 
 def phase_first_poll(env):
@@ -380,15 +431,25 @@ def phase_first_poll(env):
     env.put("feed.json", jsonfeed(["s3"]))
     env.put("rdf.xml", rdf(["s4"]))
     env.put("agg.xml", rss([("s5", "")], "http://agg.test/"))
+    for k in LISTING:
+        env.put("list-%s.html" % k, article_page(k))
+    env.put("list.html", listing_page(LISTING))
     env.write_conf()
     if not ok(env.start_daemon(), "daemon ready (READY=1)", read(env.dlog)):
         return False
     done = wait_for(lambda: len(env.query(
-        "SELECT 1 FROM sources WHERE name IN ('rss','atom','json','rdf','agg')"
-        " AND first_fetch_done = 1")) == 5)
-    ok(done, "first poll of every feed done", read(env.dlog))
+        "SELECT 1 FROM sources WHERE name IN ('rss','atom','json','rdf','agg',"
+        "'list') AND first_fetch_done = 1")) == 6)
+    ok(done, "first poll of every feed and of the listing done", read(env.dlog))
     n = len(env.query("SELECT 1 FROM articles"))
-    ok(n == 5, "the first poll stored 5 articles (got %d)" % n)
+    ok(n == 5 + len(LISTING), "the first poll stored 5 articles and the "
+       "listing's %d links (got %d)" % (len(LISTING), n))
+    listed = env.query("SELECT a.entry_id, a.content FROM articles a JOIN"
+                       " sources s ON s.id = a.source_id WHERE s.name = 'list'"
+                       " ORDER BY a.entry_id")
+    ok(listed == [(env.base + "list-%s.html" % k, None) for k in LISTING],
+       "the listing's first poll records its links without fetching a page",
+       listed)
     matched = len(env.query("SELECT 1 FROM matches"))
     ok(matched >= 2, "it matched watchlists (%d matches) ..." % matched)
     pending = env.query("SELECT count(*) FROM outbox WHERE kind = 1")
@@ -397,7 +458,7 @@ def phase_first_poll(env):
     code = urllib.request.urlopen("http://127.0.0.1:%d/healthz" % env.admin,
                                   timeout=5)
     h = json.loads(code.read())
-    ok(code.status == 200 and h.get("status") == "ok" and h.get("sources") == 7,
+    ok(code.status == 200 and h.get("status") == "ok" and h.get("sources") == 8,
        "/healthz answers 200 with its summary", h)
     return True
 
@@ -408,6 +469,8 @@ def phase_update(env):
     env.put("atom.xml", atom(["b", "s2"]))
     env.put("feed.json", jsonfeed(["c", "s3"]))
     env.put("rdf.xml", rdf(["d", "s4"]))
+    env.put("list-g.html", article_page("g"))
+    env.put("list.html", listing_page(["g"] + LISTING))
     stored = wait_for(lambda: env.query(
         "SELECT 1 FROM articles a JOIN sources s ON s.id = a.source_id"
         " WHERE s.name = 'rss' AND a.title = ?", (STORIES["a"][0],)))
@@ -415,15 +478,17 @@ def phase_update(env):
     # The aggregator republishes it, within the notifiers' hold.
     env.put("agg.xml", rss([("a", TRAILER), ("s5", "")], "http://agg.test/"))
     want = sorted([("wind", STORIES["a"][0]), ("cities", STORIES["b"][0]),
-                   ("wind", STORIES["d"][0])])
-    got = wait_for(lambda: env.articles() if len(env.articles()) >= 3 else None)
-    ok(got == want, "the update gives exactly the new alerts (webhook)",
+                   ("wind", STORIES["d"][0]), ("wind", STORIES["g"][0])])
+    got = wait_for(lambda: env.articles() if len(env.articles()) >= 4 else None)
+    ok(got == want, "the update gives exactly the new alerts, the listing's "
+       "new link included (webhook)",
        "got %r\nwant %r\n%s" % (got, want, read(env.dlog)))
-    subjects = wait_for(lambda: env.mails_got() if len(env.mails_got()) >= 3
+    subjects = wait_for(lambda: env.mails_got() if len(env.mails_got()) >= 4
                         else None)
     want_mail = sorted("[newswatch] %s: %s" % w for w in want)
     ok(sorted(subjects or []) == want_mail,
        "the same alerts by email", "got %r\nwant %r" % (subjects, want_mail))
+    phase_listing_alert(env)
     alert_a = [p for p in env.hooks() if p.get("title") == STORIES["a"][0]]
     also = alert_a[0].get("also_at", []) if alert_a else []
     ok(any(o.get("source") == "agg" for o in also),
@@ -438,6 +503,32 @@ def phase_update(env):
                          " s.id = g.source_id WHERE s.name = 'agg'")
     ok(sighting and sighting[0][0] >= 1, "and recorded as a sighting", sighting)
     return t
+
+
+def phase_listing_alert(env):
+    """The alert for the listing's new link: the article page's title, text."""
+    alert = [p for p in env.hooks() if p.get("source") == "list"]
+    ok(len(alert) == 1 and alert[0].get("title") == STORIES["g"][0] and
+       alert[0].get("url") == env.base + "list-g.html",
+       "one alert from the listing, titled from the article page", alert)
+    snippet = (alert[0].get("snippet") or "") if alert else ""
+    plain = re.sub(r"[«»]", "", snippet).strip("… ")
+    ok("wind farm" in plain and "reached the harbour" in plain and
+       "«" in snippet and plain in " ".join(STORIES["g"]),
+       "its snippet is from the page's text, the match marked", snippet)
+    page = env.query("SELECT a.content FROM articles a JOIN sources s ON"
+                     " s.id = a.source_id WHERE s.name = 'list' AND"
+                     " a.entry_id = ?", (env.base + "list-g.html",))
+    ok(page == [(STORIES["g"][1],)], "the page's text is stored as the "
+       "article's content", page)
+    body = env.mail_texts().get("[newswatch] wind: %s" % STORIES["g"][0], "")
+    ok(snippet != "" and " ".join(snippet.split()) in " ".join(body.split()),
+       "the mail carries the same snippet", body)
+    fetched = env.query("SELECT count(*) FROM articles a JOIN sources s ON"
+                        " s.id = a.source_id WHERE s.name = 'list' AND"
+                        " a.content IS NOT NULL")
+    ok(fetched == [(1,)], "the links seen at the first poll stay unfetched",
+       fetched)
 
 
 def health(env, source):
@@ -471,7 +562,7 @@ def phase_metrics(env):
        "new articles counted (rss: 2)", m)
     ok((metric(m, 'newswatch_articles_total{source="agg",kind="duplicate"}')
         or 0) == 1, "the aggregator's copy counted as a duplicate")
-    ok(metric(m, 'newswatch_matches_total{watchlist="wind"}') == 3 and
+    ok(metric(m, 'newswatch_matches_total{watchlist="wind"}') == 4 and
        metric(m, 'newswatch_matches_total{watchlist="cities"}') == 2,
        "matches by watchlist (first poll included)")
     delivered = metric(m, 'newswatch_deliveries_total{notifier="hook",'
@@ -479,7 +570,7 @@ def phase_metrics(env):
     ok(delivered == len(env.hooks()), "deliveries by notifier (%r, receiver %d)"
        % (delivered, len(env.hooks())))
     ok(metric(m, 'newswatch_deliveries_total{notifier="mail",'
-              'result="delivered"}') == 3, "email deliveries counted")
+              'result="delivered"}') == 4, "email deliveries counted")
     ok(metric(m, 'newswatch_health_alerts_total{source="broken",'
               'state="failing"}') == 1 and metric(m, 'newswatch_health_alerts_'
               'total{source="gone",state="failing"}') == 1,
@@ -559,7 +650,7 @@ def phase_restart(env):
     ok(rc == 0, "SIGTERM: exit 0 (%r)" % rc, read(env.dlog))
     t = time.time()
     ok(env.start_daemon(), "restarted", read(env.dlog))
-    polled = wait_for(lambda: polled_since(env, FEEDS + ["late"], t))
+    polled = wait_for(lambda: polled_since(env, FEEDS + ["late", "list"], t))
     ok(polled, "every source polled again after the restart")
     # Nothing can reach a receiver that is not in the outbox first: no row
     # queued since the restart and none pending means nothing more will come.
@@ -585,7 +676,7 @@ def phase_recover(env):
     except ValueError:
         j = {}
     names = sorted(s["name"] for s in j.get("sources", []))
-    ok(names == sorted(FEEDS + ["broken", "gone", "late"]) and
+    ok(names == sorted(FEEDS + ["broken", "gone", "late", "list"]) and
        j.get("outbox", {}).get("dead") == 0,
        "newswatch status --json while the daemon runs", r.stdout + r.stderr)
     ok([p.get("state") for p in health(env, "broken")] ==

@@ -1,6 +1,7 @@
 #!/bin/sh
 # e2e: the whole daemon end to end (e2e-test.py): fixture feeds, the aggregator,
-# webhook and email alerts, reload, restart, metrics, health.
+# a listing page with its article pages, webhook and email alerts, reload,
+# restart, metrics, health.
 if ! grep -q '^#define HAVE_SYSTEMD 1' "${top_builddir:-.}/config.h" 2>/dev/null; then
 	echo "1..0 # SKIP built without libsystemd: no sd_notify"
 	exit 0

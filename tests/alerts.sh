@@ -89,12 +89,12 @@ ok $? "newswatchd -n: the test configuration is OK"
 ok $? "20 alerts queued"
 "$B/newswatchd" -c "$T/nw.conf" 2>"$T/d1.log" &
 dpid=$!
-wait_for 'grep -q "started:" "$T/d1.log"' 100	# ready before the CLI reads
+wait_for 'grep -q "started:" "$T/d1.log"' 300	# ready before the CLI reads
 tried() {
 	"$B/newswatch" -c "$T/nw.conf" outbox --json | "$PY" -c 'import json,sys
 r=json.load(sys.stdin); sys.exit(0 if r and all(x["attempts"]>0 for x in r) else 1)'
 }
-wait_for tried 100
+wait_for tried 300
 ok $? "the daemon tried every alert while the receiver was down"
 kill -9 $dpid
 wait $dpid 2>/dev/null
@@ -104,11 +104,11 @@ ok $(( $(count pending) == 20 ? 0 : 1 )) "killed with SIGKILL: all 20 still pend
 "$PY" "$S/tests/webhook-receiver.py" --port "$PORT" --log "$T/recv.log" \
     --lifetime 60 --script=/bad=400 >"$T/port" &
 rpid=$!
-wait_for '[ -s "$T/port" ]' 100
+wait_for '[ -s "$T/port" ]' 300
 "$B/newswatchd" -c "$T/nw.conf" 2>"$T/d2.log" &
 dpid=$!
-wait_for 'grep -q "started:" "$T/d2.log"' 100
-wait_for '[ "$(count delivered)" = 20 ]' 150
+wait_for 'grep -q "started:" "$T/d2.log"' 300
+wait_for '[ "$(count delivered)" = 20 ]' 450
 ok $? "restarted with the receiver up: every alert delivered"
 "$PY" - "$T/recv.log" "$T/ids" <<'EOF'
 import json, sys
@@ -127,7 +127,7 @@ ok $? "every request carries a queued delivery id (duplicates the same id)"
 
 # A dead alert, listed, retried through the CLI, taken by the running daemon.
 "$B/tests/outbox-fill" "$T/nw.conf" 1 badword
-wait_for '[ "$(count dead)" = 1 ]' 100
+wait_for '[ "$(count dead)" = 1 ]' 300
 ok $? "400: the alert is dead"
 "$B/newswatch" -c "$T/nw.conf" outbox --dead >"$T/out"
 grep -q "dead .*badhook .*400" "$T/out"
@@ -136,7 +136,7 @@ id=$("$B/newswatch" -c "$T/nw.conf" outbox --dead --json |
     "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 "$B/newswatch" -c "$T/nw.conf" retry "$id" >"$T/out"
 ok $? "retry $id"
-wait_for '[ "$(count dead)" = 0 ] && [ "$(count delivered)" = 21 ]' 100
+wait_for '[ "$(count dead)" = 0 ] && [ "$(count delivered)" = 21 ]' 300
 ok $? "the running daemon delivered the retried alert"
 "$B/newswatch" -c "$T/nw.conf" retry 99999 >/dev/null 2>&1
 ok $(( $? == 1 ? 0 : 1 )) "retry of an unknown id exits 1"
@@ -144,17 +144,17 @@ ok $(( $? == 1 ? 0 : 1 )) "retry of an unknown id exits 1"
 cp "$T/nw.conf" "$T/good.conf"
 cp "$T/badq.conf" "$T/nw.conf"
 kill -HUP $dpid
-wait_for '[ "$(grep -c "reload failed" "$T/d2.log")" = 1 ]' 100
+wait_for '[ "$(grep -c "reload failed" "$T/d2.log")" = 1 ]' 300
 ok $? "reload: a bad query is refused"
 grep -q "nw.conf:5: watchlist \"loss\": query: column 13" "$T/d2.log"
 ok $? "reload: the error has file:line and column"
 cp "$T/badp.conf" "$T/nw.conf"
 kill -HUP $dpid
-wait_for '[ "$(grep -c "reload failed" "$T/d2.log")" = 2 ]' 100
+wait_for '[ "$(grep -c "reload failed" "$T/d2.log")" = 2 ]' 300
 ok $? "reload: an unknown plugin is refused"
 cp "$T/good.conf" "$T/nw.conf"
 kill -HUP $dpid
-wait_for 'grep -q "configuration reloaded" "$T/d2.log"' 100
+wait_for 'grep -q "configuration reloaded" "$T/d2.log"' 300
 ok $? "reload: a good configuration is taken"
 kill -TERM $dpid
 wait $dpid

@@ -19,6 +19,7 @@
 #include <libstemmer.h>
 
 #include "conf.h"
+#include "digest.h"
 #include "match.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -683,43 +684,20 @@ stem_fn(struct ctx *ctx, const config_setting_t *s, void *obj, const char *where
 	*p = xstrdup(v);
 }
 
-/* Check a digest schedule: a duration, or "daily HH:MM". */
-int
-conf_parse_digest(const char *v, int64_t *period, int *minute)
-{
-	unsigned int h, m;
-	int n = 0;
-
-	*period = 0;
-	*minute = -1;
-	if (strncmp(v, "daily ", 6) == 0) {
-		if (sscanf(v + 6, "%2u:%2u%n", &h, &m, &n) != 2 || v[6 + n] != '\0' ||
-		    h > 23 || m > 59)
-			return -1;
-		*period = 86400 * SEC;
-		*minute = h * 60 + m;
-		return 0;
-	}
-	if (conf_parse_duration(v, period) == -1 || *period < 60 * SEC)
-		return -1;
-	return 0;
-}
-
-/* A digest setting: a duration of at least a minute, or "daily HH:MM". */
+/* A digest setting, checked by the dispatcher's own parser (digest_parse). */
 static void
 digest_fn(struct ctx *ctx, const config_setting_t *s, void *obj,
     const char *where, const struct key *k)
 {
 	char **p = (char **)((char *)obj + k->off);
-	int64_t period;
-	int minute;
+	struct digest_spec spec;
+	char *cause;
 
 	if (want_type(ctx, s, where, CONFIG_TYPE_STRING, "a string") == -1)
 		return;
-	if (conf_parse_digest(config_setting_get_string(s), &period, &minute) == -1) {
-		error(ctx, s, "%s%s: bad digest \"%s\" (a duration of at least 1m, "
-		    "or \"daily HH:MM\")", where, k->name,
-		    config_setting_get_string(s));
+	if (digest_parse(config_setting_get_string(s), &spec, &cause) == -1) {
+		error(ctx, s, "%s%s", where, cause);	/* "digest: …" */
+		free(cause);
 		return;
 	}
 	free(*p);

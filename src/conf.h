@@ -170,13 +170,6 @@ int	conf_parse_duration(const char *, int64_t *);
 int	conf_parse_size(const char *, int64_t *);
 
 /*
- * Parse a digest schedule: a duration of at least a minute (*period in ms,
- * *minute = -1), or "daily HH:MM" (*period = 1 day, *minute = minutes after
- * midnight, local time). 0 or -1.
- */
-int	conf_parse_digest(const char *, int64_t *period, int *minute);
-
-/*
  * Read a secret from a *_file (relative names resolve against
  * $CREDENTIALS_DIRECTORY when set) or a *_env variable, at most 64 KiB either
  * way. Surrounding whitespace is stripped. Return a new string or NULL with

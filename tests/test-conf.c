@@ -246,8 +246,9 @@ test_errors(void)
 	    "%1$s/tests/conf/structure.conf:5: watchlist \"w\": keywords: empty\n"
 	    "%1$s/tests/conf/structure.conf:9: watchlist \"v\": notify: missing key "
 	    "\"notifier\"\n"
-	    "%1$s/tests/conf/structure.conf:10: watchlist \"v\": notify: digest: bad "
-	    "digest \"2s\" (a duration of at least 1m, or \"daily HH:MM\")\n"
+	    "%1$s/tests/conf/structure.conf:10: watchlist \"v\": notify: digest: "
+	    "\"2s\" is neither a window between 1m and 7d (\"1h\", \"90m\") nor "
+	    "\"daily HH:MM\"\n"
 	    "%1$s/tests/conf/structure.conf:10: watchlist \"v\": notify: unknown key "
 	    "\"colour\"\n"
 	    "%1$s/tests/conf/structure.conf:11: watchlist \"v\": mode: unknown value "
@@ -315,21 +316,37 @@ test_sizes(void)
 		ok(conf_parse_size(bads[i], &v) == -1, "size \"%s\" refused", bads[i]);
 }
 
-/* Digest schedules. */
+/* Digest schedules: conf checks them with the dispatcher's own parser. */
 static void
 test_digest(void)
 {
-	int64_t period;
-	int minute;
+	static const struct {
+		const char	*digest;
+		int		 good;
+	} cases[] = {
+		{ "daily 08:30", 1 }, { "1h", 1 }, { "7d", 1 },
+		{ "daily 25:00", 0 }, { "10s", 0 }, { "8d", 0 }, { "soon", 0 },
+	};
+	char text[512], *errors;
+	struct conf *c;
 
-	ok(conf_parse_digest("daily 08:30", &period, &minute) == 0 &&
-	    minute == 510 && period == 86400000, "digest daily 08:30");
-	ok(conf_parse_digest("1h", &period, &minute) == 0 && period == 3600000 &&
-	    minute == -1, "digest 1h");
-	ok(conf_parse_digest("daily 25:00", &period, &minute) == -1,
-	    "digest daily 25:00 refused");
-	ok(conf_parse_digest("10s", &period, &minute) == -1,
-	    "digest under a minute refused");
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(text, sizeof text, "notifiers = ( { name = \"n\"; "
+		    "plugin = \"webhook\"; digest = \"%s\"; } );",
+		    cases[i].digest);
+		errors = NULL;
+		c = conf_load_string(text, "d.conf", &errors);
+		if (cases[i].good)
+			ok(c != NULL, "digest \"%s\" accepted", cases[i].digest);
+		else
+			ok(c == NULL && errors != NULL &&
+			    strstr(errors, "d.conf:1: notifier \"n\": digest: ") != NULL, "digest \"%s\" refused with its line",
+			    cases[i].digest);
+		if (errors != NULL && cases[i].good)
+			diag("%s", errors);
+		conf_free(c);
+		free(errors);
+	}
 }
 
 /* Write a file in a directory. */

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "cmd_status.h"
 #include "conf.h"
+#include "store_ops.h"
 #include "xmalloc.h"
 
 #define BUSY_TIMEOUT_MS	5000
@@ -61,22 +62,6 @@ ops_db_open(const char *path, int flags)
 	return db;
 }
 
-/* Whether a table exists. */
-int
-ops_table_exists(sqlite3 *db, const char *name)
-{
-	sqlite3_stmt *st;
-	int found;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
-	    " AND name = ?", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
-}
-
 /* The outbox's pending and dead counts (0 without an outbox). */
 static void
 outbox_counts(sqlite3 *db, long long *pending, long long *dead)
@@ -84,7 +69,7 @@ outbox_counts(sqlite3 *db, long long *pending, long long *dead)
 	sqlite3_stmt *st;
 
 	*pending = *dead = 0;
-	if (!ops_table_exists(db, "outbox") || sqlite3_prepare_v2(db,
+	if (!store_ops_table_exists(db, "outbox") || sqlite3_prepare_v2(db,
 	    "SELECT coalesce(sum(state = 'pending'), 0),"
 	    " coalesce(sum(state = 'dead'), 0) FROM outbox", -1, &st,
 	    NULL) != SQLITE_OK)
@@ -101,7 +86,7 @@ static sqlite3_stmt *
 sources_query(sqlite3 *db)
 {
 	sqlite3_stmt *st;
-	const char *sql = ops_table_exists(db, "articles") ?
+	const char *sql = store_ops_table_exists(db, "articles") ?
 	    "SELECT s.name, s.last_success, s.last_status, s.last_error, s.failures,"
 	    " s.next_due, (SELECT count(*) FROM articles a WHERE a.source_id = s.id"
 	    " AND a.fetched_at >= ?1 - 86400), s.enabled, s.disabled_reason"

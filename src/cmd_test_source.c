@@ -27,6 +27,7 @@
 #include "ingest.h"
 #include "store.h"
 #include "store_dedup.h"
+#include "store_ops.h"
 #include "watch_part.h"
 #include "xmalloc.h"
 
@@ -77,7 +78,7 @@ max_id(sqlite3 *db, const char *table)
 	char *sql;
 	int64_t id = 0;
 
-	if (!ops_table_exists(db, table))
+	if (!store_ops_table_exists(db, table))
 		return 0;
 	xasprintf(&sql, "SELECT coalesce(max(id), 0) FROM %s", table);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
@@ -270,7 +271,7 @@ report_alerts(sqlite3 *db, const struct marks *m)
 	sqlite3_stmt *st;
 	int n = 0;
 
-	if (!ops_table_exists(db, "outbox") || sqlite3_prepare_v2(db,
+	if (!store_ops_table_exists(db, "outbox") || sqlite3_prepare_v2(db,
 	    "SELECT o.watchlist, o.notifier, s.title FROM outbox o"
 	    " LEFT JOIN stories s ON s.id = o.story_id WHERE o.id > ?1 ORDER BY o.id",
 	    -1, &st, NULL) != SQLITE_OK)
@@ -294,7 +295,7 @@ report_silent_matches(sqlite3 *db, const struct marks *m)
 {
 	sqlite3_stmt *st;
 
-	if (!ops_table_exists(db, "matches") || sqlite3_prepare_v2(db,
+	if (!store_ops_table_exists(db, "matches") || sqlite3_prepare_v2(db,
 	    "SELECT m.watchlist, s.title FROM matches m LEFT JOIN stories s"
 	    " ON s.id = m.story_id WHERE m.id > ?1 AND NOT EXISTS (SELECT 1 FROM"
 	    " outbox o WHERE o.story_id = m.story_id AND o.watchlist = m.watchlist"

@@ -1,0 +1,38 @@
+/*
+ * store_ops: the store's queries for the operations part (status, metrics,
+ * /healthz, source enable, test-source, articles): plain C data out, no SQL in
+ * the callers.
+ */
+#ifndef STORE_OPS_H
+#define STORE_OPS_H
+
+#include <stddef.h>
+
+#include <sqlite3.h>
+
+/* The database gauges of /metrics. */
+enum store_gauge_kind {
+	STORE_GAUGE_LAST_SUCCESS,	/* (source, last success or 0) */
+	STORE_GAUGE_FAILURES,		/* (source, consecutive failures) */
+	STORE_GAUGE_OUTBOX		/* (notifier, state, count) */
+};
+
+/* One row of a gauge: up to two label values and the value. */
+struct store_gauge_row {
+	char	*label[2];
+	double	 value;
+};
+
+/* The rows of a gauge. */
+struct store_gauge {
+	struct store_gauge_row	*rows;
+	size_t			 n;
+};
+
+int	store_ops_table_exists(sqlite3 *, const char *);
+int	store_ops_source_count(sqlite3 *, const char **);
+int	store_ops_gauge(sqlite3 *, enum store_gauge_kind, struct store_gauge *,
+	    char **);
+void	store_ops_gauge_free(struct store_gauge *);
+
+#endif /* STORE_OPS_H */

@@ -7,6 +7,7 @@
 #define STORE_OPS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <sqlite3.h>
 
@@ -29,10 +30,30 @@ struct store_gauge {
 	size_t			 n;
 };
 
+/* A source's row for `newswatch status`; has_* say a column is not NULL. */
+struct store_ops_source {
+	char		*name, *last_error, *disabled_reason;
+	int64_t		 last_success, last_status, failures, next_due;
+	int64_t		 articles_24h;	/* fetched since now - 1 day */
+	int		 has_last_success, has_last_status, has_next_due;
+	int		 enabled;
+};
+
+/* Every source, by name. */
+struct store_ops_sources {
+	struct store_ops_source	*v;
+	size_t			 n;
+};
+
 int	store_ops_table_exists(sqlite3 *, const char *);
 int	store_ops_source_count(sqlite3 *, const char **);
 int	store_ops_gauge(sqlite3 *, enum store_gauge_kind, struct store_gauge *,
 	    char **);
 void	store_ops_gauge_free(struct store_gauge *);
+int	store_ops_sources(sqlite3 *, int64_t now, struct store_ops_sources *,
+	    char **);
+void	store_ops_sources_free(struct store_ops_sources *);
+int	store_ops_source_enable(sqlite3 *, const char *name, int64_t now,
+	    int *enabled, char **);
 
 #endif /* STORE_OPS_H */

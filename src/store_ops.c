@@ -227,3 +227,122 @@ store_ops_source_enable(sqlite3 *db, const char *name, int64_t now,
 	}
 	return changed;
 }
+
+/* The largest id of a table (one of ours, never input), 0 when empty or absent. */
+int64_t
+store_ops_max_id(sqlite3 *db, const char *table)
+{
+	sqlite3_stmt *st;
+	char *sql;
+	int64_t id = 0;
+
+	if (!store_ops_table_exists(db, table))
+		return 0;
+	xasprintf(&sql, "SELECT coalesce(max(id), 0) FROM %s", table);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			id = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	free(sql);
+	return id;
+}
+
+/* Forget a source's validators and body hash; 0, or -1 with *cause. */
+int
+store_ops_forget_validators(sqlite3 *db, const char *name, char **cause)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "UPDATE sources SET etag = NULL,"
+	    " last_modified = NULL, body_hash = NULL WHERE name = ?1", -1, &st,
+	    NULL) != SQLITE_OK) {
+		xasprintf(cause, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		xasprintf(cause, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/* A source's articles with an id above after, each with its story's first. */
+void
+store_ops_run_articles(sqlite3 *db, int64_t source_id, int64_t after,
+    void (*cb)(const struct store_ops_run_article *, void *), void *arg)
+{
+	struct store_ops_run_article a;
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, "SELECT a.title, a.link, a.story_id,"
+	    " s.first_article = a.id, f.title, src.name, f.link"
+	    " FROM articles a LEFT JOIN stories s ON s.id = a.story_id"
+	    " LEFT JOIN articles f ON f.id = s.first_article"
+	    " LEFT JOIN sources src ON src.id = f.source_id"
+	    " WHERE a.source_id = ?1 AND a.id > ?2 ORDER BY a.id", -1, &st,
+	    NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, source_id);
+	sqlite3_bind_int64(st, 2, after);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		a.title = (const char *)sqlite3_column_text(st, 0);
+		a.link = (const char *)sqlite3_column_text(st, 1);
+		a.story = sqlite3_column_int64(st, 2);
+		a.first = sqlite3_column_int(st, 3);
+		a.first_title = (const char *)sqlite3_column_text(st, 4);
+		a.first_source = (const char *)sqlite3_column_text(st, 5);
+		cb(&a, arg);
+	}
+	sqlite3_finalize(st);
+}
+
+/* The outbox rows above after_outbox with their story's title; how many. */
+int
+store_ops_run_alerts(sqlite3 *db, int64_t after_outbox,
+    void (*cb)(const char *, const char *, const char *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (!store_ops_table_exists(db, "outbox") || sqlite3_prepare_v2(db,
+	    "SELECT o.watchlist, o.notifier, s.title FROM outbox o"
+	    " LEFT JOIN stories s ON s.id = o.story_id WHERE o.id > ?1 ORDER BY o.id",
+	    -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, after_outbox);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cb((const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2), arg);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The matches above after_match with no outbox row above after_outbox. */
+void
+store_ops_run_silent_matches(sqlite3 *db, int64_t after_match,
+    int64_t after_outbox, void (*cb)(const char *, const char *, void *),
+    void *arg)
+{
+	sqlite3_stmt *st;
+
+	if (!store_ops_table_exists(db, "matches") || sqlite3_prepare_v2(db,
+	    "SELECT m.watchlist, s.title FROM matches m LEFT JOIN stories s"
+	    " ON s.id = m.story_id WHERE m.id > ?1 AND NOT EXISTS (SELECT 1 FROM"
+	    " outbox o WHERE o.story_id = m.story_id AND o.watchlist = m.watchlist"
+	    " AND o.id > ?2) ORDER BY m.id", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, after_match);
+	sqlite3_bind_int64(st, 2, after_outbox);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		cb((const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1), arg);
+	sqlite3_finalize(st);
+}

@@ -56,4 +56,23 @@ void	store_ops_sources_free(struct store_ops_sources *);
 int	store_ops_source_enable(sqlite3 *, const char *name, int64_t now,
 	    int *enabled, char **);
 
+/* An article a test-source run stored; strings borrowed during the callback. */
+struct store_ops_run_article {
+	const char	*title, *link;
+	int64_t		 story;
+	int		 first;		/* it is its story's first article */
+	const char	*first_title, *first_source;	/* of the story's first */
+};
+
+int64_t	store_ops_max_id(sqlite3 *, const char *table);
+int	store_ops_forget_validators(sqlite3 *, const char *name, char **);
+void	store_ops_run_articles(sqlite3 *, int64_t source_id, int64_t after,
+	    void (*)(const struct store_ops_run_article *, void *), void *);
+int	store_ops_run_alerts(sqlite3 *, int64_t after_outbox,
+	    void (*)(const char *watchlist, const char *notifier,
+	    const char *title, void *), void *);
+void	store_ops_run_silent_matches(sqlite3 *, int64_t after_match,
+	    int64_t after_outbox,
+	    void (*)(const char *watchlist, const char *title, void *), void *);
+
 #endif /* STORE_OPS_H */

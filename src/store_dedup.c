@@ -983,30 +983,31 @@ store_articles_list(struct store *s, const char *source, int64_t since,
 	return 0;
 }
 
-/* One article's row. */
-int
-store_article_get(struct store *s, int64_t id, struct store_table *t)
+/* The rows of a query over one id (?1) into t; 0, or -1. */
+static int
+table_by_id(struct store *s, const char *sql, int64_t id, struct store_table *t)
 {
 	sqlite3_stmt *st;
 
-	if ((st = table_prepare(s, ARTICLE_SQL, t)) == NULL)
+	if ((st = table_prepare(s, sql, t)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	table_fill(t, st);
 	return 0;
 }
 
+/* One article's row. */
+int
+store_article_get(struct store *s, int64_t id, struct store_table *t)
+{
+	return table_by_id(s, ARTICLE_SQL, id, t);
+}
+
 /* A story's sightings, oldest first. */
 int
 store_story_sightings(struct store *s, int64_t story, struct store_table *t)
 {
-	sqlite3_stmt *st;
-
-	if ((st = table_prepare(s, SIGHTINGS_SQL, t)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, story);
-	table_fill(t, st);
-	return 0;
+	return table_by_id(s, SIGHTINGS_SQL, story, t);
 }
 
 /* Free a table's names and cells. */

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "store_ops.h"
 #include "xmalloc.h"
 
 struct admin {
@@ -83,24 +84,12 @@ static int
 db_answers(struct daemon *d, const char **why)
 {
 	sqlite3 *db;
-	sqlite3_stmt *st;
-	int n = -1;
 
 	if (d->store == NULL || (db = store_db(d->store)) == NULL) {
 		*why = "not open";
 		return -1;
 	}
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sources", -1, &st,
-	    NULL) != SQLITE_OK) {
-		*why = sqlite3_errmsg(db);
-		return -1;
-	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	else
-		*why = sqlite3_errmsg(db);
-	sqlite3_finalize(st);
-	return n;
+	return store_ops_source_count(db, why);
 }
 
 /* Escape a short text for a JSON string (quotes, backslashes, controls). */

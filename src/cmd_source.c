@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "cmd_status.h"
+#include "store_ops.h"
 #include "xmalloc.h"
 
 /* Refuse unless the effective user owns the database file. */
@@ -39,27 +40,17 @@ check_owner(const char *path)
 static int
 enable(sqlite3 *db, const char *name)
 {
-	sqlite3_stmt *st;
-	int rc, changed;
+	char *cause;
+	int changed, enabled;
 
-	if (sqlite3_prepare_v2(db, "UPDATE sources SET disabled_reason = NULL,"
-	    " failures = 0, last_error = NULL, next_due = ?2 WHERE name = ?1"
-	    " RETURNING enabled", -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "newswatch: source enable: %s\n", sqlite3_errmsg(db));
-		return CLI_ERROR;
-	}
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-	rc = sqlite3_step(st);
-	changed = rc == SQLITE_ROW;
-	if (changed && sqlite3_column_int(st, 0) == 0)
+	changed = store_ops_source_enable(db, name, (int64_t)time(NULL), &enabled,
+	    &cause);
+	if (enabled == 0)
 		printf("source %s: enabled = false in the configuration; it stays "
 		    "idle until that changes\n", name);
-	while (rc == SQLITE_ROW)
-		rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		fprintf(stderr, "newswatch: source enable: %s\n", sqlite3_errmsg(db));
+	if (changed == -1) {
+		fprintf(stderr, "newswatch: source enable: %s\n", cause);
+		free(cause);
 		return CLI_ERROR;
 	}
 	if (!changed) {

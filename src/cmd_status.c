@@ -15,6 +15,8 @@
 #include "cli.h"
 #include "cmd_status.h"
 #include "conf.h"
+#include "store_ops.h"
+#include "store_outbox.h"
 #include "xmalloc.h"
 
 #define BUSY_TIMEOUT_MS	5000
@@ -61,103 +63,43 @@ ops_db_open(const char *path, int flags)
 	return db;
 }
 
-/* Whether a table exists. */
-int
-ops_table_exists(sqlite3 *db, const char *name)
-{
-	sqlite3_stmt *st;
-	int found;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
-	    " AND name = ?", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
-}
-
-/* The outbox's pending and dead counts (0 without an outbox). */
-static void
-outbox_counts(sqlite3 *db, long long *pending, long long *dead)
-{
-	sqlite3_stmt *st;
-
-	*pending = *dead = 0;
-	if (!ops_table_exists(db, "outbox") || sqlite3_prepare_v2(db,
-	    "SELECT coalesce(sum(state = 'pending'), 0),"
-	    " coalesce(sum(state = 'dead'), 0) FROM outbox", -1, &st,
-	    NULL) != SQLITE_OK)
-		return;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*pending = sqlite3_column_int64(st, 0);
-		*dead = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_finalize(st);
-}
-
-/* The query over the sources, with articles of the last day when they exist. */
-static sqlite3_stmt *
-sources_query(sqlite3 *db)
-{
-	sqlite3_stmt *st;
-	const char *sql = ops_table_exists(db, "articles") ?
-	    "SELECT s.name, s.last_success, s.last_status, s.last_error, s.failures,"
-	    " s.next_due, (SELECT count(*) FROM articles a WHERE a.source_id = s.id"
-	    " AND a.fetched_at >= ?1 - 86400), s.enabled, s.disabled_reason"
-	    " FROM sources s ORDER BY s.name" :
-	    "SELECT s.name, s.last_success, s.last_status, s.last_error, s.failures,"
-	    " s.next_due, 0, s.enabled, s.disabled_reason, ?1"
-	    " FROM sources s ORDER BY s.name";
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "newswatch: status: %s\n", sqlite3_errmsg(db));
-		return NULL;
-	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
-	return st;
-}
-
-/* A column as a JSON integer, or null. */
+/* A JSON integer, or null. */
 static json_t *
-int_or_null(sqlite3_stmt *st, int i)
+int_or_null(int has, int64_t v)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		return json_null();
-	return json_integer(sqlite3_column_int64(st, i));
+	return has ? json_integer(v) : json_null();
 }
 
 /* One source row as the JSON object of status --json. */
 static json_t *
-source_json(sqlite3_stmt *st)
+source_json(const struct store_ops_source *s)
 {
 	json_t *o = json_object();
-	const char *err = (const char *)sqlite3_column_text(st, 3);
 
-	json_object_set_new(o, "name",
-	    json_string((const char *)sqlite3_column_text(st, 0)));
-	json_object_set_new(o, "last_success", int_or_null(st, 1));
-	json_object_set_new(o, "last_status", int_or_null(st, 2));
-	json_object_set_new(o, "last_error", err != NULL ? json_string(err) :
-	    json_null());
-	json_object_set_new(o, "failures", json_integer(sqlite3_column_int64(st, 4)));
-	json_object_set_new(o, "next_due", int_or_null(st, 5));
-	json_object_set_new(o, "articles_24h",
-	    json_integer(sqlite3_column_int64(st, 6)));
+	json_object_set_new(o, "name", json_string(s->name));
+	json_object_set_new(o, "last_success",
+	    int_or_null(s->has_last_success, s->last_success));
+	json_object_set_new(o, "last_status",
+	    int_or_null(s->has_last_status, s->last_status));
+	json_object_set_new(o, "last_error", s->last_error != NULL ?
+	    json_string(s->last_error) : json_null());
+	json_object_set_new(o, "failures", json_integer(s->failures));
+	json_object_set_new(o, "next_due", int_or_null(s->has_next_due,
+	    s->next_due));
+	json_object_set_new(o, "articles_24h", json_integer(s->articles_24h));
 	return o;
 }
 
 /* Print the whole status as one JSON object. */
-static int
-print_json(sqlite3 *db, sqlite3_stmt *st)
+static void
+print_json(sqlite3 *db, const struct store_ops_sources *ss)
 {
 	json_t *root = json_object(), *sources = json_array(), *outbox;
 	long long pending, dead;
-	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(sources, source_json(st));
-	outbox_counts(db, &pending, &dead);
+	for (size_t i = 0; i < ss->n; i++)
+		json_array_append_new(sources, source_json(&ss->v[i]));
+	store_outbox_counts(db, &pending, &dead);
 	outbox = json_pack("{sIsI}", "pending", (json_int_t)pending, "dead",
 	    (json_int_t)dead);
 	json_object_set_new(root, "sources", sources);
@@ -165,18 +107,16 @@ print_json(sqlite3 *db, sqlite3_stmt *st)
 	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	putchar('\n');
 	json_decref(root);
-	return rc == SQLITE_DONE ? CLI_OK : CLI_ERROR;
 }
 
 /* A Unix time as "YYYY-MM-DD HH:MM" UTC, or "-" for none. */
 static const char *
-fmt_time(sqlite3_stmt *st, int i, char *buf, size_t size)
+fmt_time(int has, int64_t v, char *buf, size_t size)
 {
 	time_t t;
 	struct tm tm;
 
-	if (sqlite3_column_type(st, i) == SQLITE_NULL ||
-	    (t = (time_t)sqlite3_column_int64(st, i)) <= 0)
+	if (!has || (t = (time_t)v) <= 0)
 		return "-";
 	gmtime_r(&t, &tm);
 	strftime(buf, size, "%Y-%m-%d %H:%MZ", &tm);
@@ -185,60 +125,57 @@ fmt_time(sqlite3_stmt *st, int i, char *buf, size_t size)
 
 /* A source's health in a word. */
 static const char *
-health(sqlite3_stmt *st)
+health(const struct store_ops_source *s)
 {
-	if (sqlite3_column_int(st, 7) == 0)
+	if (s->enabled == 0)
 		return "idle";
-	if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+	if (s->disabled_reason != NULL)
 		return "disabled";
-	if (sqlite3_column_int(st, 4) > 0)
+	if ((int)s->failures > 0)
 		return "failing";
-	if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+	if (!s->has_last_success)
 		return "new";
 	return "ok";
 }
 
 /* Print one source row as a table line. */
 static void
-print_row(sqlite3_stmt *st)
+print_row(const struct store_ops_source *s)
 {
 	char a[32], b[32], status[16] = "-";
-	const char *err = (const char *)sqlite3_column_text(st, 3);
-	const char *why = (const char *)sqlite3_column_text(st, 8);
 
-	if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-		snprintf(status, sizeof status, "%d", sqlite3_column_int(st, 2));
+	if (s->has_last_status)
+		snprintf(status, sizeof status, "%d", (int)s->last_status);
 	printf("%-20s %-8s %-18s %-6s %4d %-18s %6lld  %s\n",
-	    (const char *)sqlite3_column_text(st, 0), health(st),
-	    fmt_time(st, 1, a, sizeof a), status, sqlite3_column_int(st, 4),
-	    fmt_time(st, 5, b, sizeof b), (long long)sqlite3_column_int64(st, 6),
-	    why != NULL ? why : err != NULL ? err : "");
+	    s->name, health(s),
+	    fmt_time(s->has_last_success, s->last_success, a, sizeof a), status,
+	    (int)s->failures, fmt_time(s->has_next_due, s->next_due, b, sizeof b),
+	    (long long)s->articles_24h, s->disabled_reason != NULL ?
+	    s->disabled_reason : s->last_error != NULL ? s->last_error : "");
 }
 
 /* Print the status as a table. */
-static int
-print_text(sqlite3 *db, sqlite3_stmt *st)
+static void
+print_text(sqlite3 *db, const struct store_ops_sources *ss)
 {
 	long long pending, dead;
-	int rc;
 
 	printf("%-20s %-8s %-18s %-6s %4s %-18s %6s  %s\n", "SOURCE", "HEALTH",
 	    "LAST SUCCESS", "STATUS", "FAIL", "NEXT DUE", "24H", "LAST ERROR");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		print_row(st);
-	outbox_counts(db, &pending, &dead);
+	for (size_t i = 0; i < ss->n; i++)
+		print_row(&ss->v[i]);
+	store_outbox_counts(db, &pending, &dead);
 	printf("outbox: %lld pending, %lld dead\n", pending, dead);
-	return rc == SQLITE_DONE ? CLI_OK : CLI_ERROR;
 }
 
 /* newswatch status [--json] */
 int
 cmd_status(struct cli *cli, int argc, char **argv)
 {
-	int json = 0, rc = CLI_ERROR;
-	char *path;
+	struct store_ops_sources ss;
+	int json = 0, r;
+	char *path, *cause;
 	sqlite3 *db;
-	sqlite3_stmt *st;
 
 	if (argc == 2 && strcmp(argv[1], "--json") == 0)
 		json = 1;
@@ -250,10 +187,16 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	free(path);
 	if (db == NULL)
 		return CLI_ERROR;
-	if ((st = sources_query(db)) != NULL) {
-		rc = json ? print_json(db, st) : print_text(db, st);
-		sqlite3_finalize(st);
+	if ((r = store_ops_sources(db, (int64_t)time(NULL), &ss, &cause)) == -1) {
+		fprintf(stderr, "newswatch: status: %s\n", cause);
+		free(cause);
+	} else {
+		if (json)
+			print_json(db, &ss);
+		else
+			print_text(db, &ss);
+		store_ops_sources_free(&ss);
 	}
 	sqlite3_close(db);
-	return rc;
+	return r == 0 ? CLI_OK : CLI_ERROR;
 }

@@ -28,7 +28,5 @@ char	*ops_db_path(struct cli *);
  * after printing why.
  */
 sqlite3	*ops_db_open(const char *path, int flags);
-/* Whether a table exists. */
-int	ops_table_exists(sqlite3 *, const char *);
 
 #endif

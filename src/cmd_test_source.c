@@ -27,6 +27,7 @@
 #include "ingest.h"
 #include "store.h"
 #include "store_dedup.h"
+#include "store_ops.h"
 #include "watch_part.h"
 #include "xmalloc.h"
 
@@ -69,34 +70,14 @@ copy_db(const char *from, const char *to)
 	return rc;
 }
 
-/* The largest id of a table, 0 when empty or absent. */
-static int64_t
-max_id(sqlite3 *db, const char *table)
-{
-	sqlite3_stmt *st;
-	char *sql;
-	int64_t id = 0;
-
-	if (!ops_table_exists(db, table))
-		return 0;
-	xasprintf(&sql, "SELECT coalesce(max(id), 0) FROM %s", table);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			id = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	free(sql);
-	return id;
-}
-
 /* Remember the highest ids. */
 static void
 marks_take(sqlite3 *db, struct marks *m)
 {
-	m->article = max_id(db, "articles");
-	m->story = max_id(db, "stories");
-	m->outbox = max_id(db, "outbox");
-	m->match = max_id(db, "matches");
+	m->article = store_ops_max_id(db, "articles");
+	m->story = store_ops_max_id(db, "stories");
+	m->outbox = store_ops_max_id(db, "outbox");
+	m->match = store_ops_max_id(db, "matches");
 }
 
 /* Add a source for a bare URL to the configuration, with the defaults. */
@@ -138,24 +119,7 @@ find_source(struct conf *c, const char *arg)
 static int
 forget_validators(struct store *s, const char *name, char **cause)
 {
-	sqlite3 *db = store_db(s);
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, "UPDATE sources SET etag = NULL,"
-	    " last_modified = NULL, body_hash = NULL WHERE name = ?1", -1, &st,
-	    NULL) != SQLITE_OK) {
-		xasprintf(cause, "%s", sqlite3_errmsg(db));
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		xasprintf(cause, "%s", sqlite3_errmsg(db));
-		return -1;
-	}
-	return 0;
+	return store_ops_forget_validators(store_db(s), name, cause);
 }
 
 /* The completion of the fetch: ingest it into the copy, then leave the loop. */
@@ -227,87 +191,41 @@ fetch(struct run *run, const char *password)
 	event_base_dispatch(run->d->base);
 }
 
-/* Print the articles this run stored: new stories, duplicates, with their story. */
+/* Print one article this run stored: a new story, or a duplicate. */
 static void
-report_articles(sqlite3 *db, int64_t source_id, const struct marks *m)
+report_article_cb(const struct store_ops_run_article *a, void *arg)
 {
-	sqlite3_stmt *st;
+	const struct marks *m = arg;
 
-	if (sqlite3_prepare_v2(db, "SELECT a.title, a.link, a.story_id,"
-	    " s.first_article = a.id, f.title, src.name, f.link"
-	    " FROM articles a LEFT JOIN stories s ON s.id = a.story_id"
-	    " LEFT JOIN articles f ON f.id = s.first_article"
-	    " LEFT JOIN sources src ON src.id = f.source_id"
-	    " WHERE a.source_id = ?1 AND a.id > ?2 ORDER BY a.id", -1, &st,
-	    NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_int64(st, 1, source_id);
-	sqlite3_bind_int64(st, 2, m->article);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *title = (const char *)sqlite3_column_text(st, 0);
-		const char *link = (const char *)sqlite3_column_text(st, 1);
-
-		if (sqlite3_column_int64(st, 2) > m->story ||
-		    sqlite3_column_int(st, 3))
-			printf("  new        %s\n             %s\n",
-			    title != NULL ? title : "(no title)", link != NULL ? link : "");
-		else
-			printf("  duplicate  %s\n             of story %lld, first seen "
-			    "at %s: %s\n", title != NULL ? title : "(no title)",
-			    (long long)sqlite3_column_int64(st, 2),
-			    sqlite3_column_text(st, 5) != NULL ?
-			    (const char *)sqlite3_column_text(st, 5) : "?",
-			    sqlite3_column_text(st, 4) != NULL ?
-			    (const char *)sqlite3_column_text(st, 4) : "(no title)");
-	}
-	sqlite3_finalize(st);
+	if (a->story > m->story || a->first)
+		printf("  new        %s\n             %s\n",
+		    a->title != NULL ? a->title : "(no title)",
+		    a->link != NULL ? a->link : "");
+	else
+		printf("  duplicate  %s\n             of story %lld, first seen "
+		    "at %s: %s\n", a->title != NULL ? a->title : "(no title)",
+		    (long long)a->story,
+		    a->first_source != NULL ? a->first_source : "?",
+		    a->first_title != NULL ? a->first_title : "(no title)");
 }
 
-/* Print what would alert: the outbox rows and the matches of this run. */
-static int
-report_alerts(sqlite3 *db, const struct marks *m)
+/* Print one outbox row of this run. */
+static void
+report_alert_cb(const char *watchlist, const char *notifier, const char *title,
+    void *arg)
 {
-	sqlite3_stmt *st;
-	int n = 0;
-
-	if (!ops_table_exists(db, "outbox") || sqlite3_prepare_v2(db,
-	    "SELECT o.watchlist, o.notifier, s.title FROM outbox o"
-	    " LEFT JOIN stories s ON s.id = o.story_id WHERE o.id > ?1 ORDER BY o.id",
-	    -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_int64(st, 1, m->outbox);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		printf("  would alert  [%s] -> %s: %s\n",
-		    (const char *)sqlite3_column_text(st, 0),
-		    (const char *)sqlite3_column_text(st, 1),
-		    sqlite3_column_text(st, 2) != NULL ?
-		    (const char *)sqlite3_column_text(st, 2) : "(no title)");
-		n++;
-	}
-	sqlite3_finalize(st);
-	return n;
+	(void)arg;
+	printf("  would alert  [%s] -> %s: %s\n", watchlist, notifier,
+	    title != NULL ? title : "(no title)");
 }
 
-/* Print the matches of this run that alert nobody (first sight, no notifier). */
+/* Print one match of this run that alerts nobody. */
 static void
-report_silent_matches(sqlite3 *db, const struct marks *m)
+report_silent_cb(const char *watchlist, const char *title, void *arg)
 {
-	sqlite3_stmt *st;
-
-	if (!ops_table_exists(db, "matches") || sqlite3_prepare_v2(db,
-	    "SELECT m.watchlist, s.title FROM matches m LEFT JOIN stories s"
-	    " ON s.id = m.story_id WHERE m.id > ?1 AND NOT EXISTS (SELECT 1 FROM"
-	    " outbox o WHERE o.story_id = m.story_id AND o.watchlist = m.watchlist"
-	    " AND o.id > ?2) ORDER BY m.id", -1, &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_int64(st, 1, m->match);
-	sqlite3_bind_int64(st, 2, m->outbox);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		printf("  matches      [%s] (no alert now): %s\n",
-		    (const char *)sqlite3_column_text(st, 0),
-		    sqlite3_column_text(st, 1) != NULL ?
-		    (const char *)sqlite3_column_text(st, 1) : "(no title)");
-	sqlite3_finalize(st);
+	(void)arg;
+	printf("  matches      [%s] (no alert now): %s\n", watchlist,
+	    title != NULL ? title : "(no title)");
 }
 
 /* Print the whole report of a run. */
@@ -320,13 +238,15 @@ report(struct run *run, int first, const struct marks *m)
 	printf("%d entries: %d new, %d seen at other sources, %d copies, "
 	    "%d updated, %d unchanged\n", s->entries, s->new_stories, s->sightings,
 	    s->copies, s->updates, s->skipped);
-	report_articles(db, run->st.id, m);
+	store_ops_run_articles(db, run->st.id, m->article, report_article_cb,
+	    (void *)m);
 	if (first && !run->cs->alert_on_first_fetch)
 		printf("first fetch of this source: the daemon records what it "
 		    "lists without alerting (alert_on_first_fetch = false)\n");
-	if (report_alerts(db, m) == 0)
+	if (store_ops_run_alerts(db, m->outbox, report_alert_cb, NULL) == 0)
 		printf("  nothing would alert\n");
-	report_silent_matches(db, m);
+	store_ops_run_silent_matches(db, m->match, m->outbox, report_silent_cb,
+	    NULL);
 }
 
 /* Start the daemon parts ingest needs beyond the store and http (the watchlists). */

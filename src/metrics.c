@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "store_ops.h"
 #include "xmalloc.h"
 
 #define MAX_LABELS	2
@@ -430,51 +431,36 @@ render_metric(struct metrics_buf *b, const struct metric *m)
 	}
 }
 
-/* Whether a table exists in db. */
-static int
-table_exists(sqlite3 *db, const char *name)
-{
-	sqlite3_stmt *st;
-	int found = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
-	    " AND name = ?", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
-}
-
 /*
- * Render a gauge from a query whose rows are (label values…, value); nlabels
- * label columns named by lnames. Nothing when the query fails.
+ * Render a gauge of the database: rows of (label values…, value), the labels
+ * named by lnames. Nothing when the query fails.
  */
 static void
-render_query(struct metrics_buf *b, sqlite3 *db, const char *name,
-    const char *help, const char *sql, int nlabels, const char *const *lnames)
+render_gauge(struct metrics_buf *b, sqlite3 *db, const char *name,
+    const char *help, enum store_gauge_kind kind, int nlabels,
+    const char *const *lnames)
 {
-	sqlite3_stmt *st;
+	struct store_gauge g;
+	char *cause;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		log_debug("metrics: %s: %s", name, sqlite3_errmsg(db));
+	if (store_ops_gauge(db, kind, &g, &cause) == -1) {
+		log_debug("metrics: %s: %s", name, cause);
+		free(cause);
 		return;
 	}
 	metrics_buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	for (size_t i = 0; i < g.n; i++) {
 		metrics_buf_add(b, name, strlen(name));
 		for (int l = 0; l < nlabels; l++) {
-			const unsigned char *v = sqlite3_column_text(st, l);
-
 			metrics_buf_printf(b, "%s%s=\"", l == 0 ? "{" : ",", lnames[l]);
-			metrics_buf_label(b, v != NULL ? (const char *)v : "");
+			metrics_buf_label(b, g.rows[i].label[l]);
 			metrics_buf_add(b, "\"", 1);
 		}
 		metrics_buf_add(b, nlabels > 0 ? "} " : " ", nlabels > 0 ? 2 : 1);
-		add_number(b, sqlite3_column_double(st, nlabels));
+		add_number(b, g.rows[i].value);
 		metrics_buf_add(b, "\n", 1);
 	}
-	sqlite3_finalize(st);
+	store_ops_gauge_free(&g);
 }
 
 /* The gauges read from the database. */
@@ -484,22 +470,17 @@ render_db(struct metrics_buf *b, sqlite3 *db)
 	static const char *const src[] = { "source" };
 	static const char *const ob[] = { "notifier", "state" };
 
-	render_query(b, db, "newswatch_source_last_success_timestamp_seconds",
+	render_gauge(b, db, "newswatch_source_last_success_timestamp_seconds",
 	    "When each source last answered 2xx or 304 (Unix time; 0: never).",
-	    "SELECT name, coalesce(last_success, 0) FROM sources ORDER BY name",
-	    1, src);
-	render_query(b, db, "newswatch_source_failures",
+	    STORE_GAUGE_LAST_SUCCESS, 1, src);
+	render_gauge(b, db, "newswatch_source_failures",
 	    "Consecutive failed fetches of each source.",
-	    "SELECT name, failures FROM sources ORDER BY name", 1, src);
-	if (!table_exists(db, "outbox"))
+	    STORE_GAUGE_FAILURES, 1, src);
+	if (!store_ops_table_exists(db, "outbox"))
 		return;
-	render_query(b, db, "newswatch_outbox",
+	render_gauge(b, db, "newswatch_outbox",
 	    "Alerts in the outbox waiting (pending) or given up (dead), by notifier.",
-	    "SELECT n.notifier, s.state, (SELECT count(*) FROM outbox o"
-	    "  WHERE o.notifier = n.notifier AND o.state = s.state)"
-	    " FROM (SELECT DISTINCT notifier FROM outbox) n,"
-	    " (SELECT 'pending' AS state UNION ALL SELECT 'dead') s"
-	    " ORDER BY 1, 2", 2, ob);
+	    STORE_GAUGE_OUTBOX, 2, ob);
 }
 
 /* Render every metric in the text format. */

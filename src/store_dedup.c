@@ -893,3 +893,132 @@ store_dedup_prune(struct store *s, int64_t text_before, int64_t keys_before,
 		return -1;
 	return n + m;
 }
+
+#define ARTICLES_SQL							\
+	"SELECT a.id AS id, a.story_id AS story, s.name AS source,"	\
+	" a.published AS published, a.fetched_at AS fetched,"		\
+	" a.title AS title, a.link AS link FROM articles a"		\
+	" LEFT JOIN sources s ON s.id = a.source_id"			\
+	" WHERE (?1 IS NULL OR s.name = ?1) AND a.fetched_at >= ?2"	\
+	" ORDER BY a.fetched_at DESC, a.id DESC"
+#define ARTICLE_SQL							\
+	"SELECT a.id AS id, a.story_id AS story, s.name AS source,"	\
+	" a.entry_id AS entry, a.title AS title, a.link AS link,"	\
+	" a.canonical_url AS canonical_url, a.author AS author,"	\
+	" a.published AS published, a.updated AS updated,"		\
+	" a.fetched_at AS fetched, a.words AS words,"			\
+	" a.text_pruned AS text_pruned, a.content AS content"		\
+	" FROM articles a LEFT JOIN sources s ON s.id = a.source_id"	\
+	" WHERE a.id = ?1"
+#define SIGHTINGS_SQL							\
+	"SELECT g.seen_at AS seen_at, s.name AS source, g.source_id AS"	\
+	" source_id, g.article_id AS article, g.url AS url"		\
+	" FROM sightings g LEFT JOIN sources s ON s.id = g.source_id"	\
+	" WHERE g.story_id = ?1 ORDER BY g.seen_at, g.id"
+
+/* Copy the current row's cells into the table. */
+static void
+table_add_row(struct store_table *t, sqlite3_stmt *st)
+{
+	struct store_cell *c;
+
+	t->cells = xreallocarray(t->cells, (t->nrows + 1) * t->ncols,
+	    sizeof *t->cells);
+	c = &t->cells[t->nrows++ * t->ncols];
+	for (size_t i = 0; i < t->ncols; i++, c++) {
+		const unsigned char *v;
+
+		c->type = sqlite3_column_type(st, (int)i);
+		c->i = sqlite3_column_int64(st, (int)i);
+		v = sqlite3_column_text(st, (int)i);
+		c->len = (size_t)sqlite3_column_bytes(st, (int)i);
+		c->text = NULL;
+		if (v != NULL) {
+			c->text = xmalloc(c->len + 1);
+			memcpy(c->text, v, c->len + 1);
+		}
+	}
+}
+
+/* Read every row of a prepared statement into t, then finalize it. */
+static void
+table_fill(struct store_table *t, sqlite3_stmt *st)
+{
+	t->ncols = (size_t)sqlite3_column_count(st);
+	t->names = xcalloc(t->ncols, sizeof *t->names);
+	for (size_t i = 0; i < t->ncols; i++)
+		t->names[i] = xstrdup(sqlite3_column_name(st, (int)i));
+	while (sqlite3_step(st) == SQLITE_ROW)
+		table_add_row(t, st);
+	sqlite3_finalize(st);
+}
+
+/* Prepare one of the listing queries into an empty table; NULL on failure. */
+static sqlite3_stmt *
+table_prepare(struct store *s, const char *sql, struct store_table *t)
+{
+	sqlite3_stmt *st;
+
+	memset(t, 0, sizeof *t);
+	if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	return st;
+}
+
+/* The articles of a source (any when NULL) fetched at or after since. */
+int
+store_articles_list(struct store *s, const char *source, int64_t since,
+    struct store_table *t, char **cause)
+{
+	sqlite3_stmt *st;
+
+	if ((st = table_prepare(s, ARTICLES_SQL, t)) == NULL) {
+		*cause = xstrdup(sqlite3_errmsg(store_db(s)));
+		return -1;
+	}
+	if (source != NULL)
+		sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	table_fill(t, st);
+	return 0;
+}
+
+/* The rows of a query over one id (?1) into t; 0, or -1. */
+static int
+table_by_id(struct store *s, const char *sql, int64_t id, struct store_table *t)
+{
+	sqlite3_stmt *st;
+
+	if ((st = table_prepare(s, sql, t)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	table_fill(t, st);
+	return 0;
+}
+
+/* One article's row. */
+int
+store_article_get(struct store *s, int64_t id, struct store_table *t)
+{
+	return table_by_id(s, ARTICLE_SQL, id, t);
+}
+
+/* A story's sightings, oldest first. */
+int
+store_story_sightings(struct store *s, int64_t story, struct store_table *t)
+{
+	return table_by_id(s, SIGHTINGS_SQL, story, t);
+}
+
+/* Free a table's names and cells. */
+void
+store_table_free(struct store_table *t)
+{
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i].text);
+	for (size_t i = 0; i < t->ncols; i++)
+		free(t->names[i]);
+	free(t->cells);
+	free(t->names);
+	memset(t, 0, sizeof *t);
+}

@@ -118,4 +118,34 @@ int		 store_dedup_prune(struct store *, int64_t text_before,
 /* The name of a rule, as `newswatch dedup --explain` prints it. */
 const char	*dedup_rule_name(enum dedup_rule);
 
+/*
+ * A query's result for `newswatch articles` and `article`: named columns and
+ * cells row by row. A cell keeps SQLite's type (SQLITE_INTEGER, SQLITE_NULL,
+ * else text), its integer and its text (NULL for NULL).
+ */
+struct store_cell {
+	int		 type;
+	int64_t		 i;
+	char		*text;
+	size_t		 len;
+};
+struct store_table {
+	size_t			 ncols, nrows;
+	char			**names;
+	struct store_cell	*cells;		/* nrows * ncols */
+};
+/* Articles (of source, or any when NULL) fetched at or after since, newest
+ * first: id, story, source, published, fetched, title, link. 0, or -1 with
+ * *cause. */
+int		 store_articles_list(struct store *, const char *source,
+		    int64_t since, struct store_table *, char **);
+/* One article's row (id … content; 0 or 1 row); 0, or -1. */
+int		 store_article_get(struct store *, int64_t id,
+		    struct store_table *);
+/* A story's sightings (seen_at, source, source_id, article, url), oldest
+ * first; 0, or -1. */
+int		 store_story_sightings(struct store *, int64_t story,
+		    struct store_table *);
+void		 store_table_free(struct store_table *);
+
 #endif

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_ops.h"
 #include "store_outbox.h"
 #include "xmalloc.h"
 
@@ -539,4 +540,23 @@ store_outbox_singles_since(struct store *s, const char *notifier,
 		cb(sqlite3_column_int64(st, 0), arg);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The outbox's pending and dead counts (0 without an outbox table). */
+void
+store_outbox_counts(sqlite3 *db, long long *pending, long long *dead)
+{
+	sqlite3_stmt *st;
+
+	*pending = *dead = 0;
+	if (!store_ops_table_exists(db, "outbox") || sqlite3_prepare_v2(db,
+	    "SELECT coalesce(sum(state = 'pending'), 0),"
+	    " coalesce(sum(state = 'dead'), 0) FROM outbox", -1, &st,
+	    NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*pending = sqlite3_column_int64(st, 0);
+		*dead = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
 }

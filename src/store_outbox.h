@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sqlite3.h>
+
 struct store;
 
 /* Migration 4: matches and outbox. */
@@ -139,5 +141,10 @@ struct stored_article {
 /* Every article fetched at or after since, oldest first. 0 or -1. */
 int	store_articles_since(struct store *, int64_t since,
 	    void (*cb)(const struct stored_article *, void *), void *);
+/*
+ * The outbox's pending and dead counts over any connection (a read-only one of
+ * the CLI); 0 and 0 without an outbox table.
+ */
+void	store_outbox_counts(sqlite3 *, long long *pending, long long *dead);
 
 #endif

@@ -42,6 +42,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <utf8proc.h>
 
 #include "newswatch/plugin.h"
 
@@ -119,31 +120,10 @@ buf_str(struct buf *b, const char *s)
 static size_t
 utf8_len(const unsigned char *s, size_t len)
 {
-	size_t		n, i;
-	uint32_t	c;
+	utf8proc_int32_t c;
+	utf8proc_ssize_t n = utf8proc_iterate(s, (utf8proc_ssize_t)len, &c);
 
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (n > len)
-		return 0;
-	c = s[0] & (0x7f >> n);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	return n;
+	return n > 0 ? (size_t)n : 0;
 }
 
 /* Copy at most max bytes of s as valid UTF-8, invalid bytes as U+FFFD. */

@@ -156,14 +156,14 @@ static const struct key notifier_keys[] = {
 	{ "plugin", K_STR, N(plugin), 0, 0, NULL },
 	{ "hold", K_DUR, N(hold), 0, MAX_DURATION, NULL },
 	{ "digest", K_FUNC, N(digest), 0, 0, digest_fn },
-	{ "max_per_hour", K_INT, N(max_per_hour), 0, 1000000, NULL },
+	{ "max_per_hour", K_INT, N(max_per_hour), 0, DIGEST_CAP_MAX, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
 static const struct key notify_ref_keys[] = {
 	{ "notifier", K_STR, R(notifier), 0, 0, NULL },
 	{ "digest", K_FUNC, R(digest), 0, 0, digest_fn },
-	{ "max_per_hour", K_INT, R(max_per_hour), 0, 1000000, NULL },
+	{ "max_per_hour", K_INT, R(max_per_hour), 0, DIGEST_CAP_MAX, NULL },
 	{ "hold", K_DUR, R(hold), 0, MAX_DURATION, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
 };

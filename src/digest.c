@@ -174,7 +174,7 @@ digest_cap_init(struct digest_cap *cap, int max)
 	memset(cap, 0, sizeof *cap);
 	if (max <= 0)
 		return;
-	cap->max = max > DIGEST_CAP_MAX ? DIGEST_CAP_MAX : max;
+	cap->max = max > DIGEST_CAP_MAX ? DIGEST_CAP_MAX : max;	/* conf refuses more */
 	cap->times = xcalloc(cap->max, sizeof *cap->times);
 }
 

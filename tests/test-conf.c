@@ -257,7 +257,7 @@ test_errors(void)
 	    "language \"klingon\"\n"
 	    "%1$s/tests/conf/structure.conf:16: notifier \"n\": hold: bad duration -5\n"
 	    "%1$s/tests/conf/structure.conf:16: notifier \"n\": max_per_hour: "
-	    "3000000000 is out of range (0 to 1000000)\n"
+	    "3000000000 is out of range (0 to 10000)\n"
 	    "%1$s/tests/conf/structure.conf:17: notifiers[2]: plugin: expected a "
 	    "string, not an integer\n"
 	    "%1$s/tests/conf/structure.conf:17: notifiers[2]: missing key \"name\"\n"

@@ -49,9 +49,9 @@
 #include <time.h>
 
 #include <curl/curl.h>
-#include <utf8proc.h>
 
 #include "newswatch/plugin.h"
+#include "pbuf.h"
 
 #define EM_TIMEOUT_DEFAULT	30000
 #define EM_TIMEOUT_MAX		300000
@@ -104,109 +104,11 @@ struct em_send {
 	TAILQ_ENTRY(em_send)	 entry;
 };
 
-/* A growing string. */
-struct buf {
-	char	*s;
-	size_t	 len, size;
-};
-
-/* Append bytes to a buffer. */
-static void
-buf_add(struct buf *b, const char *s, size_t len)
-{
-	if (b->len + len + 1 > b->size) {
-		b->size = (b->len + len + 1) * 2;
-		if ((b->s = realloc(b->s, b->size)) == NULL)
-			abort();
-	}
-	memcpy(b->s + b->len, s, len);
-	b->len += len;
-	b->s[b->len] = '\0';
-}
-
-/* Append a string to a buffer. */
-static void
-buf_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-/* Append formatted text to a buffer. */
-static void __attribute__((format(printf, 2, 3)))
-buf_fmt(struct buf *b, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-	int	 n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	buf_add(b, s, n);
-	free(s);
-}
-
-/* strdup that never fails. */
-static char *
-xdup(const char *s)
-{
-	char	*d;
-
-	if ((d = strdup(s)) == NULL)
-		abort();
-	return d;
-}
-
-/* Length of the valid UTF-8 sequence at s (at most len bytes), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t len)
-{
-	utf8proc_int32_t c;
-	utf8proc_ssize_t n = utf8proc_iterate(s, (utf8proc_ssize_t)len, &c);
-
-	return n > 0 ? (size_t)n : 0;
-}
-
-/*
- * Copy at most max bytes of s as valid UTF-8: invalid bytes become U+FFFD,
- * control characters a space (newlines kept when lines is set); "…" marks a cut.
- */
-static char *
-clean(const char *s, size_t max, int lines)
-{
-	struct buf	 b = { NULL, 0, 0 };
-	size_t		 len, i = 0, n;
-	unsigned char	 c;
-
-	buf_add(&b, "", 0);
-	len = s != NULL ? strlen(s) : 0;
-	while (i < len) {
-		n = utf8_len((const unsigned char *)s + i, len - i);
-		if (b.len + (n ? n : 3) > max) {
-			buf_str(&b, "\xe2\x80\xa6");
-			break;
-		}
-		c = s[i];
-		if (n == 0)
-			buf_str(&b, "\xef\xbf\xbd");
-		else if (c == '\n' && lines)
-			buf_str(&b, "\n");
-		else if (c < 0x20 || c == 0x7f)
-			buf_str(&b, " ");
-		else
-			buf_add(&b, s + i, n);
-		i += n ? n : 1;
-	}
-	return b.s;
-}
-
 /* Append s, cleaned to one line of at most max bytes. */
 static void
 add_clean(struct buf *b, const char *s, size_t max)
 {
-	char	*c = clean(s, max, 0);
+	char	*c = pbuf_clean(s, max, PBUF_LINE);
 
 	buf_str(b, c);
 	free(c);
@@ -216,7 +118,7 @@ add_clean(struct buf *b, const char *s, size_t max)
 static void
 add_html(struct buf *b, const char *s, size_t max)
 {
-	char	*c = clean(s, max, 1), *p;
+	char	*c = pbuf_clean(s, max, PBUF_LINES), *p;
 
 	for (p = c; *p != '\0'; p++) {
 		switch (*p) {
@@ -303,7 +205,7 @@ add_encoded(struct buf *b, const char *s)
 		start = i;
 		/* 45 bytes -> 60 base64 characters + 12 = 72 */
 		while (i < len) {
-			n = utf8_len((const unsigned char *)s + i, len - i);
+			n = pbuf_utf8_len((const unsigned char *)s + i, len - i);
 			if (n == 0)
 				n = 1;
 			if (i + n - start > 45)
@@ -383,7 +285,7 @@ parse_addr(const char *s, struct em_addr *a, const char **why)
 	if ((lt = strchr(s, '<')) == NULL) {
 		if (!valid_addr(s, strlen(s)))
 			return (*why = "is not an address (name@domain)", -1);
-		a->addr = xdup(s);
+		a->addr = pbuf_dup(s);
 		return 0;
 	}
 	if ((gt = strchr(lt, '>')) == NULL || gt[1] != '\0' ||
@@ -409,7 +311,7 @@ valid_text(const char *s)
 	size_t	len = strlen(s), i = 0, n;
 
 	while (i < len) {
-		if ((n = utf8_len((const unsigned char *)s + i, len - i)) == 0 ||
+		if ((n = pbuf_utf8_len((const unsigned char *)s + i, len - i)) == 0 ||
 		    (unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return 0;
 		i += n;
@@ -441,7 +343,7 @@ digest_source(const struct nw_alert *a)
 		n++;
 	}
 	if (n <= 1)
-		return xdup(one != NULL ? one : "");
+		return pbuf_dup(one != NULL ? one : "");
 	if (asprintf(&s, "%zu sources", n) == -1)
 		abort();
 	return s;
@@ -539,7 +441,7 @@ subject_header(const struct email *em, const struct nw_alert *a)
 	fields_of(a, &f);
 	s = render(em->subject, &f, &why);	/* checked at init */
 	fields_free(&f);
-	c = clean(s != NULL ? s : "[newswatch]", EM_SUBJECT_MAX, 0);
+	c = pbuf_clean(s != NULL ? s : "[newswatch]", EM_SUBJECT_MAX, PBUF_LINE);
 	free(s);
 	buf_str(&b, "Subject: ");
 	if (ascii(c) && strstr(c, "=?") == NULL)	/* no lookalike encoded words */
@@ -842,8 +744,8 @@ message_headers(const struct email *em, const struct nw_alert *a)
 	if (asprintf(&s, "X-Newswatch-Delivery-Id: %s", a->delivery_id) == -1)
 		abort();
 	header_add(&l, s);
-	header_add(&l, xdup("Auto-Submitted: auto-generated"));
-	header_add(&l, xdup("Content-Type: multipart/alternative"));
+	header_add(&l, pbuf_dup("Auto-Submitted: auto-generated"));
+	header_add(&l, pbuf_dup("Content-Type: multipart/alternative"));
 	return l;
 }
 
@@ -1149,9 +1051,9 @@ config_server(struct email *em, const struct nw_host *h, struct nw_config *cfg)
 		h->config_error(cfg, "timeout", "must be between 1ms and 5m");
 		return -1;
 	}
-	em->url = xdup(url);
+	em->url = pbuf_dup(url);
 	if (ca != NULL)
-		em->ca_file = xdup(ca);
+		em->ca_file = pbuf_dup(ca);
 	if (!em->starttls && strncasecmp(url, "smtp://", 7) == 0)
 		h->log(h, NW_LOG_WARN, "starttls = false: mail goes in clear");
 	return 0;
@@ -1177,7 +1079,7 @@ config_auth(struct email *em, const struct nw_host *h, struct nw_config *cfg)
 		return -1;
 	}
 	if (user != NULL)
-		em->username = xdup(user);
+		em->username = pbuf_dup(user);
 	return 0;
 }
 
@@ -1259,7 +1161,7 @@ config_subject(struct email *em, const struct nw_host *h, struct nw_config *cfg)
 		return -1;
 	}
 	free(s);
-	em->subject = xdup(tpl);
+	em->subject = pbuf_dup(tpl);
 	return 0;
 }
 

@@ -42,9 +42,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <utf8proc.h>
 
 #include "newswatch/plugin.h"
+#include "pbuf.h"
 
 #define WH_TIMEOUT_DEFAULT	15000
 #define WH_TIMEOUT_MAX		300000
@@ -89,69 +89,6 @@ struct wh_send {
 	TAILQ_ENTRY(wh_send)	 entry;
 };
 
-/* A growing string. */
-struct buf {
-	char	*s;
-	size_t	 len, size;
-};
-
-/* Append bytes to a buffer. */
-static void
-buf_add(struct buf *b, const char *s, size_t len)
-{
-	if (b->len + len + 1 > b->size) {
-		b->size = (b->len + len + 1) * 2;
-		if ((b->s = realloc(b->s, b->size)) == NULL)
-			abort();
-	}
-	memcpy(b->s + b->len, s, len);
-	b->len += len;
-	b->s[b->len] = '\0';
-}
-
-/* Append a string to a buffer. */
-static void
-buf_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-/* Length of the valid UTF-8 sequence at s (at most len bytes), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t len)
-{
-	utf8proc_int32_t c;
-	utf8proc_ssize_t n = utf8proc_iterate(s, (utf8proc_ssize_t)len, &c);
-
-	return n > 0 ? (size_t)n : 0;
-}
-
-/* Copy at most max bytes of s as valid UTF-8, invalid bytes as U+FFFD. */
-static char *
-clean(const char *s, size_t max)
-{
-	struct buf	 b = { NULL, 0, 0 };
-	size_t		 len, i = 0, n;
-
-	buf_add(&b, "", 0);
-	len = strlen(s);
-	while (i < len) {
-		n = utf8_len((const unsigned char *)s + i, len - i);
-		if (b.len + (n ? n : 3) > max) {
-			buf_str(&b, "\xe2\x80\xa6");	/* … */
-			break;
-		}
-		if (n == 0) {
-			buf_str(&b, "\xef\xbf\xbd");
-			i++;
-		} else {
-			buf_add(&b, s + i, n);
-			i += n;
-		}
-	}
-	return b.s;
-}
-
 /* A JSON string of at most max bytes, or null. */
 static json_t *
 jstr_max(const char *s, size_t max)
@@ -161,7 +98,7 @@ jstr_max(const char *s, size_t max)
 
 	if (s == NULL)
 		return json_null();
-	c = clean(s, max);
+	c = pbuf_clean(s, max, PBUF_UTF8);
 	j = json_string(c);
 	free(c);
 	return j != NULL ? j : json_null();
@@ -378,7 +315,7 @@ chat_text(const struct nw_alert *a, enum wh_format f)
 			buf_str(&b, n);
 		}
 	}
-	s = clean(b.s, 3500);
+	s = pbuf_clean(b.s, 3500, PBUF_UTF8);
 	free(b.s);
 	return s;
 }
@@ -390,7 +327,7 @@ heading(const struct nw_alert *a)
 	char	*s, *c;
 
 	if (a->kind == NW_ALERT_ARTICLE)
-		return clean(a->title != NULL ? a->title : "(untitled)", 250);
+		return pbuf_clean(a->title != NULL ? a->title : "(untitled)", 250, PBUF_UTF8);
 	if (a->kind == NW_ALERT_HEALTH) {
 		if (asprintf(&s, "newswatch: source %s %s", a->source ? a->source :
 		    "?", a->health_state ? a->health_state : "?") == -1)
@@ -398,7 +335,7 @@ heading(const struct nw_alert *a)
 	} else if (asprintf(&s, "newswatch: %zu alerts%s%s", a->nalerts,
 	    a->watchlist ? " for " : "", a->watchlist ? a->watchlist : "") == -1)
 		abort();
-	c = clean(s, 250);
+	c = pbuf_clean(s, 250, PBUF_UTF8);
 	free(s);
 	return c;
 }

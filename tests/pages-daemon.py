@@ -5,49 +5,14 @@ feed autodiscovery and rediscovery, listing pages with and without
 selectors, first sight, full_text, robots.txt, the address rule for links,
 and a page that fails and then succeeds. Prints TAP; every wait is bounded."""
 
-import json
 import os
 import re
-import shutil
-import signal
-import socket
-import sqlite3
-import subprocess
 import sys
-import tempfile
-import time
 
-SRC = os.environ.get("top_srcdir", ".")
-BUILD = os.environ.get("top_builddir", ".")
-DAEMON = os.path.join(BUILD, "newswatchd")
-FIXTURE = os.path.join(SRC, "tests", "fixture-server.py")
-PY = os.environ.get("PYTHON3", sys.executable)
-WAIT = 30  # seconds, the bound of every wait
-
-count = 0
-failed = 0
-procs = []
-
-
-def ok(cond, name, diag=None):
-    """One TAP line."""
-    global count, failed
-    count += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (count, name))
-    if not cond:
-        failed += 1
-        if diag:
-            for line in str(diag).splitlines()[-30:]:
-                print("#   " + line)
-    sys.stdout.flush()
-    return cond
-
-
-WORDS = ("river council harbour budget storm school railway mayor bridge "
-         "election museum hospital vaccine festival drought market tunnel "
-         "airport court strike forest energy housing police farmer minister "
-         "library stadium ferry census glacier pension tariff orchestra "
-         "satellite volcano refinery vineyard monastery lighthouse").split()
+sys.dont_write_bytecode = True
+import nwtest  # noqa: E402
+from nwtest import (DAEMON, Daemon, Env, ok, q, q1, rss,  # noqa: E402
+                    run_once, wait_for, watch_lines, WORDS)
 
 
 def paragraphs(n):
@@ -84,172 +49,6 @@ def listing_page(links, extra=""):
             "site</a></nav><main>%s</main>%s<footer><a href='/files/"
             "about-the-team-here.html'>About the team here</a></footer>"
             "</body></html>" % (teasers, extra))
-
-
-def rss(items):
-    """An RSS 2.0 document from (guid, title, link, description)."""
-    parts = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0">'
-             '<channel><title>t</title><link>http://x.test/</link>'
-             '<language>en</language>\n']
-    for guid, title, link, text in items:
-        parts.append("<item><guid>%s</guid><title>%s</title><link>%s</link>"
-                     "<description>%s</description></item>\n"
-                     % (guid, title, link, text))
-    parts.append("</channel></rss>\n")
-    return "".join(parts)
-
-
-class Env:
-    """A temporary directory, the fixture server and configurations."""
-
-    def __init__(self):
-        self.tmp = tempfile.mkdtemp(prefix="nw-pages.")
-        self.www = os.path.join(self.tmp, "www")
-        os.mkdir(self.www)
-        self.reqlog = os.path.join(self.tmp, "requests.log")
-        pf = os.path.join(self.tmp, "port")
-        self.server = subprocess.Popen(
-            [PY, FIXTURE, "--dir", self.www, "--port-file", pf, "--log",
-             self.reqlog, "--lifetime", "600"])
-        procs.append(self.server)
-        deadline = time.monotonic() + WAIT
-        while not os.path.exists(pf) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        with open(pf) as f:
-            self.port = int(f.read())
-        self.n = 0
-
-    def url(self, path, host="127.0.0.1"):
-        return "http://%s:%d%s" % (host, self.port, path)
-
-    def put(self, name, text):
-        path = os.path.join(self.www, name)
-        with open(path + ".tmp", "w") as f:
-            f.write(text)
-        os.replace(path + ".tmp", path)
-
-    def rm(self, name):
-        os.unlink(os.path.join(self.www, name))
-
-    def conf(self, state, sources, allow_private=True):
-        """Write a configuration; sources are dicts of keys."""
-        self.n += 1
-        path = os.path.join(self.tmp, "nw%d.conf" % self.n)
-        src = []
-        for s in sources:
-            kv = []
-            for k, v in s.items():
-                if isinstance(v, bool):
-                    kv.append("%s = %s;" % (k, "true" if v else "false"))
-                else:
-                    kv.append('%s = "%s";' % (k, v))
-            src.append("  { " + " ".join(kv) + " }")
-        with open(path, "w") as f:
-            f.write('daemon = {\n  state_dir = "%s";\n  admin_listen = "";\n'
-                    '  allow_private = %s;\n  log_level = "debug";\n'
-                    '  user_agent = "newswatch-test/1.0";\n};\n'
-                    'sources = (\n%s\n);\n'
-                    % (state, "true" if allow_private else "false",
-                       ",\n".join(src)))
-        return path
-
-    def entries(self):
-        """The fixture's request log, whole."""
-        out = []
-        if os.path.exists(self.reqlog):
-            with open(self.reqlog) as f:
-                out = [json.loads(line) for line in f]
-        return out
-
-    def requests(self, path=None):
-        """The fixture's request log (the paths), optionally one path only."""
-        out = []
-        if os.path.exists(self.reqlog):
-            with open(self.reqlog) as f:
-                for line in f:
-                    out.append(json.loads(line)["path"])
-        return out if path is None else [p for p in out if p == path]
-
-
-def run_once(conf, timeout=WAIT):
-    """newswatchd --once: (exit status, log)."""
-    env = dict(os.environ)
-    env.pop("NOTIFY_SOCKET", None)
-    try:
-        p = subprocess.run([DAEMON, "--once", "-c", conf], env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        return None, (e.output or b"").decode(errors="replace")
-    return p.returncode, p.stdout.decode(errors="replace")
-
-
-def q(state, sql, *args):
-    con = sqlite3.connect(os.path.join(state, "newswatch.db"), timeout=5)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
-
-
-def q1(state, sql, *args):
-    rows = q(state, sql, *args)
-    return rows[0][0] if rows else None
-
-
-def watch_lines(log, source):
-    """(kind, alert) of each watch_article call logged for a source."""
-    return [(int(k), int(a)) for k, a in re.findall(
-        r"source %s: watch article \d+ story \d+ kind (\d) alert (\d)"
-        % re.escape(source), log)]
-
-
-def wait_for(cond, timeout=WAIT, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(step)
-    return cond()
-
-
-class Daemon:
-    """A long-running newswatchd, READY=1 awaited on NOTIFY_SOCKET."""
-
-    def __init__(self, env, conf, tag):
-        self.log = os.path.join(env.tmp, tag + ".log")
-        path = os.path.join(env.tmp, tag + ".sock")
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(path)
-        self.sock.settimeout(WAIT)
-        e = dict(os.environ, NOTIFY_SOCKET=path)
-        e.pop("WATCHDOG_USEC", None)
-        with open(self.log, "w") as f:
-            self.proc = subprocess.Popen([DAEMON, "-c", conf], env=e, stdout=f,
-                                         stderr=subprocess.STDOUT)
-        procs.append(self.proc)
-        self.ready = False
-        try:
-            while not self.ready:
-                msg = self.sock.recv(4096).decode()
-                self.ready = re.search(r"^READY=1$", msg, re.M) is not None
-        except socket.timeout:
-            pass
-
-    def text(self):
-        with open(self.log) as f:
-            return f.read()
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(WAIT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        self.sock.close()
-        return rc
 
 
 def test_stop_while_pending(env):
@@ -599,7 +398,7 @@ def test_address_rule(env):
                              "url": env.url("/files/addr.html"),
                              "link_xpath": "//div[@class='teaser']//a",
                              "alert_on_first_fetch": True}],
-                    allow_private=False)
+                    "  allow_private = false;\n")
     before = len(env.requests())
     rc, log = run_once(conf)
     reqs = env.requests()[before:]
@@ -662,27 +461,17 @@ def main():
     if not os.path.exists(DAEMON):
         print("1..0 # SKIP no newswatchd")
         return 0
-    env = Env()
+    env = Env("pages")
+    env.extra = '  user_agent = "newswatch-test/1.0";\n'
     try:
-        test_autodiscovery(env)
-        test_rediscovery(env)
-        test_listing_selectors(env)
-        test_listing_heuristic(env)
-        test_politeness(env)
-        test_full_text(env)
-        test_robots(env)
-        test_address_rule(env)
-        test_fail_then_succeed(env)
-        test_daemon_stop(env)
-        test_stop_while_pending(env)
+        nwtest.run_tests((test_autodiscovery, test_rediscovery,
+                          test_listing_selectors, test_listing_heuristic,
+                          test_politeness, test_full_text, test_robots,
+                          test_address_rule, test_fail_then_succeed,
+                          test_daemon_stop, test_stop_while_pending), env)
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        shutil.rmtree(env.tmp, ignore_errors=True)
-    print("1..%d" % count)
-    return 1 if failed else 0
+        rc = nwtest.finish(env.tmp)
+    return rc
 
 
 if __name__ == "__main__":

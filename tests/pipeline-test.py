@@ -10,48 +10,18 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 
-SRC = os.environ.get("top_srcdir", ".")
-BUILD = os.environ.get("top_builddir", ".")
-DAEMON = os.path.join(BUILD, "newswatchd")
-FIXTURE = os.path.join(SRC, "tests", "fixture-server.py")
-PY = os.environ.get("PYTHON3", sys.executable)
-WAIT = 20  # seconds, the bound of every wait
+sys.dont_write_bytecode = True
+import nwtest  # noqa: E402
+from nwtest import (PY, SRC, Daemon, Env, db, ok, procs, q, q1,  # noqa: E402
+                    read_port, rss, run_once, wait_for, watch_lines, WORDS)
 
-count = 0
-failed = 0
-procs = []
-
-
-def ok(cond, name, diag=None):
-    """One TAP line."""
-    global count, failed
-    count += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (count, name))
-    if not cond:
-        failed += 1
-        if diag:
-            for line in str(diag).splitlines()[-30:]:
-                print("#   " + line)
-    sys.stdout.flush()
-    return cond
-
-
-# Words for article texts: each story gets its own sequence, long enough (>= 40
-# words) for the content hash and the near-duplicate fingerprints.
-WORDS = ("river council harbour budget storm school railway mayor bridge "
-         "election museum hospital vaccine festival drought market tunnel "
-         "airport court strike forest energy housing police farmer minister "
-         "library stadium ferry census glacier pension tariff orchestra "
-         "satellite volcano refinery vineyard monastery lighthouse").split()
+nwtest.WAIT = 20  # seconds, the bound of every wait
 
 
 def story_text(n, words=60):
@@ -70,164 +40,6 @@ def item(guid, title, link, text):
     return (guid, title, link, text)
 
 
-def rss(items, title="t"):
-    """An RSS 2.0 document."""
-    parts = ['<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0">'
-             '<channel><title>%s</title><link>http://x.test/</link>'
-             '<language>en</language>\n' % title]
-    for guid, title, link, text in items:
-        parts.append("<item><guid>%s</guid><title>%s</title><link>%s</link>"
-                     "<description>%s</description></item>\n"
-                     % (guid, title, link, text))
-    parts.append("</channel></rss>\n")
-    return "".join(parts)
-
-
-class Notify:
-    """The socket systemd would listen on: collects sd_notify datagrams."""
-
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(path)
-
-    def wait(self, pattern, timeout=WAIT):
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            self.sock.settimeout(left)
-            try:
-                msg = self.sock.recv(4096).decode()
-            except socket.timeout:
-                return None
-            if re.search(pattern, msg, re.M):
-                return msg
-
-
-class Env:
-    """A temporary directory, the fixture server and configurations."""
-
-    def __init__(self):
-        self.tmp = tempfile.mkdtemp(prefix="nw-pipeline.")
-        self.www = os.path.join(self.tmp, "www")
-        os.mkdir(self.www)
-        self.reqlog = os.path.join(self.tmp, "requests.log")
-        pf = os.path.join(self.tmp, "port")
-        self.server = subprocess.Popen(
-            [PY, FIXTURE, "--dir", self.www, "--port-file", pf, "--log",
-             self.reqlog, "--lifetime", "600"])
-        procs.append(self.server)
-        deadline = time.monotonic() + WAIT
-        while not os.path.exists(pf) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        with open(pf) as f:
-            self.port = int(f.read())
-        self.n = 0
-
-    def url(self, path, host="127.0.0.1"):
-        return "http://%s:%d%s" % (host, self.port, path)
-
-    def put(self, name, text):
-        path = os.path.join(self.www, name)
-        with open(path + ".tmp", "w") as f:
-            f.write(text)
-        os.replace(path + ".tmp", path)
-
-    def conf(self, state, sources, extra=""):
-        """Write a configuration; sources are dicts of keys."""
-        self.n += 1
-        path = os.path.join(self.tmp, "nw%d.conf" % self.n)
-        self.write_conf(path, state, sources, extra)
-        return path
-
-    def write_conf(self, path, state, sources, extra=""):
-        src = []
-        for s in sources:
-            kv = []
-            for k, v in s.items():
-                if isinstance(v, bool):
-                    kv.append("%s = %s;" % (k, "true" if v else "false"))
-                elif isinstance(v, list):
-                    kv.append("%s = [%s];" % (k, ", ".join('"%s"' % x for x in v)))
-                else:
-                    kv.append('%s = "%s";' % (k, v))
-            src.append("  { " + " ".join(kv) + " }")
-        with open(path, "w") as f:
-            f.write('daemon = {\n  state_dir = "%s";\n  admin_listen = "";\n'
-                    '  allow_private = true;\n  log_level = "debug";\n%s};\n'
-                    'sources = (\n%s\n);\n'
-                    % (state, extra, ",\n".join(src)))
-
-    def requests(self):
-        """The fixture's request log."""
-        out = []
-        if os.path.exists(self.reqlog):
-            with open(self.reqlog) as f:
-                for line in f:
-                    out.append(json.loads(line))
-        return out
-
-
-def run_once(conf, timeout=WAIT):
-    """newswatchd --once: (exit status, log)."""
-    env = dict(os.environ)
-    env.pop("NOTIFY_SOCKET", None)
-    try:
-        p = subprocess.run([DAEMON, "--once", "-c", conf], env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        return None, (e.output or b"").decode(errors="replace")
-    return p.returncode, p.stdout.decode(errors="replace")
-
-
-class Daemon:
-    """A long-running newswatchd, READY=1 awaited on NOTIFY_SOCKET."""
-
-    def __init__(self, env, conf, tag):
-        self.log = os.path.join(env.tmp, tag + ".log")
-        sock = os.path.join(env.tmp, tag + ".sock")
-        self.notify = Notify(sock)
-        e = dict(os.environ, NOTIFY_SOCKET=sock)
-        e.pop("WATCHDOG_USEC", None)
-        with open(self.log, "w") as f:
-            self.proc = subprocess.Popen([DAEMON, "-c", conf], env=e,
-                                         stdout=f, stderr=subprocess.STDOUT)
-        procs.append(self.proc)
-        self.ready = self.notify.wait(r"^READY=1$") is not None
-
-    def text(self):
-        with open(self.log) as f:
-            return f.read()
-
-    def stop(self, sig=signal.SIGTERM):
-        self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(WAIT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait()
-
-
-def db(state):
-    con = sqlite3.connect(os.path.join(state, "newswatch.db"), timeout=5)
-    return con
-
-
-def q(state, sql, *args):
-    con = db(state)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
-
-
-def q1(state, sql, *args):
-    rows = q(state, sql, *args)
-    return rows[0][0] if rows else None
-
-
 def dump(state):
     """Everything ingest writes but the sources' fetch state."""
     con = db(state)
@@ -238,23 +50,6 @@ def dump(state):
         return out
     finally:
         con.close()
-
-
-def wait_for(cond, timeout=WAIT, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(step)
-    return cond()
-
-
-def watch_lines(log, source):
-    """(kind, alert) of each watch_article call logged for a source."""
-    return [(int(k), int(a)) for k, a in re.findall(
-        r"source %s: watch article \d+ story \d+ kind (\d) alert (\d)"
-        % re.escape(source), log)]
 
 
 def test_feed_cycle(env):
@@ -280,7 +75,7 @@ def test_feed_cycle(env):
 
     before = dump(state)
     rc, log = run_once(conf)
-    reqs = [r for r in env.requests() if r["path"] == "/files/a.xml"]
+    reqs = [r for r in env.entries() if r["path"] == "/files/a.xml"]
     ok(rc == 0 and "source a: not modified" in log,
        "second --once: 304, exit 0", log)
     ok(reqs[-1]["headers"].get("If-None-Match") == row[0],
@@ -389,7 +184,7 @@ def test_discovery(env):
        "feed_url stored and the feed polled in the same run")
     t0 = time.time()
     rc, log = run_once(conf)
-    paths = [r["path"] for r in env.requests() if r["time"] >= t0]
+    paths = [r["path"] for r in env.entries() if r["time"] >= t0]
     ok(rc == 0 and paths == ["/files/disc.xml"],
        "later polls go to the feed only: %s" % paths, log)
 
@@ -424,7 +219,7 @@ def test_failures(env):
     reason = q1(state, "SELECT disabled_reason FROM sources WHERE name = 'gone'")
     ok(reason is not None and "410" in reason, "410 disables with a reason: %r"
        % reason)
-    ok(not any(r["path"] == "/status/410" for r in env.requests()[-3:]),
+    ok(not any(r["path"] == "/status/410" for r in env.entries()[-3:]),
        "a disabled source is not polled again")
     ok(re.search(r"source moved: moved permanently to http://127\.0\.0\.1:%d"
                  r"/files/moved\.xml" % env.port, log),
@@ -447,7 +242,7 @@ def test_retry_after(env):
     ok(d.ready, "daemon ready")
     time.sleep(5.5)		# observation window: one hold, its end, polls after
     d.stop()
-    reqs = [r for r in env.requests() if r["time"] >= t0]
+    reqs = [r for r in env.entries() if r["time"] >= t0]
     hits = [r["time"] for r in reqs if r["path"].startswith("/status/429")]
     ok(len(hits) >= 1, "429 source polled")
     t429 = hits[0]
@@ -480,12 +275,12 @@ def test_restart_and_reload(env):
                               "first_fetch_done = 1") == 3)
     ok(got, "the 3 sources fetched once", d.text())
     ok(d.stop() == 0, "SIGTERM: exit 0")
-    n1 = len([r for r in env.requests() if r["time"] >= t0])
+    n1 = len([r for r in env.entries() if r["time"] >= t0])
     t1 = time.time()
     d = Daemon(env, conf, "rr2")
     ok(d.ready, "restarted")
     time.sleep(1.0)
-    n2 = len([r for r in env.requests() if r["time"] >= t1])
+    n2 = len([r for r in env.entries() if r["time"] >= t1])
     ok(n1 == 3 and n2 == 0, "no refetch after the restart: due times kept "
        "(%d then %d requests)" % (n1, n2))
 
@@ -497,9 +292,9 @@ def test_restart_and_reload(env):
         {"name": "r4", "url": env.url("/files/r4.xml")}])
     d.proc.send_signal(signal.SIGHUP)
     ok(d.notify.wait(r"^READY=1$") is not None, "reloaded")
-    wait_for(lambda: len([r for r in env.requests() if r["time"] >= t2]) >= 2)
+    wait_for(lambda: len([r for r in env.entries() if r["time"] >= t2]) >= 2)
     time.sleep(0.3)
-    paths = sorted(r["path"] for r in env.requests() if r["time"] >= t2)
+    paths = sorted(r["path"] for r in env.entries() if r["time"] >= t2)
     ok(paths == ["/files/r2.xml?v=2", "/files/r4.xml"],
        "reload: the added and the changed source fetched, nothing else: %s"
        % paths)
@@ -518,10 +313,10 @@ def test_spread(env):
     t0 = time.time()
     d = Daemon(env, conf, "spread")
     ok(d.ready, "daemon ready with 120 sources")
-    wait_for(lambda: len([r for r in env.requests() if r["time"] >= t0 and
+    wait_for(lambda: len([r for r in env.entries() if r["time"] >= t0 and
                           "/files/s.xml?n=" in r["path"]]) >= 120)
     d.stop()
-    ts = sorted(r["time"] for r in env.requests() if r["time"] >= t0 and
+    ts = sorted(r["time"] for r in env.entries() if r["time"] >= t0 and
                 "/files/s.xml?n=" in r["path"])
     ok(len(ts) == 120, "all 120 fetched (%d)" % len(ts))
     span = ts[-1] - ts[0] if ts else 0
@@ -581,7 +376,7 @@ def test_request(env):
     rc, log = run_once(conf)
     ok(rc == 0 and q1(state, "SELECT last_status FROM sources") == 200,
        "authenticated with the password from password_file", log)
-    reqs = [r for r in env.requests() if r["time"] >= t0]
+    reqs = [r for r in env.entries() if r["time"] >= t0]
     ok(any(r["headers"].get("X-Newswatch-Test") == "yes" for r in reqs),
        "the source's headers sent")
     url = env.url("/auth?user=reader&pass=s3cret")
@@ -654,17 +449,15 @@ def test_busy(env):
 
 def skip(n, why):
     """n skipped TAP lines."""
-    global count
     for _ in range(n):
-        count += 1
-        print("ok %d # SKIP %s" % (count, why))
+        nwtest.skip(why)
 
 
 def test_alerts(env):
     """With the alerts part merged (the outbox exists): first sight records
     matches but queues no alert; a new matching item alerts once, delivered
     before --once exits; the same story from another source alerts nobody."""
-    plugins = os.path.join(BUILD, "src", "plugins", ".libs")
+    plugins = nwtest.PLUGINS
     state = os.path.join(env.tmp, "alerts")
     recv_log = os.path.join(env.tmp, "recv.log")
     pf = os.path.join(env.tmp, "recv.port")
@@ -674,9 +467,7 @@ def test_alerts(env):
                              "--port-file", pf, "--log", recv_log,
                              "--lifetime", "120"], stdout=subprocess.DEVNULL)
     procs.append(recv)
-    wait_for(lambda: os.path.exists(pf))
-    with open(pf) as f:
-        rport = int(f.read())
+    rport = read_port(pf, recv)
     items = [item("w-%d" % i, "Quakeword %d" % i, "http://w.test/%d" % i,
                   story_text(200 + i) + " quakeword") for i in range(2)]
     env.put("w.xml", rss(items))
@@ -721,25 +512,16 @@ def test_alerts(env):
 
 
 def main():
-    env = Env()
+    env = Env("pipeline")
     try:
-        for t in (test_feed_cycle, test_url_change, test_discovery, test_failures, test_retry_after,
-                  test_restart_and_reload, test_spread, test_kill,
-                  test_request, test_retention, test_busy, test_alerts):
-            try:
-                t(env)
-            except Exception as e:  # a broken step fails, the rest still runs
-                import traceback
-                ok(False, "%s raised %r" % (t.__name__, e),
-                   traceback.format_exc())
+        nwtest.run_tests((test_feed_cycle, test_url_change, test_discovery,
+                          test_failures, test_retry_after,
+                          test_restart_and_reload, test_spread, test_kill,
+                          test_request, test_retention, test_busy,
+                          test_alerts), env)
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        shutil.rmtree(env.tmp, ignore_errors=True)
-    print("1..%d" % count)
-    return 1 if failed else 0
+        rc = nwtest.finish(env.tmp)
+    return rc
 
 
 if __name__ == "__main__":

@@ -5,36 +5,19 @@ exit status, --once, and `newswatchd -n`. Prints TAP. Every wait is bounded."""
 
 import os
 import re
-import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 
-BUILD = os.environ.get("top_builddir", ".")
-DAEMON = os.path.join(BUILD, "newswatchd")
-WAIT = 15  # seconds, the bound of every wait
+sys.dont_write_bytecode = True
+import nwtest  # noqa: E402
+from nwtest import DAEMON, Notify, ok, procs, read  # noqa: E402
 
-count = 0
-failed = 0
-procs = []  # every daemon started, killed at the end if still running
-
-
-def ok(cond, name, diag=None):
-    """One TAP line."""
-    global count, failed
-    count += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (count, name))
-    if not cond:
-        failed += 1
-        if diag:
-            for line in str(diag).splitlines():
-                print("#   " + line)
-    sys.stdout.flush()
-    return cond
+nwtest.WAIT = 15  # seconds, the bound of every wait
+WAIT = nwtest.WAIT
 
 
 def write_conf(path, state, sources, extra=""):
@@ -45,31 +28,6 @@ def write_conf(path, state, sources, extra=""):
                 'sources = (\n%s\n);\n' % (state, extra, src))
 
 
-class Notify:
-    """The socket systemd would listen on: collects sd_notify datagrams."""
-
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(path)
-        self.seen = []
-
-    def wait(self, pattern, timeout=WAIT):
-        """The first datagram matching pattern (a regex), or None at the bound."""
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            self.sock.settimeout(left)
-            try:
-                msg = self.sock.recv(4096).decode()
-            except socket.timeout:
-                return None
-            self.seen.append(msg)
-            if re.search(pattern, msg, re.M):
-                return msg
-
-
 def sources(db):
     """The (name, url) rows of the sources table."""
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=5)
@@ -77,11 +35,6 @@ def sources(db):
         return sorted(con.execute("SELECT name, url FROM sources").fetchall())
     finally:
         con.close()
-
-
-def read(path):
-    with open(path) as f:
-        return f.read()
 
 
 def wait_exit(proc, timeout=WAIT):
@@ -243,9 +196,13 @@ def test_check(tmp):
     ok(r.returncode == 0 and "usage" in r.stdout, "-h")
 
 
+class Overrun(BaseException):
+    """The whole test overran: not caught by run_tests, so it stops here."""
+
+
 def overrun(signum, frame):
     """The watchdog fired: fail, letting the finally blocks kill the daemons."""
-    raise TimeoutError("daemon-test overran its time limit")
+    raise Overrun("daemon-test overran its time limit")
 
 
 def main():
@@ -253,20 +210,12 @@ def main():
     signal.alarm(120)  # the watchdog of the whole test
     tmp = tempfile.mkdtemp(prefix="nw-daemon.")
     try:
-        test_run(tmp)
-        test_once(tmp)
-        test_sigint_and_bad_start(tmp)
-        test_check(tmp)
+        nwtest.run_tests((test_run, test_once, test_sigint_and_bad_start,
+                          test_check), tmp)
     finally:
         signal.alarm(0)
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("1..%d" % count)
-    return 1 if failed else 0
-
+        rc = nwtest.finish(tmp)
+    return rc
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -141,9 +141,11 @@ class Notify:
         self.path = path
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(path)
+        self.seen = []  # every datagram read so far
 
     def wait(self, pattern, timeout=None):
-        """The first datagram matching pattern, or None at the bound."""
+        """The first datagram matching pattern (a regex), or None at the
+        bound."""
         deadline = time.monotonic() + (WAIT if timeout is None else timeout)
         while True:
             left = deadline - time.monotonic()
@@ -154,6 +156,7 @@ class Notify:
                 msg = self.sock.recv(4096).decode()
             except socket.timeout:
                 return None
+            self.seen.append(msg)
             if re.search(pattern, msg, re.M):
                 return msg
 

@@ -22,43 +22,13 @@ import sys
 import tempfile
 import time
 
-BUILD = os.environ.get("top_builddir", ".")
-SRC = os.environ.get("top_srcdir", ".")
-DAEMON = os.path.join(BUILD, "newswatchd")
-CLI = os.path.join(BUILD, "newswatch")
-WAIT = 15
+sys.dont_write_bytecode = True
+import nwtest  # noqa: E402
+from nwtest import (CLI, DAEMON, Notify, free_port, ok,  # noqa: E402
+                    procs, read)
 
-count = 0
-failed = 0
-procs = []
-
-
-def ok(cond, name, diag=None):
-    """One TAP line."""
-    global count, failed
-    count += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (count, name))
-    if not cond:
-        failed += 1
-        if diag:
-            for line in str(diag).splitlines()[-40:]:
-                print("#   " + line)
-    sys.stdout.flush()
-    return cond
-
-
-def free_port():
-    """A port nobody listens on now."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def read(path):
-    with open(path, errors="replace") as f:
-        return f.read()
+nwtest.WAIT = 15  # seconds, the bound of every wait
+WAIT = nwtest.WAIT
 
 
 def curl(*args):
@@ -72,28 +42,6 @@ def curl(*args):
 
 def body(text):
     return text.split("\r\n\r\n", 1)[1] if "\r\n\r\n" in text else ""
-
-
-class Notify:
-    """The socket systemd would listen on."""
-
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(path)
-
-    def wait(self, pattern, timeout=WAIT):
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            self.sock.settimeout(left)
-            try:
-                msg = self.sock.recv(4096).decode()
-            except socket.timeout:
-                return None
-            if re.search(pattern, msg, re.M):
-                return msg
 
 
 def write_conf(path, state, listen):
@@ -389,14 +337,8 @@ def main():
         test_stopping(tmp)
         test_opml(tmp)
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("1..%d" % count)
-    return 1 if failed else 0
-
+        rc = nwtest.finish(tmp)
+    return rc
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -29,9 +29,7 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -39,59 +37,14 @@ import tempfile
 import time
 import urllib.request
 
-SRC = os.environ.get("top_srcdir", ".")
-BUILD = os.environ.get("top_builddir", ".")
-DAEMON = os.path.join(BUILD, "newswatchd")
-CLI = os.path.join(BUILD, "newswatch")
-PLUGINS = os.path.join(BUILD, "src", "plugins", ".libs")
-PY = os.environ.get("PYTHON3", "/usr/bin/python3")
-WAIT = 40          # seconds: the bound of every wait for the daemon
+sys.dont_write_bytecode = True
+import nwtest  # noqa: E402
+from nwtest import (CLI, DAEMON, PLUGINS, PY, SRC, Notify,  # noqa: E402
+                    free_port, ok, procs, read, read_port, wait_for)
+
+nwtest.WAIT = 40   # seconds: the bound of every wait for the daemon
+WAIT = nwtest.WAIT
 LIFETIME = "300"   # seconds: every helper server exits by then
-
-count = 0
-failed = 0
-procs = []
-
-
-def ok(cond, name, diag=None):
-    """One TAP line."""
-    global count, failed
-    count += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (count, name))
-    if not cond:
-        failed += 1
-        if diag is not None:
-            for line in str(diag).splitlines()[-40:]:
-                print("#   " + line)
-    sys.stdout.flush()
-    return cond
-
-
-def wait_for(cond, timeout=WAIT, step=0.1):
-    """Poll cond() until it returns a true value or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = cond()
-        if v or time.monotonic() > deadline:
-            return v
-        time.sleep(step)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
 
 # ---- the news: texts of at least 40 words, one story each ----
 
@@ -260,19 +213,16 @@ class Env:
             [PY, os.path.join(SRC, "tests", "smtp-server.py"), "--dir",
              self.mails, "--no-starttls", "--lifetime", LIFETIME], "smtp")
         self.base = "http://127.0.0.1:%d/files/" % self.fixture
-        self.sock_path = os.path.join(self.tmp, "notify.sock")
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(self.sock_path)
+        self.notify = Notify(os.path.join(self.tmp, "notify.sock"))
         self.daemon = None
 
     def start_server(self, argv, name):
         """Start a helper that writes its port to --port-file; the port."""
         pf = os.path.join(self.tmp, name + ".port")
-        procs.append(subprocess.Popen(argv + ["--port-file", pf],
-                                      stdout=subprocess.DEVNULL))
-        if not wait_for(lambda: read(pf).strip(), 15):
-            raise RuntimeError("%s did not start" % name)
-        return int(read(pf))
+        proc = subprocess.Popen(argv + ["--port-file", pf],
+                                stdout=subprocess.DEVNULL)
+        procs.append(proc)
+        return read_port(pf, proc, 15)
 
     def put(self, name, body):
         req = urllib.request.Request(self.base + name, data=body.encode(),
@@ -314,19 +264,10 @@ class Env:
                     'hold = "5s"; }\n);\n' % (self.hook, self.smtp))
 
     def notified(self, pattern, timeout=WAIT):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
-            try:
-                msg = self.sock.recv(4096).decode()
-            except socket.timeout:
-                return False
-            if re.search(pattern, msg, re.M):
-                return True
-        return False
+        return self.notify.wait(pattern, timeout) is not None
 
     def start_daemon(self):
-        env = dict(os.environ, NOTIFY_SOCKET=self.sock_path)
+        env = dict(os.environ, NOTIFY_SOCKET=self.notify.path)
         for k in ("WATCHDOG_USEC", "WATCHDOG_PID", "STATE_DIRECTORY"):
             env.pop(k, None)
         log = open(self.dlog, "a")
@@ -400,13 +341,6 @@ class Env:
                 return r.read().decode()
         except OSError:
             return ""
-
-    def close(self):
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def metric(text, line):
@@ -717,9 +651,8 @@ def main():
             rc = env.stop_daemon()
             ok(rc == 0, "final stop: exit 0 (%r)" % rc, read(env.dlog))
     finally:
-        env.close()
-    print("1..%d" % count)
-    return 1 if failed else 0
+        rc = nwtest.finish(env.tmp)
+    return rc
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@
 #include <sys/wait.h>
 
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include <jansson.h>
 
 #include "../tests/alerts-fixture.h"
+#include "../tests/peer.h"
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
@@ -36,8 +36,6 @@
 #include "store.h"
 #include "watch_part.h"
 #include "xmalloc.h"
-
-extern char **environ;
 
 static struct daemon d;
 static struct event *tick;
@@ -57,32 +55,14 @@ now_s(void)
 	return tv.tv_sec + tv.tv_usec / 1e6;
 }
 
-/* Start the receiver; its pid, *port set. */
+/* Start the receiver; its pid (-1 if it did not start), *port set. */
 static pid_t
 receiver(const char *py, const char *script, const char *log, int *port)
 {
-	posix_spawn_file_actions_t fa;
-	char *argv[] = { (char *)py, (char *)script, "--log", (char *)log,
+	char	*argv[] = { (char *)py, (char *)script, "--log", (char *)log,
 	    "--lifetime", "600", NULL };
-	char buf[32];
-	int fd[2];
-	ssize_t n;
-	pid_t pid;
 
-	if (pipe(fd) != 0)
-		fatal("pipe");
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
-	posix_spawn_file_actions_addclose(&fa, fd[0]);
-	if (posix_spawn(&pid, py, &fa, NULL, argv, environ) != 0)
-		fatal("spawn %s", py);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fd[1]);
-	n = read(fd[0], buf, sizeof buf - 1);
-	close(fd[0]);
-	buf[n > 0 ? n : 0] = '\0';
-	*port = atoi(buf);
-	return pid;
+	return peer_start(argv, port);
 }
 
 /* Store one story (one transaction), noting when it was committed. */

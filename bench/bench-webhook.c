@@ -12,20 +12,18 @@
 #include <sys/wait.h>
 
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../tests/curl-backend.h"
+#include "../tests/peer.h"
 #include "log.h"
 #include "plugin.h"
 #include "xmalloc.h"
 
 #define SECRET	"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-
-extern char **environ;
 
 struct run {
 	int			 n, conc, started, finished, failed;
@@ -205,32 +203,14 @@ bench(const char *label, struct run *r)
 	free(r->t0);
 }
 
-/* Start the receiver; return its pid and port. */
+/* Start the receiver; its pid (-1 if it did not start), *port set. */
 static pid_t
 receiver(const char *py, const char *script, const char *log, int *port)
 {
 	char	*argv[] = { (char *)py, (char *)script, "--log", (char *)log,
 	    "--secret", SECRET, "--lifetime", "600", NULL };
-	char	 buf[32];
-	int	 fd[2];
-	ssize_t	 n;
-	pid_t	 pid;
-	posix_spawn_file_actions_t fa;
 
-	if (pipe(fd) != 0)
-		return -1;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
-	posix_spawn_file_actions_addclose(&fa, fd[0]);
-	if (posix_spawn(&pid, py, &fa, NULL, argv, environ) != 0)
-		return -1;
-	posix_spawn_file_actions_destroy(&fa);
-	close(fd[1]);
-	n = read(fd[0], buf, sizeof buf - 1);
-	close(fd[0]);
-	buf[n > 0 ? n : 0] = '\0';
-	*port = atoi(buf);
-	return pid;
+	return peer_start(argv, port);
 }
 
 int

@@ -9,7 +9,6 @@
 #include <sys/wait.h>
 
 #include <signal.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,13 +27,12 @@
 #include "notify_dispatch.h"
 #include "store.h"
 #include "store_outbox.h"
+#include "peer.h"
 #include "tap.h"
 #include "watch_part.h"
 #include "xmalloc.h"
 
 #define SECRET	"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-
-extern char **environ;
 
 static char *logpath;
 static int port;
@@ -46,44 +44,21 @@ static int64_t hold_story;
 static pid_t
 receiver_start(const char *dir)
 {
-	posix_spawn_file_actions_t fa;
-	const char *py = getenv("PYTHON3") ? getenv("PYTHON3") : "/usr/bin/python3";
-	const char *top = getenv("top_srcdir") ? getenv("top_srcdir") : ".";
-	char *script, buf[32], *argv[16];
-	int fd[2], i = 0;
-	ssize_t n;
-	pid_t pid;
+	char	*script = peer_script("webhook-receiver.py");
+	char	*argv[] = { (char *)peer_python(), script, "--log", NULL,
+	    "--secret", SECRET, "--lifetime", "60",
+	    "--script=/retry=500,200",
+	    "--script=/ra=429:ra=2",
+	    "--script=/bad=400",
+	    "--script=/slow=200:delay=3",
+	    NULL };
+	pid_t	 pid;
 
-	xasprintf(&script, "%s/tests/webhook-receiver.py", top);
 	xasprintf(&logpath, "%s/log", dir);
-	argv[i++] = (char *)py;
-	argv[i++] = script;
-	argv[i++] = "--log";
-	argv[i++] = logpath;
-	argv[i++] = "--secret";
-	argv[i++] = SECRET;
-	argv[i++] = "--lifetime";
-	argv[i++] = "60";
-	argv[i++] = "--script=/retry=500,200";
-	argv[i++] = "--script=/ra=429:ra=2";
-	argv[i++] = "--script=/bad=400";
-	argv[i++] = "--script=/slow=200:delay=3";
-	argv[i] = NULL;
-	if (pipe(fd) != 0)
-		return -1;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
-	posix_spawn_file_actions_addclose(&fa, fd[0]);
-	if (posix_spawn(&pid, py, &fa, NULL, argv, environ) != 0)
-		pid = -1;
-	posix_spawn_file_actions_destroy(&fa);
-	close(fd[1]);
-	n = read(fd[0], buf, sizeof buf - 1);	/* the port: ready */
-	close(fd[0]);
+	argv[3] = logpath;
+	pid = peer_start(argv, &port);
 	free(script);
-	buf[n > 0 ? n : 0] = '\0';
-	port = atoi(buf);
-	return port > 0 ? pid : -1;
+	return pid;
 }
 
 /* DIR/plugins: webhook.so and the test plugin hang.so side by side. */

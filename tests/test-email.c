@@ -16,7 +16,6 @@
 
 #include <dirent.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 #include "curl-backend.h"
 #include "log.h"
 #include "plugin.h"
+#include "peer.h"
 #include "tap.h"
 #include "xmalloc.h"
 
@@ -36,8 +36,6 @@
 #define ID1	"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 #define ID2	"60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"
 #define ID3	"fd61a03af4f77d870fc21e05e7e80678095c92d808cfb3b5c279ee04c74aca13"
-
-extern char **environ;
 
 struct result {
 	int		 calls;
@@ -156,37 +154,6 @@ saved(const char *d)
 	return n;
 }
 
-/* Run a program and return its standard output. */
-static char *
-run(char *const argv[])
-{
-	posix_spawn_file_actions_t	 fa;
-	char				*out = NULL, buf[4096];
-	size_t				 len = 0;
-	ssize_t				 n;
-	int				 fd[2];
-	pid_t				 pid;
-
-	if (pipe(fd) != 0)
-		return NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
-	posix_spawn_file_actions_addclose(&fa, fd[0]);
-	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
-		pid = -1;
-	posix_spawn_file_actions_destroy(&fa);
-	close(fd[1]);
-	while ((n = read(fd[0], buf, sizeof buf)) > 0) {
-		out = xreallocarray(out, len + n + 1, 1);
-		memcpy(out + len, buf, n);
-		len += n;
-		out[len] = '\0';
-	}
-	close(fd[0]);
-	if (pid != -1)
-		waitpid(pid, NULL, 0);
-	return out;
-}
 
 /* Parse message number n of a server directory with email-check.py. */
 static json_t *
@@ -195,15 +162,14 @@ parse_mail(const char *d, int n)
 	char	*py, *script, *file, *out, *argv[4];
 	json_t	*j;
 
-	py = getenv("PYTHON3") ? getenv("PYTHON3") : "/usr/bin/python3";
-	xasprintf(&script, "%s/tests/email-check.py", getenv("top_srcdir") ?
-	    getenv("top_srcdir") : ".");
+	py = (char *)peer_python();
+	script = peer_script("email-check.py");
 	xasprintf(&file, "%s/%d.eml", d, n);
 	argv[0] = py;
 	argv[1] = script;
 	argv[2] = file;
 	argv[3] = NULL;
-	out = run(argv);
+	out = peer_run(argv);
 	j = out != NULL ? json_loads(out, 0, NULL) : NULL;
 	free(out);
 	free(script);
@@ -536,22 +502,16 @@ test_config(void)
 static pid_t
 server_start(const char *out, int tls, int *port)
 {
-	posix_spawn_file_actions_t	 fa;
-	const char			*py;
-	char				*script, *pf, *cert, *key, buf[32];
-	char				*argv[16];
-	int				 fd[2], i = 0;
-	ssize_t				 n;
-	pid_t				 pid;
+	char	*script, *pf, *cert, *key, *argv[16];
+	int	 i = 0;
+	pid_t	 pid;
 
-	py = getenv("PYTHON3") ? getenv("PYTHON3") : "/usr/bin/python3";
-	xasprintf(&script, "%s/tests/smtp-server.py", getenv("top_srcdir") ?
-	    getenv("top_srcdir") : ".");
+	script = peer_script("smtp-server.py");
 	xasprintf(&pf, "%s.port", out);
 	xasprintf(&cert, "%s/cert.pem", dir);
 	xasprintf(&key, "%s/key.pem", dir);
 	mkdir(out, 0700);
-	argv[i++] = (char *)py;
+	argv[i++] = (char *)peer_python();
 	argv[i++] = script;
 	argv[i++] = "--port-file";
 	argv[i++] = pf;
@@ -568,24 +528,12 @@ server_start(const char *out, int tls, int *port)
 		argv[i++] = key;
 	}
 	argv[i] = NULL;
-	if (pipe(fd) != 0)
-		return -1;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
-	posix_spawn_file_actions_addclose(&fa, fd[0]);
-	if (posix_spawn(&pid, py, &fa, NULL, argv, environ) != 0)
-		pid = -1;
-	posix_spawn_file_actions_destroy(&fa);
-	close(fd[1]);
-	n = read(fd[0], buf, sizeof buf - 1);	/* the port: ready */
-	close(fd[0]);
-	buf[n > 0 ? n : 0] = '\0';
-	*port = atoi(buf);
+	pid = peer_start(argv, port);
 	free(script);
 	free(pf);
 	free(cert);
 	free(key);
-	return *port > 0 ? pid : -1;
+	return pid;
 }
 
 /* A self-signed certificate for 127.0.0.1. */

@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 
 #include <signal.h>
-#include <spawn.h>
 #include <unistd.h>
 
 #include <libconfig.h>
@@ -16,12 +15,11 @@
 #include "curl-backend.h"
 #include "log.h"
 #include "plugin.h"
+#include "peer.h"
 #include "tap.h"
 #include "xmalloc.h"
 
 #define SECRET	"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-
-extern char **environ;
 
 struct result {
 	int		 calls;
@@ -441,52 +439,27 @@ test_formats(void)
 	json_decref(rec);
 }
 
-/* Start the receiver; return its pid and set port. */
+/* Start the receiver with the scripted paths; its pid, port set. */
 static pid_t
 receiver_start(const char *dir)
 {
-	posix_spawn_file_actions_t	 fa;
-	const char			*py, *top;
-	char				*script, buf[32];
-	char				*argv[32];
-	int				 fd[2], i = 0;
-	ssize_t				 n;
-	pid_t				 pid;
+	char	*script = peer_script("webhook-receiver.py");
+	char	*argv[] = { (char *)peer_python(), script, "--log", NULL,
+	    "--secret", SECRET, "--lifetime", "60",
+	    "--script=/r500=500,200",
+	    "--script=/r429=429:ra=2",
+	    "--script=/r400=400",
+	    "--script=/r410=410",
+	    "--script=/r302=302:loc=/elsewhere",
+	    "--script=/slow=200:delay=3",
+	    NULL };
+	pid_t	 pid;
 
-	py = getenv("PYTHON3") ? getenv("PYTHON3") : "/usr/bin/python3";
-	top = getenv("top_srcdir") ? getenv("top_srcdir") : ".";
-	xasprintf(&script, "%s/tests/webhook-receiver.py", top);
 	xasprintf(&logpath, "%s/log", dir);
-	argv[i++] = (char *)py;
-	argv[i++] = script;
-	argv[i++] = "--log";
-	argv[i++] = logpath;
-	argv[i++] = "--secret";
-	argv[i++] = SECRET;
-	argv[i++] = "--lifetime";
-	argv[i++] = "60";
-	argv[i++] = "--script=/r500=500,200";
-	argv[i++] = "--script=/r429=429:ra=2";
-	argv[i++] = "--script=/r400=400";
-	argv[i++] = "--script=/r410=410";
-	argv[i++] = "--script=/r302=302:loc=/elsewhere";
-	argv[i++] = "--script=/slow=200:delay=3";
-	argv[i] = NULL;
-	if (pipe(fd) != 0)
-		return -1;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
-	posix_spawn_file_actions_addclose(&fa, fd[0]);
-	if (posix_spawn(&pid, py, &fa, NULL, argv, environ) != 0)
-		pid = -1;
-	posix_spawn_file_actions_destroy(&fa);
-	close(fd[1]);
-	n = read(fd[0], buf, sizeof buf - 1);	/* the port: ready */
-	close(fd[0]);
+	argv[3] = logpath;
+	pid = peer_start(argv, &port);
 	free(script);
-	buf[n > 0 ? n : 0] = '\0';
-	port = atoi(buf);
-	return port > 0 ? pid : -1;
+	return pid;
 }
 
 /* The test configuration, with the receiver's port and the secret file. */

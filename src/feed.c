@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
+#include <xxhash.h>
 
 #include "feed_int.h"
 #include "text_date.h"
@@ -23,24 +24,41 @@ static const char *format_names[] = {
 	[FEED_JSON11] = "json1.1",
 };
 
-/* Parse a document of any supported format. */
+/* Decode the document the careful way (feed_text_input), then parse it. */
+static struct feed *
+parse_decoded(struct feed_input *in, const char *buf, size_t len, int json,
+    const char *base_url, const char *charset, char **why)
+{
+	feed_text_input(in, buf, len, charset, !json);
+	if (!json)
+		json = feed_text_is_json(in->data, in->len);
+	if (json)
+		return feed_json_parse(in, base_url, why);
+	return feed_xml_parse(in, base_url, why);
+}
+
+/*
+ * Parse a document of any supported format. XML declared as UTF-8 is first read
+ * as it is, relying on libxml2's own checks; only when those find invalid bytes
+ * or a bare '&' is it decoded and repaired beforehand, and read again.
+ */
 struct feed *
 feed_parse(const char *buf, size_t len, const char *base_url, const char *charset,
     char **cause)
 {
 	struct feed_input in;
-	struct feed *f;
+	struct feed *f = NULL;
 	char *why = NULL;
 	int json;
 
 	json = feed_text_is_json(buf, len);
-	feed_text_input(&in, buf, len, charset, !json);
-	if (!json)
-		json = feed_text_is_json(in.data, in.len);
-	if (json)
-		f = feed_json_parse(&in, base_url, &why);
-	else
+	if (!json && feed_text_input_utf8(&in, buf, len, charset) == 0)
 		f = feed_xml_parse(&in, base_url, &why);
+	if (json || in.unchecked == 0 || in.retry) {
+		if (!json)
+			feed_text_input_free(&in);
+		f = parse_decoded(&in, buf, len, json, base_url, charset, &why);
+	}
 	if (f != NULL) {
 		f->encoding = in.encoding;
 		if (in.repaired)
@@ -79,6 +97,7 @@ entry_free(struct feed_entry *e)
 		free(e->enclosures[i].type);
 	}
 	free(e->enclosures);
+	free(e->raw_owned);
 }
 
 /* Free a parse result. */
@@ -96,21 +115,48 @@ feed_free(struct feed *f)
 	free(f->link);
 	free(f->language);
 	free(f->bozo_cause);
+	free(f->input_owned);
 	free(f);
+}
+
+/* Hex of n bytes into out (2n + 1 bytes). */
+static void
+hex_of(const unsigned char *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * n] = '\0';
 }
 
 /* Hex of the fingerprint. */
 void
 feed_fingerprint_hex(const struct feed_entry *e, char *out)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	hex_of(e->fingerprint, sizeof e->fingerprint, out);
+}
 
-	for (i = 0; i < sizeof e->fingerprint; i++) {
-		out[2 * i] = hex[e->fingerprint[i] >> 4];
-		out[2 * i + 1] = hex[e->fingerprint[i] & 15];
-	}
-	out[64] = '\0';
+/* XXH3-128 of the bytes, in its canonical (big-endian) form. */
+void
+feed_fingerprint(const void *p, size_t len, unsigned char *out)
+{
+	XXH128_canonical_t c;
+
+	XXH128_canonicalFromHash(&c, XXH3_128bits(p, len));
+	memcpy(out, c.digest, FEED_FP_LEN);
+}
+
+/* SHA-256 of the entry's raw bytes, the fingerprint of older databases. */
+void
+feed_fingerprint_sha256(const struct feed_entry *e,
+    unsigned char out[FEED_FP_LEN_SHA256])
+{
+	EVP_Digest(e->raw != NULL ? e->raw : "", e->raw_len, out, NULL, EVP_sha256(),
+	    NULL);
 }
 
 /* Mark the feed as not well-formed, keeping the first cause. */
@@ -159,7 +205,7 @@ feed_entry_drop(struct feed *f)
 static char *
 fallback_id(const struct feed_entry *e)
 {
-	struct feed_entry tmp = { 0 };
+	unsigned char md[32];
 	struct feed_buf b = { 0 };
 	char hex[65], *id;
 
@@ -174,23 +220,28 @@ fallback_id(const struct feed_entry *e)
 		feed_buf_addc(&b, '\n');
 		feed_buf_add(&b, t, strlen(t));
 	}
-	EVP_Digest(b.p, b.len, tmp.fingerprint, NULL, EVP_sha256(), NULL);
+	EVP_Digest(b.p, b.len, md, NULL, EVP_sha256(), NULL);
 	feed_buf_free(&b);
-	feed_fingerprint_hex(&tmp, hex);
+	hex_of(md, sizeof md, hex);
 	xasprintf(&id, "urn:sha256:%s", hex);
 	return id;
 }
 
-/* Complete an entry: fallback id, fingerprint over the raw bytes it came from. */
+/*
+ * Complete an entry: fallback id, fingerprint over the raw bytes it came from
+ * (which must stay where they are until feed_free: see feed.h).
+ */
 void
-feed_entry_finish(struct feed *f, struct feed_entry *e, const void *raw, size_t len)
+feed_entry_finish(struct feed *f, struct feed_entry *e, const char *raw, size_t len)
 {
 	(void)f;
 	if (e->id == NULL) {
 		e->id = fallback_id(e);
 		e->id_fallback = 1;
 	}
-	EVP_Digest(raw, len, e->fingerprint, NULL, EVP_sha256(), NULL);
+	e->raw = raw;
+	e->raw_len = len;
+	feed_fingerprint(raw, len, e->fingerprint);
 }
 
 /* Append an author (takes ownership of the strings; NULL name and email: ignored). */

@@ -132,7 +132,7 @@ json_item(struct feed *f, json_t *item, json_t *root, const char *base)
 	item_lists(e, item, base);
 	raw = json_dumps(item, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	feed_entry_finish(f, e, raw ? raw : "", raw ? strlen(raw) : 0);
-	free(raw);
+	e->raw_owned = raw;	/* the raw bytes of feed_fingerprint_sha256 */
 }
 
 /* The format from the version URL; -1 when this is no JSON Feed. */

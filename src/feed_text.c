@@ -417,6 +417,46 @@ feed_text_input(struct feed_input *in, const char *s, size_t len,
 	take_converted(in, &b, "windows-1252");
 }
 
+/*
+ * The input as declared UTF-8 (no BOM but UTF-8's, an HTTP charset and XML
+ * declaration that are UTF-8 or absent), taken unchecked: libxml2 checks UTF-8 as
+ * it reads, and the XML reader falls back to feed_text_input when it finds a
+ * problem. -1 when the document declares another encoding.
+ */
+int
+feed_text_input_utf8(struct feed_input *in, const char *s, size_t len,
+    const char *charset)
+{
+	char cs[64];
+
+	memset(in, 0, sizeof *in);
+	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+		s += 3;
+		len -= 3;
+	} else if (len >= 2 && ((unsigned char)s[0] == 0xff || (unsigned char)s[0] == 0xfe))
+		return -1;
+	if (charset != NULL && *charset != '\0' && charset_kind(charset) != 8)
+		return -1;
+	if ((charset == NULL || *charset == '\0') &&
+	    xml_decl_charset(s, len, cs, sizeof cs) == 0 && charset_kind(cs) != 8)
+		return -1;
+	in->data = s;
+	in->len = len;
+	in->encoding = "utf-8";
+	in->unchecked = 1;
+	return 0;
+}
+
+/* Is s valid UTF-8 without the controls XML cannot carry? */
+int
+feed_text_utf8_valid(const char *s, size_t len)
+{
+	size_t bad, multi;
+
+	utf8_stats((const unsigned char *)s, len, &bad, &multi);
+	return bad == 0;
+}
+
 /* Free what feed_text_input allocated. */
 void
 feed_text_input_free(struct feed_input *in)

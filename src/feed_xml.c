@@ -151,6 +151,9 @@ struct xml_state {
 	enum ns			 ns_id[NS_CACHE];
 	int			 ns_n;
 	char			 root_name[64];
+	int			 unchecked;	/* input not validated beforehand */
+	int			 retry;		/* ... and libxml2 found a problem */
+	size_t			 text_hint;	/* size of the last large field */
 };
 
 /* Namespace of a URI (pointers are interned by libxml2's dictionary: cached). */
@@ -626,6 +629,7 @@ take_text(struct xml_state *st, const char *p, size_t len)
 	if (len == start || start > 0)
 		return feed_text_clean(p, st->text.len);
 	s[len] = '\0';
+	st->text_hint = st->text.cap;
 	st->text.p = NULL;
 	st->text.len = st->text.cap = 0;
 	return s;
@@ -797,19 +801,89 @@ end_cb(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *ur
 	st->depth--;
 }
 
-/* SAX2: text, CDATA, white space. */
+/* Give up on unchecked input: the careful path (feed_text_input) reads it again. */
+static void
+give_up(struct xml_state *st)
+{
+	st->retry = 1;
+	xmlStopParser(st->ctxt);
+}
+
+/* SAX2: text, white space. */
 static void
 text_cb(void *ctx, const xmlChar *s, int len)
 {
 	struct xml_state *st = ctx;
 
 	note_error(st);
-	if (st->cap_tag == 0 || len <= 0)
+	if (st->cap_tag == 0 || len <= 0 || st->retry)
 		return;
+	if (st->text.p == NULL && st->text_hint > 0) {	/* after take_text */
+		st->text.p = xmalloc(st->text_hint);
+		st->text.cap = st->text_hint;
+	}
 	if (st->cap_mode == CAP_XHTML)
 		feed_buf_add_escaped(&st->text, (const char *)s, (size_t)len);
 	else
 		feed_buf_add(&st->text, (const char *)s, (size_t)len);
+}
+
+/*
+ * SAX2: a CDATA section. libxml2's push parser checks the bytes of CDATA for
+ * encoding and range, but not for overlong forms: what we keep of unchecked
+ * input is validated here.
+ */
+static void
+cdata_cb(void *ctx, const xmlChar *s, int len)
+{
+	struct xml_state *st = ctx;
+
+	if (st->unchecked && st->cap_tag != 0 && len > 0 &&
+	    !feed_text_utf8_valid((const char *)s, (size_t)len)) {
+		give_up(st);
+		return;
+	}
+	text_cb(ctx, s, len);
+}
+
+/* Does an entity name hold characters a reference may not (see is_reference)? */
+static int
+odd_name(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.' &&
+		    *s != ':')
+			return 1;
+	return 0;
+}
+
+/*
+ * SAX2 structured errors (delivered even with XML_PARSE_NOERROR). On unchecked
+ * input, invalid characters and bare '&' send the document down the careful path,
+ * which repairs both before libxml2 sees them.
+ */
+static void
+error_cb(void *ctx, xmlErrorPtr err)
+{
+	struct xml_state *st = ctx;
+
+	if (!st->unchecked || st->retry || err == NULL)
+		return;
+	switch (err->code) {
+	case XML_ERR_INVALID_CHAR: case XML_ERR_INVALID_ENCODING:
+	case XML_ERR_UNKNOWN_ENCODING: case XML_ERR_INVALID_HEX_CHARREF:
+	case XML_ERR_INVALID_DEC_CHARREF: case XML_ERR_INVALID_CHARREF:
+	case XML_ERR_ENTITYREF_NO_NAME: case XML_ERR_ENTITYREF_SEMICOL_MISSING:
+	case XML_ERR_NAME_REQUIRED:
+		give_up(st);
+		break;
+	case XML_ERR_UNDECLARED_ENTITY: case XML_WAR_UNDECLARED_ENTITY:
+		if (odd_name(err->str1))
+			give_up(st);
+		break;
+	default:
+		break;
+	}
 }
 
 /* Encode a code point as UTF-8 into out (5 bytes); returns its length. */
@@ -878,9 +952,10 @@ run_sax(struct xml_state *st)
 	sax.startElementNs = start_cb;
 	sax.endElementNs = end_cb;
 	sax.characters = text_cb;
-	sax.cdataBlock = text_cb;
+	sax.cdataBlock = cdata_cb;
 	sax.ignorableWhitespace = text_cb;
 	sax.getEntity = entity_cb;
+	sax.serror = error_cb;
 	st->ctxt = xmlCreatePushParserCtxt(&sax, st, NULL, 0, NULL);
 	if (st->ctxt == NULL)
 		fatalx("feed: cannot create an XML parser");
@@ -965,9 +1040,13 @@ repair_ampersands(const struct feed_input *in, struct feed_buf *b)
 	return n > 0;
 }
 
-/* Parse an XML feed; NULL (with *cause) when it is no feed at all. */
+/*
+ * Parse an XML feed; NULL (with *cause) when it is no feed at all, or (with
+ * in->retry) when unchecked input turned out to need feed_text_input. The entries'
+ * raw bytes stay valid: the feed takes over any copy of the input they lie in.
+ */
 struct feed *
-feed_xml_parse(const struct feed_input *in, const char *base_url, char **cause)
+feed_xml_parse(struct feed_input *in, const char *base_url, char **cause)
 {
 	struct xml_state *st = xcalloc(1, sizeof *st);
 	struct feed *f = xcalloc(1, sizeof *f);
@@ -977,16 +1056,26 @@ feed_xml_parse(const struct feed_input *in, const char *base_url, char **cause)
 	st->feed = f;
 	st->input = in->data;
 	st->inputlen = in->len;
-	if (repair_ampersands(in, &fixed)) {
+	st->unchecked = in->unchecked;
+	if (!in->unchecked && repair_ampersands(in, &fixed)) {
 		feed_set_bozo(f, "bare '&' in text");
 		st->input = fixed.p;
 		st->inputlen = fixed.len;
+		f->input_owned = fixed.p;
+		fixed.p = NULL;
+	} else if (in->owned != NULL) {
+		f->input_owned = in->owned;
+		in->owned = NULL;
 	}
 	if (st->inputlen > INT_MAX)
 		st->inputlen = INT_MAX;
 	st->doc_base = st->base = base_url;
 	run_sax(st);
-	if (st->root == 0) {
+	if (st->retry) {
+		in->retry = 1;
+		feed_free(f);
+		f = NULL;
+	} else if (st->root == 0) {
 		xasprintf(cause, st->root_name[0] ? "not a feed: root element <%s>" :
 		    "not XML: no element found", st->root_name);
 		feed_free(f);

@@ -93,7 +93,7 @@ test_rss20(void)
 	is_str(e->link, "https://news.example.org/2024/second", "rss20: permalink guid as link");
 	is_str(e->authors[0].name, "John Smith", "rss20: dc:creator");
 	is_int(e->published, 1709715600, "rss20: GMT date");
-	ok(memcmp(f->entries[0].fingerprint, e->fingerprint, 32) != 0,
+	ok(memcmp(f->entries[0].fingerprint, e->fingerprint, FEED_FP_LEN) != 0,
 	    "rss20: fingerprints differ between entries");
 	feed_free(f);
 }
@@ -119,9 +119,9 @@ test_fingerprint(void)
 	f = feed_parse(a, len, NULL, NULL, NULL);
 	g = feed_parse(b, len, NULL, NULL, NULL);
 	if (ok(f && g && f->nentries == 2 && g->nentries == 2, "fingerprint: parsed")) {
-		ok(memcmp(f->entries[0].fingerprint, g->entries[0].fingerprint, 32) == 0,
+		ok(memcmp(f->entries[0].fingerprint, g->entries[0].fingerprint, FEED_FP_LEN) == 0,
 		    "fingerprint: unchanged entry keeps its fingerprint");
-		ok(memcmp(f->entries[1].fingerprint, g->entries[1].fingerprint, 32) != 0,
+		ok(memcmp(f->entries[1].fingerprint, g->entries[1].fingerprint, FEED_FP_LEN) != 0,
 		    "fingerprint: changed entry gets a new one");
 	}
 	feed_free(f);
@@ -144,7 +144,7 @@ test_rss09x(void)
 	ok(strcmp(f->entries[0].id, f->entries[1].id) != 0, "rss091: fallback ids differ");
 	g = parse("rss091.xml", NULL, NULL);
 	is_str(g ? g->entries[0].id : NULL, id0, "rss091: fallback id is stable");
-	ok(g && memcmp(g->entries[0].fingerprint, f->entries[0].fingerprint, 32) == 0,
+	ok(g && memcmp(g->entries[0].fingerprint, f->entries[0].fingerprint, FEED_FP_LEN) == 0,
 	    "rss091: fingerprint is stable");
 	feed_free(g);
 	feed_free(f);

@@ -300,6 +300,60 @@ test_encodings(void)
 	check_title("invalid-utf8.xml", NULL, "Caf\xc3\xa9 \xe2\x80\x93 na\xef\xbf\xbdve", 1);
 }
 
+/* Is the string (NULL: absent) valid UTF-8 without XML's forbidden controls? */
+static int
+clean(const char *s)
+{
+	return s == NULL || feed_text_utf8_valid(s, strlen(s));
+}
+
+/* Does every string of the first entry pass clean()? */
+static int
+entry_clean(const struct feed_entry *e)
+{
+	size_t i;
+	int r = clean(e->id) && clean(e->title) && clean(e->link) &&
+	    clean(e->summary) && clean(e->content);
+
+	for (i = 0; i < e->ncategories; i++)
+		r = r && clean(e->categories[i]);
+	for (i = 0; i < e->nenclosures; i++)
+		r = r && clean(e->enclosures[i].url) && clean(e->enclosures[i].type);
+	return r;
+}
+
+/*
+ * Invalid bytes in each place a field comes from (text, CDATA, attribute) of a
+ * document declared UTF-8, which libxml2 reads unchecked first: never passed on.
+ */
+static void
+test_invalid_bytes(void)
+{
+	static const char *bad[] = { "\xc1\x81", "\xe0\x80\xaf", "\xf0\x80\x80\xaf",
+	    "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff", "\x01", "\xc3(" };
+	static const char *where[][2] = {
+	    { "<title>a", "b</title>" }, { "<description>a", "b</description>" },
+	    { "<content:encoded><![CDATA[<p>a", "b</p>]]></content:encoded>" },
+	    { "<enclosure url=\"http://x.test/a", "b\" type=\"audio/mpeg\"/>" },
+	    { "<category>a", "b</category>" } };
+	size_t i, j;
+	char doc[1024];
+	struct feed *f;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		for (j = 0; j < sizeof where / sizeof where[0]; j++) {
+			snprintf(doc, sizeof doc, "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+			    "<rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/"
+			    "modules/content/\"><channel><title>t</title><item><guid>g</guid>"
+			    "%s%s%s</item></channel></rss>", where[j][0], bad[i], where[j][1]);
+			f = feed_parse(doc, strlen(doc), NULL, "utf-8", NULL);
+			ok(f != NULL && f->nentries == 1 &&
+			    entry_clean(&f->entries[0]), "invalid bytes %zu in %.12s: "
+			    "replaced, flagged", i, where[j][0] + 1);
+			feed_free(f);
+		}
+}
+
 static void
 test_entities(void)
 {
@@ -437,6 +491,7 @@ main(void)
 	test_atom03();
 	test_json();
 	test_encodings();
+	test_invalid_bytes();
 	test_entities();
 	test_malformed();
 	test_hostile();

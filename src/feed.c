@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -305,12 +306,30 @@ feed_category_add(struct feed_entry *e, char *c)
 	e->categories[e->ncategories++] = c;
 }
 
-/* Append an enclosure (takes ownership; no URL: ignored). */
+/*
+ * Append an enclosure (takes ownership; no URL: ignored). One already there with
+ * the same URL (<enclosure> and <media:content> of one file) only gets what it
+ * lacked.
+ */
 void
 feed_enclosure_add(struct feed_entry *e, char *url, char *type, int64_t length)
 {
 	struct feed_enclosure *n;
+	size_t i;
 
+	for (i = 0; url != NULL && i < e->nenclosures; i++) {
+		n = &e->enclosures[i];
+		if (strcmp(n->url, url) != 0)
+			continue;
+		if (n->type == NULL) {
+			n->type = type;
+			type = NULL;
+		}
+		if (n->length < 0)
+			n->length = length;
+		free(url);
+		url = NULL;
+	}
 	if (url == NULL || e->nenclosures >= FEED_MAX_LIST) {
 		free(url);
 		free(type);
@@ -360,6 +379,80 @@ feed_url_resolve(const char *base, const char *ref)
 	r = xstrdup(out);
 	curl_free(out);
 	return r;
+}
+
+/* Is c one that may precede an attribute name? */
+static int
+attr_sep(char c)
+{
+	return isspace((unsigned char)c) || c == '"' || c == '\'';
+}
+
+/*
+ * The value of an href or src attribute whose '=' is at eq in the HTML s:
+ * 1 with *v and *vlen set, else 0.
+ */
+static int
+url_attr(const char *s, const char *eq, const char **v, size_t *vlen)
+{
+	const char *n = eq, *end;
+	size_t k;
+
+	while (n > s && isspace((unsigned char)n[-1]))
+		n--;
+	k = (size_t)(n - s);
+	if (!(k > 4 && strncasecmp(n - 4, "href", 4) == 0 && attr_sep(n[-5])) &&
+	    !(k > 3 && strncasecmp(n - 3, "src", 3) == 0 && attr_sep(n[-4])))
+		return 0;
+	for (n = eq + 1; isspace((unsigned char)*n); n++)
+		;
+	if (*n == '"' || *n == '\'') {
+		if ((end = strchr(n + 1, *n)) == NULL)
+			return 0;
+		n++;
+	} else
+		end = n + strcspn(n, " \t\r\n>");
+	*v = n;
+	*vlen = (size_t)(end - n);
+	return 1;
+}
+
+/*
+ * HTML with its relative href and src URLs resolved against base: html itself
+ * (owned by the caller) when there is none, else a new string and html freed.
+ * One strchr pass for '=' when no URL needs resolving.
+ */
+char *
+feed_html_resolve(const char *base, char *html)
+{
+	struct feed_buf b = { 0 };
+	const char *s, *from, *eq, *v;
+	char *ref, *abs;
+	size_t vlen;
+	int n = 0;
+
+	if (html == NULL || base == NULL || *base == '\0')
+		return html;
+	for (s = from = html; (eq = strchr(s, '=')) != NULL && n < 4 * FEED_MAX_LIST;) {
+		s = eq + 1;
+		if (!url_attr(html, eq, &v, &vlen) || vlen == 0 || vlen > 4096)
+			continue;
+		ref = xstrndup(v, vlen);
+		abs = has_scheme(ref) ? NULL : feed_url_resolve(base, ref);
+		if (abs != NULL && strcmp(abs, ref) != 0) {
+			feed_buf_add(&b, from, (size_t)(v - from));
+			feed_buf_add(&b, abs, strlen(abs));
+			s = from = v + vlen;
+			n++;
+		}
+		free(ref);
+		free(abs);
+	}
+	if (from == html)
+		return html;
+	feed_buf_add(&b, from, strlen(from));
+	free(html);
+	return b.p;
 }
 
 /* A date field as seconds, 0 when absent or unreadable. */

@@ -55,6 +55,7 @@ void	 feed_author_parse(struct feed_entry *, const char *);
 void	 feed_category_add(struct feed_entry *, char *);
 void	 feed_enclosure_add(struct feed_entry *, char *, char *, int64_t);
 char	*feed_url_resolve(const char *, const char *);
+char	*feed_html_resolve(const char *, char *);
 void	 feed_set_bozo(struct feed *, const char *);
 void	 feed_set_format(struct feed *, enum feed_format);
 int64_t	 feed_date(const char *);

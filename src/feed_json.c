@@ -124,8 +124,10 @@ json_item(struct feed *f, json_t *item, json_t *root, const char *base)
 	e->updated = feed_date((s = get_str(item, "date_modified")));
 	free(s);
 	e->summary = get_str(item, "summary");
-	if ((e->content = get_str(item, "content_html")) != NULL)
+	if ((e->content = get_str(item, "content_html")) != NULL) {
 		e->content_html = 1;
+		e->content = feed_html_resolve(base, e->content);
+	}
 	else
 		e->content = get_str(item, "content_text");
 	item_authors(e, item, root);

@@ -27,8 +27,8 @@
 #define XML_CHUNK	(256 * 1024)
 #define NS_CACHE	8
 
-enum ns { NS_NONE, NS_ATOM, NS_RDF, NS_DC, NS_DCTERMS, NS_CONTENT, NS_XHTML,
-    NS_OTHER };
+enum ns { NS_NONE, NS_ATOM, NS_RDF, NS_DC, NS_DCTERMS, NS_CONTENT, NS_MEDIA,
+    NS_XHTML, NS_OTHER };
 
 enum tag {
 	T_UNKNOWN, T_RSS, T_RDF, T_FEED, T_CHANNEL, T_ITEM, T_ENTRY, T_SKIP,
@@ -36,7 +36,7 @@ enum tag {
 	T_CATEGORY, T_ENCLOSURE, T_DC_CREATOR, T_DC_DATE, T_DC_DESCRIPTION,
 	T_DCT_MODIFIED, T_CONTENT_ENCODED, T_A_ID, T_A_TITLE, T_A_LINK, T_A_UPDATED,
 	T_A_PUBLISHED, T_A_SUMMARY, T_A_CONTENT, T_A_AUTHOR, T_A_NAME, T_A_EMAIL,
-	T_A_URI, T_A_CATEGORY,
+	T_A_URI, T_A_CATEGORY, T_MEDIA_CONTENT, T_MEDIA_GROUP,
 };
 
 enum cap { CAP_TEXT, CAP_HTML, CAP_XHTML, CAP_SKIP };
@@ -94,6 +94,9 @@ static const struct xml_tag {
 	{ NS_DCTERMS, "issued", T_DC_DATE },
 	{ NS_DCTERMS, "modified", T_DCT_MODIFIED },
 	{ NS_CONTENT, "encoded", T_CONTENT_ENCODED },
+	{ NS_MEDIA, "content", T_MEDIA_CONTENT },
+	{ NS_MEDIA, "group", T_MEDIA_GROUP },
+	{ NS_MEDIA, "thumbnail", T_SKIP },	/* a picture of it, not an enclosure */
 };
 
 /* Namespace URIs we know; RSS 1.0 and 0.90 count as "no namespace". */
@@ -108,6 +111,8 @@ static const struct { const char *uri; enum ns ns; } namespaces[] = {
 	{ "http://purl.org/dc/elements/1.1/", NS_DC },
 	{ "http://purl.org/dc/terms/", NS_DCTERMS },
 	{ "http://purl.org/rss/1.0/modules/content/", NS_CONTENT },
+	{ "http://search.yahoo.com/mrss/", NS_MEDIA },
+	{ "http://search.yahoo.com/mrss", NS_MEDIA },
 	{ "http://www.w3.org/1999/xhtml", NS_XHTML },
 };
 
@@ -405,11 +410,11 @@ out:
 	free(type);
 }
 
-/* An RSS <enclosure url= type= length=>. */
+/* An RSS <enclosure url= type= length=>, or Media RSS <media:content fileSize=>. */
 static void
-rss_enclosure(struct xml_state *st, int n, const xmlChar **a)
+rss_enclosure(struct xml_state *st, int n, const xmlChar **a, const char *length)
 {
-	char *url = attr_get(n, a, "url", NULL), *len = attr_get(n, a, "length", NULL);
+	char *url = attr_get(n, a, "url", NULL), *len = attr_get(n, a, length, NULL);
 
 	feed_enclosure_add(st->entry, url ? feed_url_resolve(st->base, url) : NULL,
 	    attr_get(n, a, "type", NULL), parse_length(len));
@@ -429,8 +434,11 @@ entry_child(struct xml_state *st, enum tag tag, int n, const xmlChar **a)
 		st->skip_depth = st->depth;
 		break;
 	case T_ENCLOSURE:
-		rss_enclosure(st, n, a);
+	case T_MEDIA_CONTENT:
+		rss_enclosure(st, n, a, tag == T_ENCLOSURE ? "length" : "fileSize");
 		st->skip_depth = st->depth;
+		break;
+	case T_MEDIA_GROUP:	/* its media:content are the item's */
 		break;
 	case T_A_CATEGORY:
 		v = attr_get(n, a, "term", NULL);
@@ -667,13 +675,13 @@ entry_field(struct xml_state *st, const char *p, size_t len)
 		set_date(&e->updated, s);
 		break;
 	case T_DESCRIPTION: case T_DC_DESCRIPTION: case T_A_SUMMARY:
-		if (e->summary == NULL)
-			e->summary_html = st->cap_mode != CAP_TEXT;
+		if (e->summary == NULL && (e->summary_html = st->cap_mode != CAP_TEXT))
+			s = feed_html_resolve(st->base, s);
 		set_once(&e->summary, s);
 		return;
 	case T_CONTENT_ENCODED: case T_A_CONTENT:
-		if (e->content == NULL)
-			e->content_html = st->cap_mode != CAP_TEXT;
+		if (e->content == NULL && (e->content_html = st->cap_mode != CAP_TEXT))
+			s = feed_html_resolve(st->base, s);
 		set_once(&e->content, s);
 		return;
 	case T_AUTHOR: case T_DC_CREATOR:

@@ -349,9 +349,65 @@ test_invalid_bytes(void)
 			f = feed_parse(doc, strlen(doc), NULL, "utf-8", NULL);
 			ok(f != NULL && f->nentries == 1 &&
 			    entry_clean(&f->entries[0]), "invalid bytes %zu in %.12s: "
-			    "replaced, flagged", i, where[j][0] + 1);
+			    "never passed on", i, where[j][0] + 1);
 			feed_free(f);
 		}
+}
+
+/* Media RSS enclosures, and relative URLs in HTML resolved. */
+static void
+test_media_links(void)
+{
+	struct feed *f = parse("media-rss.xml", "https://news.example.org/feeds/main.xml",
+	    NULL);
+	const struct feed_entry *e;
+	const char *atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>a</title>"
+	    "<entry><id>x</id><content type=\"xhtml\" xml:base=\"http://b.example/d/\">"
+	    "<div xmlns=\"http://www.w3.org/1999/xhtml\"><img src=\"p.png\"/></div>"
+	    "</content></entry></feed>";
+
+	NEED(f, "media-rss", 2);
+	e = &f->entries[0];
+	if (ok(e->nenclosures == 3, "media: enclosure, media:content (same URL: "
+	    "once) and two in media:group; thumbnails are no enclosures")) {
+		is_str(e->enclosures[0].url, "https://cdn.example.org/ep1.mp3",
+		    "media: <enclosure> first");
+		is_str(e->enclosures[1].url, "https://cdn.example.org/ep1-hd.mp4",
+		    "media: media:content in media:group");
+		is_int(e->enclosures[1].length, 2000, "media: fileSize is the length");
+		is_str(e->enclosures[1].type, "video/mp4", "media: type");
+		is_str(e->enclosures[2].url, "https://news.example.org/2024/ep1-sd.mp4",
+		    "media: relative url against xml:base");
+		is_int(e->enclosures[2].length, -1, "media: no fileSize");
+	}
+	is_str(e->summary, "<p>Read <a href=\"https://news.example.org/rivers/severn\">"
+	    "the river page</a> and\n<a href = 'https://news.example.org/2024/notes.html#top'>"
+	    "notes</a>, <img src=https://news.example.org/2024/img/map.png alt=\"map\">\n"
+	    "<a href=\"https://other.example.net/x\">elsewhere</a>\n"
+	    "<a href=\"mailto:desk@example.org\">mail</a>, x=1</p>",
+	    "links: relative href and src in the summary resolved against xml:base, "
+	    "absolute ones kept");
+	is_str(e->content, "<p><img src=\"https://img.example.org/a.jpg\"> "
+	    "<a HREF=\"https://news.example.org/2023/old\">old</a></p>",
+	    "links: scheme-relative and dot segments in CDATA content");
+	e = &f->entries[1];
+	ok(e->nenclosures == 1 && strcmp(e->enclosures[0].url,
+	    "https://news.example.org/audio/two.ogg") == 0 && e->enclosures[0].length == -1,
+	    "media: media:content against the document URL, bad fileSize absent");
+	is_str(e->summary, "<a href=\"https://news.example.org/feeds/story/2\">two</a>",
+	    "links: summary against the document URL");
+	is_str(e->content, "<p>No links here, a = b.</p>", "links: no URL, unchanged");
+	feed_free(f);
+
+	f = feed_parse(atom, strlen(atom), NULL, NULL, NULL);
+	ok(f != NULL && f->nentries == 1 && f->entries[0].content != NULL &&
+	    strcmp(f->entries[0].content, "<img src=\"http://b.example/d/p.png\">") == 0,
+	    "links: xhtml content against its own xml:base");
+	feed_free(f);
+	f = parse("rss20.xml", NULL, NULL);
+	ok(f != NULL && strstr(f->entries[0].content, "href=\"/rivers\"") != NULL,
+	    "links: without any base, relative URLs stay as they are");
+	feed_free(f);
 }
 
 static void
@@ -492,6 +548,7 @@ main(void)
 	test_json();
 	test_encodings();
 	test_invalid_bytes();
+	test_media_links();
 	test_entities();
 	test_malformed();
 	test_hostile();

@@ -447,6 +447,36 @@ feed_text_input_utf8(struct feed_input *in, const char *s, size_t len,
 	return 0;
 }
 
+/*
+ * Does s hold an overlong UTF-8 form (C0, C1; E0 80-9F; F0 80-8F)? The only
+ * invalid UTF-8 that libxml2's push parser lets through in CDATA sections
+ * (xmlCheckCdataPush checks structure, range and controls). Runs of ASCII are
+ * skipped 32 bytes at a time.
+ */
+int
+feed_text_has_overlong(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	uint64_t w[4];
+
+	while (i < len) {
+		if (i + 32 <= len) {
+			memcpy(w, u + i, 32);
+			if (((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ULL) == 0) {
+				i += 32;
+				continue;
+			}
+		}
+		if (u[i] == 0xc0 || u[i] == 0xc1 || (i + 1 < len &&
+		    ((u[i] == 0xe0 && u[i + 1] < 0xa0) ||
+		    (u[i] == 0xf0 && u[i + 1] < 0x90))))
+			return 1;
+		i++;
+	}
+	return 0;
+}
+
 /* Is s valid UTF-8 without the controls XML cannot carry? */
 int
 feed_text_utf8_valid(const char *s, size_t len)

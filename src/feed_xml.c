@@ -620,7 +620,7 @@ set_once(char **field, char *s)
 
 /*
  * The captured text, trimmed: large fields take over the capture buffer instead of
- * being copied (the next capture starts a new one).
+ * being copied (the next capture starts a new one of the same size).
  */
 static char *
 take_text(struct xml_state *st, const char *p, size_t len)
@@ -640,7 +640,7 @@ take_text(struct xml_state *st, const char *p, size_t len)
 	st->text_hint = st->text.cap;
 	st->text.p = NULL;
 	st->text.len = st->text.cap = 0;
-	return s;
+	return xrealloc(s, len + 1);	/* the unused end goes back to malloc */
 }
 
 /* A finished field of an entry. */
@@ -838,8 +838,8 @@ text_cb(void *ctx, const xmlChar *s, int len)
 
 /*
  * SAX2: a CDATA section. libxml2's push parser checks the bytes of CDATA for
- * encoding and range, but not for overlong forms: what we keep of unchecked
- * input is validated here.
+ * structure, range and controls, but lets overlong forms through: what we keep
+ * of unchecked input is checked for those here.
  */
 static void
 cdata_cb(void *ctx, const xmlChar *s, int len)
@@ -847,7 +847,7 @@ cdata_cb(void *ctx, const xmlChar *s, int len)
 	struct xml_state *st = ctx;
 
 	if (st->unchecked && st->cap_tag != 0 && len > 0 &&
-	    !feed_text_utf8_valid((const char *)s, (size_t)len)) {
+	    feed_text_has_overlong((const char *)s, (size_t)len)) {
 		give_up(st);
 		return;
 	}

@@ -95,13 +95,14 @@ feed_buf_free(struct feed_buf *b)
 	b->len = b->cap = 0;
 }
 
-/* Append a code point as UTF-8 (invalid ones as U+FFFD). */
+/* Append a code point as UTF-8 (invalid ones and XML's forbidden controls as U+FFFD). */
 static void
 put_cp(struct feed_buf *b, uint32_t c)
 {
 	char u[4];
 
-	if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) || c == 0)
+	if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ||
+	    (c < 0x20 && c != '\t' && c != '\n' && c != '\r'))
 		c = 0xfffd;
 	if (c < 0x80) {
 		feed_buf_addc(b, (char)c);
@@ -562,6 +563,30 @@ html_entity(struct feed_buf *b, const char *s)
 		return 0;
 	put_cp(b, e->value);
 	return n + 1;
+}
+
+/* A copy of s (trimmed, capped) with its character and entity references decoded. */
+char *
+feed_text_entities(const char *s, size_t len)
+{
+	struct feed_buf b = { 0 };
+	const char *end = s + len, *amp;
+	char *r, *t = xstrndup(s, len);	/* html_entity reads up to a NUL */
+	size_t n;
+
+	for (s = t, end = t + len; (amp = memchr(s, '&', (size_t)(end - s))) != NULL;) {
+		feed_buf_add(&b, s, (size_t)(amp - s));
+		if ((n = html_entity(&b, amp)) == 0) {
+			feed_buf_addc(&b, '&');
+			n = 1;
+		}
+		s = amp + n;
+	}
+	feed_buf_add(&b, s, (size_t)(end - s));
+	r = feed_text_clean(b.p ? b.p : "", b.len);
+	feed_buf_free(&b);
+	free(t);
+	return r;
 }
 
 /* Length of the tag at s ("<a ...>", "</b>", "<!-- -->"), 0 if s is no tag. */

@@ -119,6 +119,7 @@ static const struct { const char *uri; enum ns ns; } namespaces[] = {
 /* An HTML named entity handed to libxml2 as if predefined. */
 struct ent_slot {
 	xmlEntity	ent;
+	xmlEntity	in_attr;	/* the same, kept as "&name;" in attributes */
 	char		name[32];
 	xmlChar		content[8];
 };
@@ -210,6 +211,18 @@ tag_of(struct xml_state *st, const xmlChar *uri, const xmlChar *local)
 	return t != NULL ? t->tag : T_UNKNOWN;
 }
 
+/* The value of attribute a (copied, trimmed), HTML entities left by entity_cb decoded. */
+static char *
+attr_value(const xmlChar **a)
+{
+	const char *v = (const char *)a[3];
+	size_t n = (size_t)(a[4] - a[3]);
+
+	if (memchr(v, '&', n) != NULL)
+		return feed_text_entities(v, n);
+	return feed_text_clean(v, n);
+}
+
 /* An attribute's value (copied), by local name and namespace URI (NULL: none). */
 static char *
 attr_get(int n, const xmlChar **a, const char *name, const char *uri)
@@ -222,7 +235,7 @@ attr_get(int n, const xmlChar **a, const char *name, const char *uri)
 		if ((uri == NULL) != (a[2] == NULL) ||
 		    (uri != NULL && strcmp((const char *)a[2], uri) != 0))
 			continue;
-		return feed_text_clean((const char *)a[3], (size_t)(a[4] - a[3]));
+		return attr_value(a);
 	}
 	return NULL;
 }
@@ -330,6 +343,7 @@ is_void(const char *name)
 static void
 capture_start(struct xml_state *st, const xmlChar *local, int n, const xmlChar **a)
 {
+	char *v;
 	int i;
 
 	if (st->cap_mode == CAP_XHTML && st->depth == st->cap_depth + 1 &&
@@ -341,11 +355,14 @@ capture_start(struct xml_state *st, const xmlChar *local, int n, const xmlChar *
 	feed_buf_addc(&st->text, '<');
 	feed_buf_add(&st->text, (const char *)local, strlen((const char *)local));
 	for (i = 0; i < n; i++, a += 5) {
+		v = attr_value(a);
 		feed_buf_addc(&st->text, ' ');
 		feed_buf_add(&st->text, (const char *)a[0], strlen((const char *)a[0]));
 		feed_buf_add(&st->text, "=\"", 2);
-		feed_buf_add_escaped(&st->text, (const char *)a[3], (size_t)(a[4] - a[3]));
+		if (v != NULL)
+			feed_buf_add_escaped(&st->text, v, strlen(v));
 		feed_buf_addc(&st->text, '"');
+		free(v);
 	}
 	feed_buf_addc(&st->text, '>');
 }
@@ -904,18 +921,17 @@ utf8_encode(unsigned int c, xmlChar *out)
 	return n > 0 ? (size_t)n : 0;
 }
 
-/* SAX2: entity lookup. Only HTML's named entities exist, as predefined text. */
-static xmlEntityPtr
-entity_cb(void *ctx, const xmlChar *name)
+/* The slot of an HTML named entity, made on first use; NULL if there is none. */
+static struct ent_slot *
+ent_slot(struct xml_state *st, const xmlChar *name)
 {
-	struct xml_state *st = ctx;
 	const htmlEntityDesc *d;
 	struct ent_slot *s;
 	int i;
 
 	for (i = 0; i < st->nents; i++)
 		if (strcmp(st->ents[i].name, (const char *)name) == 0)
-			return &st->ents[i].ent;
+			return &st->ents[i];
 	if (st->nents == ENT_MAX || strlen((const char *)name) >= sizeof s->name ||
 	    (d = htmlEntityLookup(name)) == NULL)
 		return NULL;
@@ -927,6 +943,27 @@ entity_cb(void *ctx, const xmlChar *name)
 	s->ent.name = (const xmlChar *)s->name;
 	s->ent.content = s->content;
 	s->ent.length = (int)utf8_encode(d->value, s->content);
+	s->in_attr = s->ent;
+	s->in_attr.etype = XML_INTERNAL_GENERAL_ENTITY;
+	return s;
+}
+
+/*
+ * SAX2: entity lookup. Only HTML's named entities exist, as predefined text. In
+ * attribute values libxml2 copies one byte of a predefined entity: there the
+ * multibyte ones are general entities, which it leaves as "&name;" for
+ * attr_value to decode.
+ */
+static xmlEntityPtr
+entity_cb(void *ctx, const xmlChar *name)
+{
+	struct xml_state *st = ctx;
+	struct ent_slot *s;
+
+	if ((s = ent_slot(st, name)) == NULL)
+		return NULL;
+	if (st->ctxt->instate == XML_PARSER_ATTRIBUTE_VALUE && s->ent.length > 1)
+		return &s->in_attr;
 	return &s->ent;
 }
 

@@ -410,6 +410,41 @@ test_media_links(void)
 	feed_free(f);
 }
 
+/*
+ * HTML entities in attribute values (libxml2 copies one byte of a predefined
+ * entity there) and references to controls in text: decoded, or replaced, never
+ * passed on as invalid bytes.
+ */
+static void
+test_entity_attributes(void)
+{
+	const char *rss = "<rss version=\"2.0\"><channel><title>t</title><item>"
+	    "<guid>g</guid><title>a &amp;#x14; b &amp;#0; c</title>"
+	    "<enclosure url=\"http://x.test/caf&eacute;&nbsp;1.mp3\" type=\"audio/mpeg\"/>"
+	    "</item></channel></rss>";
+	const char *atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>a</title>"
+	    "<entry><id>x</id><content type=\"xhtml\"><div xmlns=\"http://www.w3.org/"
+	    "1999/xhtml\"><img alt=\"caf&eacute; &lt;3 &amp; co\" src=\"http://x.test/i\"/>"
+	    "</div></content></entry></feed>";
+	struct feed *f;
+
+	f = feed_parse(rss, strlen(rss), NULL, NULL, NULL);
+	ok(f != NULL && f->nentries == 1 && f->entries[0].nenclosures == 1 &&
+	    strcmp(f->entries[0].enclosures[0].url,
+	    "http://x.test/caf\xc3\xa9\xc2\xa0" "1.mp3") == 0,
+	    "entities in an attribute: decoded whole");
+	ok(f != NULL && f->nentries == 1 && f->entries[0].title != NULL &&
+	    strcmp(f->entries[0].title, "a \xef\xbf\xbd b \xef\xbf\xbd c") == 0,
+	    "references to controls in a title: replaced");
+	feed_free(f);
+	f = feed_parse(atom, strlen(atom), NULL, NULL, NULL);
+	ok(f != NULL && f->nentries == 1 && f->entries[0].content != NULL &&
+	    strcmp(f->entries[0].content, "<img alt=\"caf\xc3\xa9 &lt;3 &amp; co\" "
+	    "src=\"http://x.test/i\">") == 0,
+	    "entities in an xhtml attribute: decoded, then escaped again");
+	feed_free(f);
+}
+
 static void
 test_entities(void)
 {
@@ -549,6 +584,7 @@ main(void)
 	test_encodings();
 	test_invalid_bytes();
 	test_media_links();
+	test_entity_attributes();
 	test_entities();
 	test_malformed();
 	test_hostile();

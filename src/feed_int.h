@@ -44,6 +44,7 @@ int	 feed_text_utf8_valid(const char *, size_t);
 int	 feed_text_has_overlong(const char *, size_t);
 char	*feed_text_clean(const char *, size_t);
 char	*feed_text_entities(const char *, size_t);
+char	*feed_text_clean_controls(const char *, size_t);
 char	*feed_text_from_html(const char *);
 char	*feed_text_title(const char *, size_t, int);
 int	 feed_text_is_json(const char *, size_t);

@@ -21,7 +21,7 @@ get_str(json_t *o, const char *key)
 
 	if (!json_is_string(v))
 		return NULL;
-	return feed_text_clean(json_string_value(v), json_string_length(v));
+	return feed_text_clean_controls(json_string_value(v), json_string_length(v));
 }
 
 /* One author object {name, url}: a mailto: url is taken as the email. */

@@ -565,6 +565,24 @@ html_entity(struct feed_buf *b, const char *s)
 	return n + 1;
 }
 
+/* A copy of s (trimmed, capped) with XML's forbidden controls as U+FFFD (JSON strings). */
+char *
+feed_text_clean_controls(const char *s, size_t len)
+{
+	struct feed_buf b = { 0 };
+	size_t i;
+	char *r;
+
+	for (i = 0; i < len && !bad_control((unsigned char)s[i]); i++)
+		;
+	if (i == len)
+		return feed_text_clean(s, len);
+	utf8_repair(&b, (const unsigned char *)s, len);
+	r = feed_text_clean(b.p ? b.p : "", b.len);
+	feed_buf_free(&b);
+	return r;
+}
+
 /* A copy of s (trimmed, capped) with its character and entity references decoded. */
 char *
 feed_text_entities(const char *s, size_t len)

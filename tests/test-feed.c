@@ -426,6 +426,8 @@ test_entity_attributes(void)
 	    "<entry><id>x</id><content type=\"xhtml\"><div xmlns=\"http://www.w3.org/"
 	    "1999/xhtml\"><img alt=\"caf&eacute; &lt;3 &amp; co\" src=\"http://x.test/i\"/>"
 	    "</div></content></entry></feed>";
+	const char *json = "{\"version\":\"https://jsonfeed.org/version/1.1\","
+	    "\"title\":\"t\",\"items\":[{\"id\":\"1\",\"title\":\"a\\u0001b\"}]}";
 	struct feed *f;
 
 	f = feed_parse(rss, strlen(rss), NULL, NULL, NULL);
@@ -436,6 +438,11 @@ test_entity_attributes(void)
 	ok(f != NULL && f->nentries == 1 && f->entries[0].title != NULL &&
 	    strcmp(f->entries[0].title, "a \xef\xbf\xbd b \xef\xbf\xbd c") == 0,
 	    "references to controls in a title: replaced");
+	feed_free(f);
+	f = feed_parse(json, strlen(json), NULL, NULL, NULL);
+	ok(f != NULL && f->nentries == 1 && f->entries[0].title != NULL &&
+	    strcmp(f->entries[0].title, "a\xef\xbf\xbd" "b") == 0,
+	    "control characters in a JSON string: replaced");
 	feed_free(f);
 	f = feed_parse(atom, strlen(atom), NULL, NULL, NULL);
 	ok(f != NULL && f->nentries == 1 && f->entries[0].content != NULL &&

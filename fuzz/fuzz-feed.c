@@ -1,6 +1,8 @@
 /*
  * fuzz-feed: feed_parse on arbitrary bytes; the first byte picks an HTTP charset
- * and whether a base URL is given, so every decoding path is reached.
+ * and whether a base URL is given, so every decoding path is reached. Every entry
+ * has an id, its text fields are valid UTF-8, and its raw bytes (the old SHA-256
+ * fingerprint's input) are readable.
  */
 #include "config.h"
 
@@ -12,8 +14,36 @@
 #include <libxml/parser.h>
 
 #include "../src/feed.h"
+#include "../src/feed_int.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* Trap unless s (NULL: absent) is valid UTF-8. */
+static void
+check_utf8(const char *s)
+{
+	if (s != NULL && !feed_text_utf8_valid(s, strlen(s)))
+		__builtin_trap();
+}
+
+/* The properties of one entry. */
+static void
+check_entry(const struct feed_entry *e)
+{
+	unsigned char md[FEED_FP_LEN_SHA256];
+	size_t i;
+
+	if (e->id == NULL || strlen(e->id) == 0)
+		__builtin_trap();
+	check_utf8(e->id);
+	check_utf8(e->title);
+	check_utf8(e->link);
+	check_utf8(e->summary);
+	check_utf8(e->content);
+	for (i = 0; i < e->nenclosures; i++)
+		check_utf8(e->enclosures[i].url);
+	feed_fingerprint_sha256(e, md);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -31,8 +61,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    charsets[(data[0] & 0x7f) % 6], &cause);
 	if (f != NULL)
 		for (i = 0; i < f->nentries; i++)
-			if (f->entries[i].id == NULL || strlen(f->entries[i].id) == 0)
-				__builtin_trap();
+			check_entry(&f->entries[i]);
 	feed_free(f);
 	free(cause);
 	return 0;

@@ -133,7 +133,7 @@ load_feed(struct items *it, const char *buf, size_t len)
 		i->title = e->title != NULL ? xstrdup(e->title) : NULL;
 		i->link = e->link != NULL ? xstrdup(e->link) : NULL;
 		i->text = entry_text(e);
-		memcpy(i->fp, e->fingerprint, sizeof i->fp);
+		memcpy(i->fp, e->fingerprint, sizeof e->fingerprint);
 	}
 	feed_free(f);
 	return 0;

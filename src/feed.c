@@ -7,9 +7,11 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
+#include <xxhash.h>
 
 #include "feed_int.h"
 #include "text_date.h"
@@ -23,24 +25,41 @@ static const char *format_names[] = {
 	[FEED_JSON11] = "json1.1",
 };
 
-/* Parse a document of any supported format. */
+/* Decode the document the careful way (feed_text_input), then parse it. */
+static struct feed *
+parse_decoded(struct feed_input *in, const char *buf, size_t len, int json,
+    const char *base_url, const char *charset, char **why)
+{
+	feed_text_input(in, buf, len, charset, !json);
+	if (!json)
+		json = feed_text_is_json(in->data, in->len);
+	if (json)
+		return feed_json_parse(in, base_url, why);
+	return feed_xml_parse(in, base_url, why);
+}
+
+/*
+ * Parse a document of any supported format. XML declared as UTF-8 is first read
+ * as it is, relying on libxml2's own checks; only when those find invalid bytes
+ * or a bare '&' is it decoded and repaired beforehand, and read again.
+ */
 struct feed *
 feed_parse(const char *buf, size_t len, const char *base_url, const char *charset,
     char **cause)
 {
 	struct feed_input in;
-	struct feed *f;
+	struct feed *f = NULL;
 	char *why = NULL;
 	int json;
 
 	json = feed_text_is_json(buf, len);
-	feed_text_input(&in, buf, len, charset, !json);
-	if (!json)
-		json = feed_text_is_json(in.data, in.len);
-	if (json)
-		f = feed_json_parse(&in, base_url, &why);
-	else
+	if (!json && feed_text_input_utf8(&in, buf, len, charset) == 0)
 		f = feed_xml_parse(&in, base_url, &why);
+	if (json || in.unchecked == 0 || in.retry) {
+		if (!json)
+			feed_text_input_free(&in);
+		f = parse_decoded(&in, buf, len, json, base_url, charset, &why);
+	}
 	if (f != NULL) {
 		f->encoding = in.encoding;
 		if (in.repaired)
@@ -79,6 +98,7 @@ entry_free(struct feed_entry *e)
 		free(e->enclosures[i].type);
 	}
 	free(e->enclosures);
+	free(e->raw_owned);
 }
 
 /* Free a parse result. */
@@ -96,21 +116,48 @@ feed_free(struct feed *f)
 	free(f->link);
 	free(f->language);
 	free(f->bozo_cause);
+	free(f->input_owned);
 	free(f);
+}
+
+/* Hex of n bytes into out (2n + 1 bytes). */
+static void
+hex_of(const unsigned char *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * n] = '\0';
 }
 
 /* Hex of the fingerprint. */
 void
 feed_fingerprint_hex(const struct feed_entry *e, char *out)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	hex_of(e->fingerprint, sizeof e->fingerprint, out);
+}
 
-	for (i = 0; i < sizeof e->fingerprint; i++) {
-		out[2 * i] = hex[e->fingerprint[i] >> 4];
-		out[2 * i + 1] = hex[e->fingerprint[i] & 15];
-	}
-	out[64] = '\0';
+/* XXH3-128 of the bytes, in its canonical (big-endian) form. */
+void
+feed_fingerprint(const void *p, size_t len, unsigned char *out)
+{
+	XXH128_canonical_t c;
+
+	XXH128_canonicalFromHash(&c, XXH3_128bits(p, len));
+	memcpy(out, c.digest, FEED_FP_LEN);
+}
+
+/* SHA-256 of the entry's raw bytes, the fingerprint of older databases. */
+void
+feed_fingerprint_sha256(const struct feed_entry *e,
+    unsigned char out[FEED_FP_LEN_SHA256])
+{
+	EVP_Digest(e->raw != NULL ? e->raw : "", e->raw_len, out, NULL, EVP_sha256(),
+	    NULL);
 }
 
 /* Mark the feed as not well-formed, keeping the first cause. */
@@ -159,7 +206,7 @@ feed_entry_drop(struct feed *f)
 static char *
 fallback_id(const struct feed_entry *e)
 {
-	struct feed_entry tmp = { 0 };
+	unsigned char md[32];
 	struct feed_buf b = { 0 };
 	char hex[65], *id;
 
@@ -174,23 +221,28 @@ fallback_id(const struct feed_entry *e)
 		feed_buf_addc(&b, '\n');
 		feed_buf_add(&b, t, strlen(t));
 	}
-	EVP_Digest(b.p, b.len, tmp.fingerprint, NULL, EVP_sha256(), NULL);
+	EVP_Digest(b.p, b.len, md, NULL, EVP_sha256(), NULL);
 	feed_buf_free(&b);
-	feed_fingerprint_hex(&tmp, hex);
+	hex_of(md, sizeof md, hex);
 	xasprintf(&id, "urn:sha256:%s", hex);
 	return id;
 }
 
-/* Complete an entry: fallback id, fingerprint over the raw bytes it came from. */
+/*
+ * Complete an entry: fallback id, fingerprint over the raw bytes it came from
+ * (which must stay where they are until feed_free: see feed.h).
+ */
 void
-feed_entry_finish(struct feed *f, struct feed_entry *e, const void *raw, size_t len)
+feed_entry_finish(struct feed *f, struct feed_entry *e, const char *raw, size_t len)
 {
 	(void)f;
 	if (e->id == NULL) {
 		e->id = fallback_id(e);
 		e->id_fallback = 1;
 	}
-	EVP_Digest(raw, len, e->fingerprint, NULL, EVP_sha256(), NULL);
+	e->raw = raw;
+	e->raw_len = len;
+	feed_fingerprint(raw, len, e->fingerprint);
 }
 
 /* Append an author (takes ownership of the strings; NULL name and email: ignored). */
@@ -254,12 +306,30 @@ feed_category_add(struct feed_entry *e, char *c)
 	e->categories[e->ncategories++] = c;
 }
 
-/* Append an enclosure (takes ownership; no URL: ignored). */
+/*
+ * Append an enclosure (takes ownership; no URL: ignored). One already there with
+ * the same URL (<enclosure> and <media:content> of one file) only gets what it
+ * lacked.
+ */
 void
 feed_enclosure_add(struct feed_entry *e, char *url, char *type, int64_t length)
 {
 	struct feed_enclosure *n;
+	size_t i;
 
+	for (i = 0; url != NULL && i < e->nenclosures; i++) {
+		n = &e->enclosures[i];
+		if (strcmp(n->url, url) != 0)
+			continue;
+		if (n->type == NULL) {
+			n->type = type;
+			type = NULL;
+		}
+		if (n->length < 0)
+			n->length = length;
+		free(url);
+		url = NULL;
+	}
 	if (url == NULL || e->nenclosures >= FEED_MAX_LIST) {
 		free(url);
 		free(type);
@@ -309,6 +379,80 @@ feed_url_resolve(const char *base, const char *ref)
 	r = xstrdup(out);
 	curl_free(out);
 	return r;
+}
+
+/* Is c one that may precede an attribute name? */
+static int
+attr_sep(char c)
+{
+	return isspace((unsigned char)c) || c == '"' || c == '\'';
+}
+
+/*
+ * The value of an href or src attribute whose '=' is at eq in the HTML s:
+ * 1 with *v and *vlen set, else 0.
+ */
+static int
+url_attr(const char *s, const char *eq, const char **v, size_t *vlen)
+{
+	const char *n = eq, *end;
+	size_t k;
+
+	while (n > s && isspace((unsigned char)n[-1]))
+		n--;
+	k = (size_t)(n - s);
+	if (!(k > 4 && strncasecmp(n - 4, "href", 4) == 0 && attr_sep(n[-5])) &&
+	    !(k > 3 && strncasecmp(n - 3, "src", 3) == 0 && attr_sep(n[-4])))
+		return 0;
+	for (n = eq + 1; isspace((unsigned char)*n); n++)
+		;
+	if (*n == '"' || *n == '\'') {
+		if ((end = strchr(n + 1, *n)) == NULL)
+			return 0;
+		n++;
+	} else
+		end = n + strcspn(n, " \t\r\n>");
+	*v = n;
+	*vlen = (size_t)(end - n);
+	return 1;
+}
+
+/*
+ * HTML with its relative href and src URLs resolved against base: html itself
+ * (owned by the caller) when there is none, else a new string and html freed.
+ * One strchr pass for '=' when no URL needs resolving.
+ */
+char *
+feed_html_resolve(const char *base, char *html)
+{
+	struct feed_buf b = { 0 };
+	const char *s, *from, *eq, *v;
+	char *ref, *abs;
+	size_t vlen;
+	int n = 0;
+
+	if (html == NULL || base == NULL || *base == '\0')
+		return html;
+	for (s = from = html; (eq = strchr(s, '=')) != NULL && n < 4 * FEED_MAX_LIST;) {
+		s = eq + 1;
+		if (!url_attr(html, eq, &v, &vlen) || vlen == 0 || vlen > 4096)
+			continue;
+		ref = xstrndup(v, vlen);
+		abs = has_scheme(ref) ? NULL : feed_url_resolve(base, ref);
+		if (abs != NULL && strcmp(abs, ref) != 0) {
+			feed_buf_add(&b, from, (size_t)(v - from));
+			feed_buf_add(&b, abs, strlen(abs));
+			s = from = v + vlen;
+			n++;
+		}
+		free(ref);
+		free(abs);
+	}
+	if (from == html)
+		return html;
+	feed_buf_add(&b, from, strlen(from));
+	free(html);
+	return b.p;
 }
 
 /* A date field as seconds, 0 when absent or unreadable. */

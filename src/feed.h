@@ -14,6 +14,8 @@
 #define FEED_MAX_FIELD		(1024 * 1024)	/* bytes of one text field */
 #define FEED_MAX_LIST		64		/* authors, categories, enclosures */
 #define FEED_MAX_DEPTH		128		/* element nesting we follow */
+#define FEED_FP_LEN		16		/* XXH3-128 fingerprint */
+#define FEED_FP_LEN_SHA256	32		/* the fingerprint before XXH3 */
 
 enum feed_format {
 	FEED_RSS090,
@@ -56,7 +58,10 @@ struct feed_entry {
 	size_t			 ncategories;
 	struct feed_enclosure	*enclosures;
 	size_t			 nenclosures;
-	unsigned char		 fingerprint[32]; /* SHA-256 of the entry as given */
+	unsigned char		 fingerprint[FEED_FP_LEN]; /* XXH3-128 of the raw bytes */
+	const char		*raw;		/* the entry's bytes as given: */
+	size_t			 raw_len;	/* see feed_fingerprint_sha256 */
+	char			*raw_owned;	/* raw, when the entry holds it */
 };
 
 struct feed {
@@ -71,6 +76,7 @@ struct feed {
 	struct feed_entry	*entries;
 	size_t			 nentries;
 	int			 truncated;	/* more than FEED_MAX_ENTRIES */
+	char			*input_owned;	/* converted input the raw bytes are in */
 };
 
 /*
@@ -82,7 +88,18 @@ struct feed	*feed_parse(const char *buf, size_t len, const char *base_url,
 		    const char *charset, char **cause);
 void		 feed_free(struct feed *);
 
-/* Hex of an entry's fingerprint into out (65 bytes). */
+/* Hex of an entry's fingerprint into out (2 * FEED_FP_LEN + 1 bytes). */
 void		 feed_fingerprint_hex(const struct feed_entry *, char *out);
+
+/* The raw fingerprint of any bytes: XXH3-128, big-endian (FEED_FP_LEN bytes). */
+void		 feed_fingerprint(const void *, size_t, unsigned char *out);
+
+/*
+ * The fingerprint an entry had before XXH3 (SHA-256 of the same raw bytes), for
+ * databases that still hold one. The raw bytes lie in the parsed buffer or in the
+ * feed: call this only while both the buffer given to feed_parse and the feed live.
+ */
+void		 feed_fingerprint_sha256(const struct feed_entry *,
+		    unsigned char out[FEED_FP_LEN_SHA256]);
 
 #endif

@@ -25,6 +25,8 @@ struct feed_input {
 	char		*owned;		/* data when a copy had to be made */
 	const char	*encoding;
 	int		 repaired;	/* invalid bytes or controls replaced */
+	int		 unchecked;	/* UTF-8 by declaration, not yet validated */
+	int		 retry;		/* unchecked input needs the careful path */
 };
 
 /* feed_text.c */
@@ -35,27 +37,34 @@ void	 feed_buf_reset(struct feed_buf *);
 void	 feed_buf_free(struct feed_buf *);
 void	 feed_text_input(struct feed_input *, const char *, size_t, const char *,
 	     int);
+int	 feed_text_input_utf8(struct feed_input *, const char *, size_t,
+	     const char *);
 void	 feed_text_input_free(struct feed_input *);
+int	 feed_text_utf8_valid(const char *, size_t);
+int	 feed_text_has_overlong(const char *, size_t);
 char	*feed_text_clean(const char *, size_t);
+char	*feed_text_entities(const char *, size_t);
+char	*feed_text_clean_controls(const char *, size_t);
 char	*feed_text_from_html(const char *);
 char	*feed_text_title(const char *, size_t, int);
 int	 feed_text_is_json(const char *, size_t);
 
 /* feed.c */
 struct feed_entry *feed_entry_add(struct feed *);
-void	 feed_entry_finish(struct feed *, struct feed_entry *, const void *, size_t);
+void	 feed_entry_finish(struct feed *, struct feed_entry *, const char *, size_t);
 void	 feed_entry_drop(struct feed *);
 void	 feed_author_add(struct feed_entry *, char *, char *, char *);
 void	 feed_author_parse(struct feed_entry *, const char *);
 void	 feed_category_add(struct feed_entry *, char *);
 void	 feed_enclosure_add(struct feed_entry *, char *, char *, int64_t);
 char	*feed_url_resolve(const char *, const char *);
+char	*feed_html_resolve(const char *, char *);
 void	 feed_set_bozo(struct feed *, const char *);
 void	 feed_set_format(struct feed *, enum feed_format);
 int64_t	 feed_date(const char *);
 
 /* feed_xml.c, feed_json.c */
-struct feed *feed_xml_parse(const struct feed_input *, const char *, char **);
+struct feed *feed_xml_parse(struct feed_input *, const char *, char **);
 struct feed *feed_json_parse(const struct feed_input *, const char *, char **);
 
 #endif

@@ -21,7 +21,7 @@ get_str(json_t *o, const char *key)
 
 	if (!json_is_string(v))
 		return NULL;
-	return feed_text_clean(json_string_value(v), json_string_length(v));
+	return feed_text_clean_controls(json_string_value(v), json_string_length(v));
 }
 
 /* One author object {name, url}: a mailto: url is taken as the email. */
@@ -124,15 +124,17 @@ json_item(struct feed *f, json_t *item, json_t *root, const char *base)
 	e->updated = feed_date((s = get_str(item, "date_modified")));
 	free(s);
 	e->summary = get_str(item, "summary");
-	if ((e->content = get_str(item, "content_html")) != NULL)
+	if ((e->content = get_str(item, "content_html")) != NULL) {
 		e->content_html = 1;
+		e->content = feed_html_resolve(base, e->content);
+	}
 	else
 		e->content = get_str(item, "content_text");
 	item_authors(e, item, root);
 	item_lists(e, item, base);
 	raw = json_dumps(item, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	feed_entry_finish(f, e, raw ? raw : "", raw ? strlen(raw) : 0);
-	free(raw);
+	e->raw_owned = raw;	/* the raw bytes of feed_fingerprint_sha256 */
 }
 
 /* The format from the version URL; -1 when this is no JSON Feed. */

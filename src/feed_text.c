@@ -95,13 +95,14 @@ feed_buf_free(struct feed_buf *b)
 	b->len = b->cap = 0;
 }
 
-/* Append a code point as UTF-8 (invalid ones as U+FFFD). */
+/* Append a code point as UTF-8 (invalid ones and XML's forbidden controls as U+FFFD). */
 static void
 put_cp(struct feed_buf *b, uint32_t c)
 {
 	char u[4];
 
-	if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) || c == 0)
+	if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ||
+	    (c < 0x20 && c != '\t' && c != '\n' && c != '\r'))
 		c = 0xfffd;
 	if (c < 0x80) {
 		feed_buf_addc(b, (char)c);
@@ -417,6 +418,76 @@ feed_text_input(struct feed_input *in, const char *s, size_t len,
 	take_converted(in, &b, "windows-1252");
 }
 
+/*
+ * The input as declared UTF-8 (no BOM but UTF-8's, an HTTP charset and XML
+ * declaration that are UTF-8 or absent), taken unchecked: libxml2 checks UTF-8 as
+ * it reads, and the XML reader falls back to feed_text_input when it finds a
+ * problem. -1 when the document declares another encoding.
+ */
+int
+feed_text_input_utf8(struct feed_input *in, const char *s, size_t len,
+    const char *charset)
+{
+	char cs[64];
+
+	memset(in, 0, sizeof *in);
+	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+		s += 3;
+		len -= 3;
+	} else if (len >= 2 && ((unsigned char)s[0] == 0xff || (unsigned char)s[0] == 0xfe))
+		return -1;
+	if (charset != NULL && *charset != '\0' && charset_kind(charset) != 8)
+		return -1;
+	if ((charset == NULL || *charset == '\0') &&
+	    xml_decl_charset(s, len, cs, sizeof cs) == 0 && charset_kind(cs) != 8)
+		return -1;
+	in->data = s;
+	in->len = len;
+	in->encoding = "utf-8";
+	in->unchecked = 1;
+	return 0;
+}
+
+/*
+ * Does s hold an overlong UTF-8 form (C0, C1; E0 80-9F; F0 80-8F)? The only
+ * invalid UTF-8 that libxml2's push parser lets through in CDATA sections
+ * (xmlCheckCdataPush checks structure, range and controls). Runs of ASCII are
+ * skipped 32 bytes at a time.
+ */
+int
+feed_text_has_overlong(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	uint64_t w[4];
+
+	while (i < len) {
+		if (i + 32 <= len) {
+			memcpy(w, u + i, 32);
+			if (((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ULL) == 0) {
+				i += 32;
+				continue;
+			}
+		}
+		if (u[i] == 0xc0 || u[i] == 0xc1 || (i + 1 < len &&
+		    ((u[i] == 0xe0 && u[i + 1] < 0xa0) ||
+		    (u[i] == 0xf0 && u[i + 1] < 0x90))))
+			return 1;
+		i++;
+	}
+	return 0;
+}
+
+/* Is s valid UTF-8 without the controls XML cannot carry? */
+int
+feed_text_utf8_valid(const char *s, size_t len)
+{
+	size_t bad, multi;
+
+	utf8_stats((const unsigned char *)s, len, &bad, &multi);
+	return bad == 0;
+}
+
 /* Free what feed_text_input allocated. */
 void
 feed_text_input_free(struct feed_input *in)
@@ -492,6 +563,48 @@ html_entity(struct feed_buf *b, const char *s)
 		return 0;
 	put_cp(b, e->value);
 	return n + 1;
+}
+
+/* A copy of s (trimmed, capped) with XML's forbidden controls as U+FFFD (JSON strings). */
+char *
+feed_text_clean_controls(const char *s, size_t len)
+{
+	struct feed_buf b = { 0 };
+	size_t i;
+	char *r;
+
+	for (i = 0; i < len && !bad_control((unsigned char)s[i]); i++)
+		;
+	if (i == len)
+		return feed_text_clean(s, len);
+	utf8_repair(&b, (const unsigned char *)s, len);
+	r = feed_text_clean(b.p ? b.p : "", b.len);
+	feed_buf_free(&b);
+	return r;
+}
+
+/* A copy of s (trimmed, capped) with its character and entity references decoded. */
+char *
+feed_text_entities(const char *s, size_t len)
+{
+	struct feed_buf b = { 0 };
+	const char *end = s + len, *amp;
+	char *r, *t = xstrndup(s, len);	/* html_entity reads up to a NUL */
+	size_t n;
+
+	for (s = t, end = t + len; (amp = memchr(s, '&', (size_t)(end - s))) != NULL;) {
+		feed_buf_add(&b, s, (size_t)(amp - s));
+		if ((n = html_entity(&b, amp)) == 0) {
+			feed_buf_addc(&b, '&');
+			n = 1;
+		}
+		s = amp + n;
+	}
+	feed_buf_add(&b, s, (size_t)(end - s));
+	r = feed_text_clean(b.p ? b.p : "", b.len);
+	feed_buf_free(&b);
+	free(t);
+	return r;
 }
 
 /* Length of the tag at s ("<a ...>", "</b>", "<!-- -->"), 0 if s is no tag. */

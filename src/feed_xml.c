@@ -27,8 +27,8 @@
 #define XML_CHUNK	(256 * 1024)
 #define NS_CACHE	8
 
-enum ns { NS_NONE, NS_ATOM, NS_RDF, NS_DC, NS_DCTERMS, NS_CONTENT, NS_XHTML,
-    NS_OTHER };
+enum ns { NS_NONE, NS_ATOM, NS_RDF, NS_DC, NS_DCTERMS, NS_CONTENT, NS_MEDIA,
+    NS_XHTML, NS_OTHER };
 
 enum tag {
 	T_UNKNOWN, T_RSS, T_RDF, T_FEED, T_CHANNEL, T_ITEM, T_ENTRY, T_SKIP,
@@ -36,7 +36,7 @@ enum tag {
 	T_CATEGORY, T_ENCLOSURE, T_DC_CREATOR, T_DC_DATE, T_DC_DESCRIPTION,
 	T_DCT_MODIFIED, T_CONTENT_ENCODED, T_A_ID, T_A_TITLE, T_A_LINK, T_A_UPDATED,
 	T_A_PUBLISHED, T_A_SUMMARY, T_A_CONTENT, T_A_AUTHOR, T_A_NAME, T_A_EMAIL,
-	T_A_URI, T_A_CATEGORY,
+	T_A_URI, T_A_CATEGORY, T_MEDIA_CONTENT, T_MEDIA_GROUP,
 };
 
 enum cap { CAP_TEXT, CAP_HTML, CAP_XHTML, CAP_SKIP };
@@ -94,6 +94,9 @@ static const struct xml_tag {
 	{ NS_DCTERMS, "issued", T_DC_DATE },
 	{ NS_DCTERMS, "modified", T_DCT_MODIFIED },
 	{ NS_CONTENT, "encoded", T_CONTENT_ENCODED },
+	{ NS_MEDIA, "content", T_MEDIA_CONTENT },
+	{ NS_MEDIA, "group", T_MEDIA_GROUP },
+	{ NS_MEDIA, "thumbnail", T_SKIP },	/* a picture of it, not an enclosure */
 };
 
 /* Namespace URIs we know; RSS 1.0 and 0.90 count as "no namespace". */
@@ -108,12 +111,15 @@ static const struct { const char *uri; enum ns ns; } namespaces[] = {
 	{ "http://purl.org/dc/elements/1.1/", NS_DC },
 	{ "http://purl.org/dc/terms/", NS_DCTERMS },
 	{ "http://purl.org/rss/1.0/modules/content/", NS_CONTENT },
+	{ "http://search.yahoo.com/mrss/", NS_MEDIA },
+	{ "http://search.yahoo.com/mrss", NS_MEDIA },
 	{ "http://www.w3.org/1999/xhtml", NS_XHTML },
 };
 
 /* An HTML named entity handed to libxml2 as if predefined. */
 struct ent_slot {
 	xmlEntity	ent;
+	xmlEntity	in_attr;	/* the same, kept as "&name;" in attributes */
 	char		name[32];
 	xmlChar		content[8];
 };
@@ -151,6 +157,9 @@ struct xml_state {
 	enum ns			 ns_id[NS_CACHE];
 	int			 ns_n;
 	char			 root_name[64];
+	int			 unchecked;	/* input not validated beforehand */
+	int			 retry;		/* ... and libxml2 found a problem */
+	size_t			 text_hint;	/* size of the last large field */
 };
 
 /* Namespace of a URI (pointers are interned by libxml2's dictionary: cached). */
@@ -202,6 +211,18 @@ tag_of(struct xml_state *st, const xmlChar *uri, const xmlChar *local)
 	return t != NULL ? t->tag : T_UNKNOWN;
 }
 
+/* The value of attribute a (copied, trimmed), HTML entities left by entity_cb decoded. */
+static char *
+attr_value(const xmlChar **a)
+{
+	const char *v = (const char *)a[3];
+	size_t n = (size_t)(a[4] - a[3]);
+
+	if (memchr(v, '&', n) != NULL)
+		return feed_text_entities(v, n);
+	return feed_text_clean(v, n);
+}
+
 /* An attribute's value (copied), by local name and namespace URI (NULL: none). */
 static char *
 attr_get(int n, const xmlChar **a, const char *name, const char *uri)
@@ -214,7 +235,7 @@ attr_get(int n, const xmlChar **a, const char *name, const char *uri)
 		if ((uri == NULL) != (a[2] == NULL) ||
 		    (uri != NULL && strcmp((const char *)a[2], uri) != 0))
 			continue;
-		return feed_text_clean((const char *)a[3], (size_t)(a[4] - a[3]));
+		return attr_value(a);
 	}
 	return NULL;
 }
@@ -322,6 +343,7 @@ is_void(const char *name)
 static void
 capture_start(struct xml_state *st, const xmlChar *local, int n, const xmlChar **a)
 {
+	char *v;
 	int i;
 
 	if (st->cap_mode == CAP_XHTML && st->depth == st->cap_depth + 1 &&
@@ -333,11 +355,14 @@ capture_start(struct xml_state *st, const xmlChar *local, int n, const xmlChar *
 	feed_buf_addc(&st->text, '<');
 	feed_buf_add(&st->text, (const char *)local, strlen((const char *)local));
 	for (i = 0; i < n; i++, a += 5) {
+		v = attr_value(a);
 		feed_buf_addc(&st->text, ' ');
 		feed_buf_add(&st->text, (const char *)a[0], strlen((const char *)a[0]));
 		feed_buf_add(&st->text, "=\"", 2);
-		feed_buf_add_escaped(&st->text, (const char *)a[3], (size_t)(a[4] - a[3]));
+		if (v != NULL)
+			feed_buf_add_escaped(&st->text, v, strlen(v));
 		feed_buf_addc(&st->text, '"');
+		free(v);
 	}
 	feed_buf_addc(&st->text, '>');
 }
@@ -402,11 +427,11 @@ out:
 	free(type);
 }
 
-/* An RSS <enclosure url= type= length=>. */
+/* An RSS <enclosure url= type= length=>, or Media RSS <media:content fileSize=>. */
 static void
-rss_enclosure(struct xml_state *st, int n, const xmlChar **a)
+rss_enclosure(struct xml_state *st, int n, const xmlChar **a, const char *length)
 {
-	char *url = attr_get(n, a, "url", NULL), *len = attr_get(n, a, "length", NULL);
+	char *url = attr_get(n, a, "url", NULL), *len = attr_get(n, a, length, NULL);
 
 	feed_enclosure_add(st->entry, url ? feed_url_resolve(st->base, url) : NULL,
 	    attr_get(n, a, "type", NULL), parse_length(len));
@@ -426,8 +451,11 @@ entry_child(struct xml_state *st, enum tag tag, int n, const xmlChar **a)
 		st->skip_depth = st->depth;
 		break;
 	case T_ENCLOSURE:
-		rss_enclosure(st, n, a);
+	case T_MEDIA_CONTENT:
+		rss_enclosure(st, n, a, tag == T_ENCLOSURE ? "length" : "fileSize");
 		st->skip_depth = st->depth;
+		break;
+	case T_MEDIA_GROUP:	/* its media:content are the item's */
 		break;
 	case T_A_CATEGORY:
 		v = attr_get(n, a, "term", NULL);
@@ -609,7 +637,7 @@ set_once(char **field, char *s)
 
 /*
  * The captured text, trimmed: large fields take over the capture buffer instead of
- * being copied (the next capture starts a new one).
+ * being copied (the next capture starts a new one of the same size).
  */
 static char *
 take_text(struct xml_state *st, const char *p, size_t len)
@@ -626,9 +654,10 @@ take_text(struct xml_state *st, const char *p, size_t len)
 	if (len == start || start > 0)
 		return feed_text_clean(p, st->text.len);
 	s[len] = '\0';
+	st->text_hint = st->text.cap;
 	st->text.p = NULL;
 	st->text.len = st->text.cap = 0;
-	return s;
+	return xrealloc(s, len + 1);	/* the unused end goes back to malloc */
 }
 
 /* A finished field of an entry. */
@@ -663,13 +692,13 @@ entry_field(struct xml_state *st, const char *p, size_t len)
 		set_date(&e->updated, s);
 		break;
 	case T_DESCRIPTION: case T_DC_DESCRIPTION: case T_A_SUMMARY:
-		if (e->summary == NULL)
-			e->summary_html = st->cap_mode != CAP_TEXT;
+		if (e->summary == NULL && (e->summary_html = st->cap_mode != CAP_TEXT))
+			s = feed_html_resolve(st->base, s);
 		set_once(&e->summary, s);
 		return;
 	case T_CONTENT_ENCODED: case T_A_CONTENT:
-		if (e->content == NULL)
-			e->content_html = st->cap_mode != CAP_TEXT;
+		if (e->content == NULL && (e->content_html = st->cap_mode != CAP_TEXT))
+			s = feed_html_resolve(st->base, s);
 		set_once(&e->content, s);
 		return;
 	case T_AUTHOR: case T_DC_CREATOR:
@@ -797,19 +826,89 @@ end_cb(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *ur
 	st->depth--;
 }
 
-/* SAX2: text, CDATA, white space. */
+/* Give up on unchecked input: the careful path (feed_text_input) reads it again. */
+static void
+give_up(struct xml_state *st)
+{
+	st->retry = 1;
+	xmlStopParser(st->ctxt);
+}
+
+/* SAX2: text, white space. */
 static void
 text_cb(void *ctx, const xmlChar *s, int len)
 {
 	struct xml_state *st = ctx;
 
 	note_error(st);
-	if (st->cap_tag == 0 || len <= 0)
+	if (st->cap_tag == 0 || len <= 0 || st->retry)
 		return;
+	if (st->text.p == NULL && st->text_hint > 0) {	/* after take_text */
+		st->text.p = xmalloc(st->text_hint);
+		st->text.cap = st->text_hint;
+	}
 	if (st->cap_mode == CAP_XHTML)
 		feed_buf_add_escaped(&st->text, (const char *)s, (size_t)len);
 	else
 		feed_buf_add(&st->text, (const char *)s, (size_t)len);
+}
+
+/*
+ * SAX2: a CDATA section. libxml2's push parser checks the bytes of CDATA for
+ * structure, range and controls, but lets overlong forms through: what we keep
+ * of unchecked input is checked for those here.
+ */
+static void
+cdata_cb(void *ctx, const xmlChar *s, int len)
+{
+	struct xml_state *st = ctx;
+
+	if (st->unchecked && st->cap_tag != 0 && len > 0 &&
+	    feed_text_has_overlong((const char *)s, (size_t)len)) {
+		give_up(st);
+		return;
+	}
+	text_cb(ctx, s, len);
+}
+
+/* Does an entity name hold characters a reference may not (see is_reference)? */
+static int
+odd_name(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.' &&
+		    *s != ':')
+			return 1;
+	return 0;
+}
+
+/*
+ * SAX2 structured errors (delivered even with XML_PARSE_NOERROR). On unchecked
+ * input, invalid characters and bare '&' send the document down the careful path,
+ * which repairs both before libxml2 sees them.
+ */
+static void
+error_cb(void *ctx, xmlErrorPtr err)
+{
+	struct xml_state *st = ctx;
+
+	if (!st->unchecked || st->retry || err == NULL)
+		return;
+	switch (err->code) {
+	case XML_ERR_INVALID_CHAR: case XML_ERR_INVALID_ENCODING:
+	case XML_ERR_UNKNOWN_ENCODING: case XML_ERR_INVALID_HEX_CHARREF:
+	case XML_ERR_INVALID_DEC_CHARREF: case XML_ERR_INVALID_CHARREF:
+	case XML_ERR_ENTITYREF_NO_NAME: case XML_ERR_ENTITYREF_SEMICOL_MISSING:
+	case XML_ERR_NAME_REQUIRED:
+		give_up(st);
+		break;
+	case XML_ERR_UNDECLARED_ENTITY: case XML_WAR_UNDECLARED_ENTITY:
+		if (odd_name(err->str1))
+			give_up(st);
+		break;
+	default:
+		break;
+	}
 }
 
 /* Encode a code point as UTF-8 into out (5 bytes); returns its length. */
@@ -822,18 +921,17 @@ utf8_encode(unsigned int c, xmlChar *out)
 	return n > 0 ? (size_t)n : 0;
 }
 
-/* SAX2: entity lookup. Only HTML's named entities exist, as predefined text. */
-static xmlEntityPtr
-entity_cb(void *ctx, const xmlChar *name)
+/* The slot of an HTML named entity, made on first use; NULL if there is none. */
+static struct ent_slot *
+ent_slot(struct xml_state *st, const xmlChar *name)
 {
-	struct xml_state *st = ctx;
 	const htmlEntityDesc *d;
 	struct ent_slot *s;
 	int i;
 
 	for (i = 0; i < st->nents; i++)
 		if (strcmp(st->ents[i].name, (const char *)name) == 0)
-			return &st->ents[i].ent;
+			return &st->ents[i];
 	if (st->nents == ENT_MAX || strlen((const char *)name) >= sizeof s->name ||
 	    (d = htmlEntityLookup(name)) == NULL)
 		return NULL;
@@ -845,6 +943,27 @@ entity_cb(void *ctx, const xmlChar *name)
 	s->ent.name = (const xmlChar *)s->name;
 	s->ent.content = s->content;
 	s->ent.length = (int)utf8_encode(d->value, s->content);
+	s->in_attr = s->ent;
+	s->in_attr.etype = XML_INTERNAL_GENERAL_ENTITY;
+	return s;
+}
+
+/*
+ * SAX2: entity lookup. Only HTML's named entities exist, as predefined text. In
+ * attribute values libxml2 copies one byte of a predefined entity: there the
+ * multibyte ones are general entities, which it leaves as "&name;" for
+ * attr_value to decode.
+ */
+static xmlEntityPtr
+entity_cb(void *ctx, const xmlChar *name)
+{
+	struct xml_state *st = ctx;
+	struct ent_slot *s;
+
+	if ((s = ent_slot(st, name)) == NULL)
+		return NULL;
+	if (st->ctxt->instate == XML_PARSER_ATTRIBUTE_VALUE && s->ent.length > 1)
+		return &s->in_attr;
 	return &s->ent;
 }
 
@@ -878,9 +997,10 @@ run_sax(struct xml_state *st)
 	sax.startElementNs = start_cb;
 	sax.endElementNs = end_cb;
 	sax.characters = text_cb;
-	sax.cdataBlock = text_cb;
+	sax.cdataBlock = cdata_cb;
 	sax.ignorableWhitespace = text_cb;
 	sax.getEntity = entity_cb;
+	sax.serror = error_cb;
 	st->ctxt = xmlCreatePushParserCtxt(&sax, st, NULL, 0, NULL);
 	if (st->ctxt == NULL)
 		fatalx("feed: cannot create an XML parser");
@@ -965,9 +1085,13 @@ repair_ampersands(const struct feed_input *in, struct feed_buf *b)
 	return n > 0;
 }
 
-/* Parse an XML feed; NULL (with *cause) when it is no feed at all. */
+/*
+ * Parse an XML feed; NULL (with *cause) when it is no feed at all, or (with
+ * in->retry) when unchecked input turned out to need feed_text_input. The entries'
+ * raw bytes stay valid: the feed takes over any copy of the input they lie in.
+ */
 struct feed *
-feed_xml_parse(const struct feed_input *in, const char *base_url, char **cause)
+feed_xml_parse(struct feed_input *in, const char *base_url, char **cause)
 {
 	struct xml_state *st = xcalloc(1, sizeof *st);
 	struct feed *f = xcalloc(1, sizeof *f);
@@ -977,16 +1101,26 @@ feed_xml_parse(const struct feed_input *in, const char *base_url, char **cause)
 	st->feed = f;
 	st->input = in->data;
 	st->inputlen = in->len;
-	if (repair_ampersands(in, &fixed)) {
+	st->unchecked = in->unchecked;
+	if (!in->unchecked && repair_ampersands(in, &fixed)) {
 		feed_set_bozo(f, "bare '&' in text");
 		st->input = fixed.p;
 		st->inputlen = fixed.len;
+		f->input_owned = fixed.p;
+		fixed.p = NULL;
+	} else if (in->owned != NULL) {
+		f->input_owned = in->owned;
+		in->owned = NULL;
 	}
 	if (st->inputlen > INT_MAX)
 		st->inputlen = INT_MAX;
 	st->doc_base = st->base = base_url;
 	run_sax(st);
-	if (st->root == 0) {
+	if (st->retry) {
+		in->retry = 1;
+		feed_free(f);
+		f = NULL;
+	} else if (st->root == 0) {
 		xasprintf(cause, st->root_name[0] ? "not a feed: root element <%s>" :
 		    "not XML: no element found", st->root_name);
 		feed_free(f);

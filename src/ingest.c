@@ -9,7 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
 
 #include "conf.h"
 #include "daemon.h"
@@ -176,14 +175,35 @@ entry_store(struct ingest *in, const struct feed_entry *e)
 	return rc;
 }
 
+/*
+ * An entry stored with its SHA-256 fingerprint (before XXH3): the same bytes when
+ * that matches, and then its fingerprint is brought up to date. 1 same, 0 not,
+ * -1 error.
+ */
+static int
+known_sha256(struct ingest *in, const struct feed_entry *e,
+    const unsigned char old[STORE_INGEST_OLD_FP])
+{
+	unsigned char md[FEED_FP_LEN_SHA256];
+
+	feed_fingerprint_sha256(e, md);
+	if (memcmp(md, old, sizeof md) != 0)
+		return 0;
+	return store_ingest_fp_set(in->d->store, in->st->id, e->id, e->fingerprint,
+	    sizeof e->fingerprint) == 0 ? 1 : -1;
+}
+
 /* One entry: skipped at once when known with the same bytes. */
 static int
 entry_one(struct ingest *in, const struct feed_entry *e)
 {
+	unsigned char old[STORE_INGEST_OLD_FP];
 	int known;
 
 	known = store_ingest_known(in->d->store, in->st->id, e->id, e->fingerprint,
-	    sizeof e->fingerprint);
+	    sizeof e->fingerprint, old);
+	if (known == 2)
+		known = known_sha256(in, e, old);
 	if (known == 1) {
 		in->stats->skipped++;
 		return 0;
@@ -226,17 +246,17 @@ set_validators(struct ingest *in, const struct http_response *r)
 
 /* Remember the body's hash, under the same condition as the validators. */
 static int
-set_body_hash(struct ingest *in, const unsigned char hash[32])
+set_body_hash(struct ingest *in, const unsigned char hash[FEED_FP_LEN])
 {
 	if (in->stats->pages > 0 || in->stats->feed_changed)
 		hash = NULL;
-	return store_ingest_body_set(in->d->store, in->st->id, hash);
+	return store_ingest_body_set(in->d->store, in->st->id, hash, FEED_FP_LEN);
 }
 
 /* Parse a body and store its entries. */
 static int
 ingest_feed(struct ingest *in, const struct http_response *r,
-    const unsigned char hash[32])
+    const unsigned char hash[FEED_FP_LEN])
 {
 	struct feed	*f = NULL;
 	char		*why = NULL;
@@ -260,7 +280,7 @@ ingest_feed(struct ingest *in, const struct http_response *r,
 		xasprintf(&in->st->last_error, "not a feed: %s",
 		    why != NULL ? why : "unreadable");
 		free(why);
-		return store_ingest_body_set(in->d->store, in->st->id, NULL);
+		return store_ingest_body_set(in->d->store, in->st->id, NULL, 0);
 	}
 	in->feed = f;
 	in->stats->entries = (int)f->nentries;
@@ -282,11 +302,12 @@ ingest_feed(struct ingest *in, const struct http_response *r,
 static int
 ingest_body(struct ingest *in, const struct http_response *r)
 {
-	unsigned char	hash[32];
+	unsigned char	hash[FEED_FP_LEN];
 	int		rc;
 
-	EVP_Digest(r->body, r->len, hash, NULL, EVP_sha256(), NULL);
-	if ((rc = store_ingest_body_same(in->d->store, in->st->id, hash)) == 1) {
+	feed_fingerprint(r->body, r->len, hash);
+	if ((rc = store_ingest_body_same(in->d->store, in->st->id, hash,
+	    sizeof hash)) == 1) {
 		in->stats->same_body = 1;
 		set_validators(in, r);
 		in->st->first_fetch_done = 1;

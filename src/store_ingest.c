@@ -16,6 +16,7 @@ enum {
 	S_CARRIES,
 	S_BODY_SAME,
 	S_BODY_SET,
+	S_FP_SET,
 };
 
 /* The pipeline's migration (store_ingest.h). */
@@ -40,10 +41,11 @@ step_row(struct store *s, sqlite3_stmt *st)
 /* Is the entry stored with the same raw fingerprint? (store_ingest.h) */
 int
 store_ingest_known(struct store *s, int64_t source_id, const char *entry_id,
-    const void *fp, size_t fplen)
+    const void *fp, size_t fplen, unsigned char old[STORE_INGEST_OLD_FP])
 {
 	sqlite3_stmt	*st;
 	const void	*have;
+	size_t		 havelen;
 	int		 rc;
 
 	st = store_stmt(s, S_KNOWN, "SELECT raw_fp FROM articles"
@@ -53,10 +55,29 @@ store_ingest_known(struct store *s, int64_t source_id, const char *entry_id,
 	if ((rc = step_row(s, st)) != 1)
 		return rc;
 	have = sqlite3_column_blob(st, 0);
-	rc = have != NULL && (size_t)sqlite3_column_bytes(st, 0) == fplen &&
-	    memcmp(have, fp, fplen) == 0;
+	havelen = (size_t)sqlite3_column_bytes(st, 0);
+	rc = have != NULL && havelen == fplen && memcmp(have, fp, fplen) == 0;
+	if (have != NULL && havelen == STORE_INGEST_OLD_FP && fplen != havelen) {
+		memcpy(old, have, havelen);
+		rc = 2;
+	}
 	sqlite3_reset(st);
 	return rc;
+}
+
+/* Replace an entry's raw fingerprint. (store_ingest.h) */
+int
+store_ingest_fp_set(struct store *s, int64_t source_id, const char *entry_id,
+    const void *fp, size_t fplen)
+{
+	sqlite3_stmt *st;
+
+	st = store_stmt(s, S_FP_SET, "UPDATE articles SET raw_fp = ?3"
+	    " WHERE source_id = ?1 AND entry_id = ?2");
+	sqlite3_bind_int64(st, 1, source_id);
+	sqlite3_bind_text(st, 2, entry_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, fp, (int)fplen, SQLITE_STATIC);
+	return step_row(s, st) == 0 ? 0 : -1;
 }
 
 /* Does the source carry the story already? (store_ingest.h) */
@@ -80,7 +101,7 @@ store_ingest_carries(struct store *s, int64_t source_id, int64_t story_id,
 /* Is this the body stored last time? (store_ingest.h) */
 int
 store_ingest_body_same(struct store *s, int64_t source_id,
-    const unsigned char hash[32])
+    const unsigned char *hash, size_t len)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
@@ -88,7 +109,7 @@ store_ingest_body_same(struct store *s, int64_t source_id,
 	st = store_stmt(s, S_BODY_SAME, "SELECT 1 FROM sources"
 	    " WHERE id = ?1 AND body_hash = ?2");
 	sqlite3_bind_int64(st, 1, source_id);
-	sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, hash, (int)len, SQLITE_STATIC);
 	if ((rc = step_row(s, st)) == 1)
 		sqlite3_reset(st);
 	return rc;
@@ -97,7 +118,7 @@ store_ingest_body_same(struct store *s, int64_t source_id,
 /* Remember the body just stored. (store_ingest.h) */
 int
 store_ingest_body_set(struct store *s, int64_t source_id,
-    const unsigned char *hash)
+    const unsigned char *hash, size_t len)
 {
 	sqlite3_stmt *st;
 
@@ -105,6 +126,6 @@ store_ingest_body_set(struct store *s, int64_t source_id,
 	    " WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, source_id);
 	if (hash != NULL)
-		sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, hash, (int)len, SQLITE_STATIC);
 	return step_row(s, st) == 0 ? 0 : -1;
 }

@@ -49,6 +49,19 @@ assert e["authors"][1] == {"name": "Bob"}
 ' "$T/atom.json"
 check $? "atom10 --json: dates as ISO 8601 UTC, links resolved"
 
+"$NW" parse --json "$F/media-rss.xml" >"$T/media.json"
+"$PYTHON3" -c '
+import json, sys
+e = json.load(open(sys.argv[1]))["entries"][0]
+assert e["enclosures"] == [
+    {"url": "https://cdn.example.org/ep1.mp3", "type": "audio/mpeg", "length": 1000},
+    {"url": "https://cdn.example.org/ep1-hd.mp4", "type": "video/mp4", "length": 2000},
+    {"url": "https://news.example.org/2024/ep1-sd.mp4", "type": "video/mp4"}], e["enclosures"]
+assert "href=\"https://news.example.org/rivers/severn\"" in e["summary"], e["summary"]
+assert "src=\"https://img.example.org/a.jpg\"" in e["content"], e["content"]
+' "$T/media.json"
+check $? "media-rss --json: Media RSS enclosures (deduplicated), relative links resolved"
+
 "$NW" parse --json - <"$F/json11.json" >"$T/json.json"
 check $? "json11 from stdin exits 0"
 "$PYTHON3" -c '

@@ -106,6 +106,41 @@ def test_feed_cycle(env):
        "the same entries in another body: 3 entries, nothing new", log)
     ok(dump(state) == before, "and no article, story or sighting written")
 
+    # A database written before XXH3-128: the body hash and the entries' raw
+    # fingerprints were SHA-256 (32 bytes; an entry's bytes run from the '>' of
+    # <item> to </item>). The body is parsed once more, its entries are still
+    # known, and their fingerprints are brought up to date.
+    body = rss(items, "t, renamed")
+    con = db(state)
+    con.execute("UPDATE sources SET body_hash = ? WHERE name = 'a'",
+                (hashlib.sha256(body.encode()).digest(),))
+    for it in items:
+        at = body.index("<item><guid>%s</guid>" % it[0]) + len("<item")
+        raw = body[at:body.index("</item>", at) + len("</item>")]
+        con.execute("UPDATE articles SET raw_fp = ? WHERE entry_id = ?",
+                    (hashlib.sha256(raw.encode()).digest(), it[0]))
+    # (a summary that differs from what the entry now gives shows that the
+    # entry is skipped by its bytes before any other step looks at its text)
+    summary = q1(state, "SELECT summary FROM articles WHERE entry_id = 'a-1'")
+    con.execute("UPDATE articles SET summary = 'kept' WHERE entry_id = 'a-1'")
+    con.commit()
+    con.close()
+    rc, log = run_once(conf2)
+    ok(rc == 0 and "3 entries, nothing new" in log and
+       watch_lines(log, "a") == [] and q1(state, "SELECT summary FROM articles"
+       " WHERE entry_id = 'a-1'") == "kept", "SHA-256 fingerprints of an "
+       "older database: the same entries are still known by their bytes", log)
+    con = db(state)
+    con.execute("UPDATE articles SET summary = ? WHERE entry_id = 'a-1'",
+                (summary,))
+    con.commit()
+    con.close()
+    ok(q(state, "SELECT DISTINCT length(raw_fp) FROM articles WHERE entry_id"
+         " LIKE 'a-%'") == [(16,)], "and now carry their XXH3-128 fingerprint")
+    rc, log = run_once(conf2)
+    ok(rc == 0 and "source a: same body as last time" in log,
+       "and the body its XXH3-128 hash", log)
+
     # One new item: exactly that one, alerting (no longer first sight).
     items.append(item("a-3", "Title 3", "http://a.test/3", story_text(3)))
     env.put("a.xml", rss(items))

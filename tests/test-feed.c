@@ -93,7 +93,7 @@ test_rss20(void)
 	is_str(e->link, "https://news.example.org/2024/second", "rss20: permalink guid as link");
 	is_str(e->authors[0].name, "John Smith", "rss20: dc:creator");
 	is_int(e->published, 1709715600, "rss20: GMT date");
-	ok(memcmp(f->entries[0].fingerprint, e->fingerprint, 32) != 0,
+	ok(memcmp(f->entries[0].fingerprint, e->fingerprint, FEED_FP_LEN) != 0,
 	    "rss20: fingerprints differ between entries");
 	feed_free(f);
 }
@@ -119,9 +119,9 @@ test_fingerprint(void)
 	f = feed_parse(a, len, NULL, NULL, NULL);
 	g = feed_parse(b, len, NULL, NULL, NULL);
 	if (ok(f && g && f->nentries == 2 && g->nentries == 2, "fingerprint: parsed")) {
-		ok(memcmp(f->entries[0].fingerprint, g->entries[0].fingerprint, 32) == 0,
+		ok(memcmp(f->entries[0].fingerprint, g->entries[0].fingerprint, FEED_FP_LEN) == 0,
 		    "fingerprint: unchanged entry keeps its fingerprint");
-		ok(memcmp(f->entries[1].fingerprint, g->entries[1].fingerprint, 32) != 0,
+		ok(memcmp(f->entries[1].fingerprint, g->entries[1].fingerprint, FEED_FP_LEN) != 0,
 		    "fingerprint: changed entry gets a new one");
 	}
 	feed_free(f);
@@ -144,7 +144,7 @@ test_rss09x(void)
 	ok(strcmp(f->entries[0].id, f->entries[1].id) != 0, "rss091: fallback ids differ");
 	g = parse("rss091.xml", NULL, NULL);
 	is_str(g ? g->entries[0].id : NULL, id0, "rss091: fallback id is stable");
-	ok(g && memcmp(g->entries[0].fingerprint, f->entries[0].fingerprint, 32) == 0,
+	ok(g && memcmp(g->entries[0].fingerprint, f->entries[0].fingerprint, FEED_FP_LEN) == 0,
 	    "rss091: fingerprint is stable");
 	feed_free(g);
 	feed_free(f);
@@ -300,6 +300,158 @@ test_encodings(void)
 	check_title("invalid-utf8.xml", NULL, "Caf\xc3\xa9 \xe2\x80\x93 na\xef\xbf\xbdve", 1);
 }
 
+/* Is the string (NULL: absent) valid UTF-8 without XML's forbidden controls? */
+static int
+clean(const char *s)
+{
+	return s == NULL || feed_text_utf8_valid(s, strlen(s));
+}
+
+/* Does every string of the first entry pass clean()? */
+static int
+entry_clean(const struct feed_entry *e)
+{
+	size_t i;
+	int r = clean(e->id) && clean(e->title) && clean(e->link) &&
+	    clean(e->summary) && clean(e->content);
+
+	for (i = 0; i < e->ncategories; i++)
+		r = r && clean(e->categories[i]);
+	for (i = 0; i < e->nenclosures; i++)
+		r = r && clean(e->enclosures[i].url) && clean(e->enclosures[i].type);
+	return r;
+}
+
+/*
+ * Invalid bytes in each place a field comes from (text, CDATA, attribute) of a
+ * document declared UTF-8, which libxml2 reads unchecked first: never passed on.
+ */
+static void
+test_invalid_bytes(void)
+{
+	static const char *bad[] = { "\xc1\x81", "\xe0\x80\xaf", "\xf0\x80\x80\xaf",
+	    "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff", "\x01", "\xc3(" };
+	static const char *where[][2] = {
+	    { "<title>a", "b</title>" }, { "<description>a", "b</description>" },
+	    { "<content:encoded><![CDATA[<p>a", "b</p>]]></content:encoded>" },
+	    { "<enclosure url=\"http://x.test/a", "b\" type=\"audio/mpeg\"/>" },
+	    { "<category>a", "b</category>" } };
+	size_t i, j;
+	char doc[1024];
+	struct feed *f;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		for (j = 0; j < sizeof where / sizeof where[0]; j++) {
+			snprintf(doc, sizeof doc, "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+			    "<rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/"
+			    "modules/content/\"><channel><title>t</title><item><guid>g</guid>"
+			    "%s%s%s</item></channel></rss>", where[j][0], bad[i], where[j][1]);
+			f = feed_parse(doc, strlen(doc), NULL, "utf-8", NULL);
+			ok(f != NULL && f->nentries == 1 &&
+			    entry_clean(&f->entries[0]), "invalid bytes %zu in %.12s: "
+			    "never passed on", i, where[j][0] + 1);
+			feed_free(f);
+		}
+}
+
+/* Media RSS enclosures, and relative URLs in HTML resolved. */
+static void
+test_media_links(void)
+{
+	struct feed *f = parse("media-rss.xml", "https://news.example.org/feeds/main.xml",
+	    NULL);
+	const struct feed_entry *e;
+	const char *atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>a</title>"
+	    "<entry><id>x</id><content type=\"xhtml\" xml:base=\"http://b.example/d/\">"
+	    "<div xmlns=\"http://www.w3.org/1999/xhtml\"><img src=\"p.png\"/></div>"
+	    "</content></entry></feed>";
+
+	NEED(f, "media-rss", 2);
+	e = &f->entries[0];
+	if (ok(e->nenclosures == 3, "media: enclosure, media:content (same URL: "
+	    "once) and two in media:group; thumbnails are no enclosures")) {
+		is_str(e->enclosures[0].url, "https://cdn.example.org/ep1.mp3",
+		    "media: <enclosure> first");
+		is_str(e->enclosures[1].url, "https://cdn.example.org/ep1-hd.mp4",
+		    "media: media:content in media:group");
+		is_int(e->enclosures[1].length, 2000, "media: fileSize is the length");
+		is_str(e->enclosures[1].type, "video/mp4", "media: type");
+		is_str(e->enclosures[2].url, "https://news.example.org/2024/ep1-sd.mp4",
+		    "media: relative url against xml:base");
+		is_int(e->enclosures[2].length, -1, "media: no fileSize");
+	}
+	is_str(e->summary, "<p>Read <a href=\"https://news.example.org/rivers/severn\">"
+	    "the river page</a> and\n<a href = 'https://news.example.org/2024/notes.html#top'>"
+	    "notes</a>, <img src=https://news.example.org/2024/img/map.png alt=\"map\">\n"
+	    "<a href=\"https://other.example.net/x\">elsewhere</a>\n"
+	    "<a href=\"mailto:desk@example.org\">mail</a>, x=1</p>",
+	    "links: relative href and src in the summary resolved against xml:base, "
+	    "absolute ones kept");
+	is_str(e->content, "<p><img src=\"https://img.example.org/a.jpg\"> "
+	    "<a HREF=\"https://news.example.org/2023/old\">old</a></p>",
+	    "links: scheme-relative and dot segments in CDATA content");
+	e = &f->entries[1];
+	ok(e->nenclosures == 1 && strcmp(e->enclosures[0].url,
+	    "https://news.example.org/audio/two.ogg") == 0 && e->enclosures[0].length == -1,
+	    "media: media:content against the document URL, bad fileSize absent");
+	is_str(e->summary, "<a href=\"https://news.example.org/feeds/story/2\">two</a>",
+	    "links: summary against the document URL");
+	is_str(e->content, "<p>No links here, a = b.</p>", "links: no URL, unchanged");
+	feed_free(f);
+
+	f = feed_parse(atom, strlen(atom), NULL, NULL, NULL);
+	ok(f != NULL && f->nentries == 1 && f->entries[0].content != NULL &&
+	    strcmp(f->entries[0].content, "<img src=\"http://b.example/d/p.png\">") == 0,
+	    "links: xhtml content against its own xml:base");
+	feed_free(f);
+	f = parse("rss20.xml", NULL, NULL);
+	ok(f != NULL && strstr(f->entries[0].content, "href=\"/rivers\"") != NULL,
+	    "links: without any base, relative URLs stay as they are");
+	feed_free(f);
+}
+
+/*
+ * HTML entities in attribute values (libxml2 copies one byte of a predefined
+ * entity there) and references to controls in text: decoded, or replaced, never
+ * passed on as invalid bytes.
+ */
+static void
+test_entity_attributes(void)
+{
+	const char *rss = "<rss version=\"2.0\"><channel><title>t</title><item>"
+	    "<guid>g</guid><title>a &amp;#x14; b &amp;#0; c</title>"
+	    "<enclosure url=\"http://x.test/caf&eacute;&nbsp;1.mp3\" type=\"audio/mpeg\"/>"
+	    "</item></channel></rss>";
+	const char *atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>a</title>"
+	    "<entry><id>x</id><content type=\"xhtml\"><div xmlns=\"http://www.w3.org/"
+	    "1999/xhtml\"><img alt=\"caf&eacute; &lt;3 &amp; co\" src=\"http://x.test/i\"/>"
+	    "</div></content></entry></feed>";
+	const char *json = "{\"version\":\"https://jsonfeed.org/version/1.1\","
+	    "\"title\":\"t\",\"items\":[{\"id\":\"1\",\"title\":\"a\\u0001b\"}]}";
+	struct feed *f;
+
+	f = feed_parse(rss, strlen(rss), NULL, NULL, NULL);
+	ok(f != NULL && f->nentries == 1 && f->entries[0].nenclosures == 1 &&
+	    strcmp(f->entries[0].enclosures[0].url,
+	    "http://x.test/caf\xc3\xa9\xc2\xa0" "1.mp3") == 0,
+	    "entities in an attribute: decoded whole");
+	ok(f != NULL && f->nentries == 1 && f->entries[0].title != NULL &&
+	    strcmp(f->entries[0].title, "a \xef\xbf\xbd b \xef\xbf\xbd c") == 0,
+	    "references to controls in a title: replaced");
+	feed_free(f);
+	f = feed_parse(json, strlen(json), NULL, NULL, NULL);
+	ok(f != NULL && f->nentries == 1 && f->entries[0].title != NULL &&
+	    strcmp(f->entries[0].title, "a\xef\xbf\xbd" "b") == 0,
+	    "control characters in a JSON string: replaced");
+	feed_free(f);
+	f = feed_parse(atom, strlen(atom), NULL, NULL, NULL);
+	ok(f != NULL && f->nentries == 1 && f->entries[0].content != NULL &&
+	    strcmp(f->entries[0].content, "<img alt=\"caf\xc3\xa9 &lt;3 &amp; co\" "
+	    "src=\"http://x.test/i\">") == 0,
+	    "entities in an xhtml attribute: decoded, then escaped again");
+	feed_free(f);
+}
+
 static void
 test_entities(void)
 {
@@ -437,6 +589,9 @@ main(void)
 	test_atom03();
 	test_json();
 	test_encodings();
+	test_invalid_bytes();
+	test_media_links();
+	test_entity_attributes();
 	test_entities();
 	test_malformed();
 	test_hostile();

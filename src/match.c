@@ -815,6 +815,8 @@ parse_primary(struct parser *p, uint8_t fields)
 		fields = (uint8_t)f;
 		if (strchr("(\"/", p->q[p->i]) != NULL)
 			return parse_primary(p, fields);
+		if (p->len - p->i > 5 && memcmp(p->q + p->i, "NEAR/", 5) == 0)
+			return parse_near(p, fields);
 	}
 	return parse_word(p, fields);
 }

@@ -11,7 +11,8 @@
  *   pre*            a word beginning with "pre"
  *   =US             exact case, checked on the original text
  *   /re/  /re/i     a PCRE2 regular expression on the original text (i: caseless)
- *   title: text: url: source: author:   restrict what follows to a field
+ *   title: text: url: source: author:   restrict what follows (a word, phrase,
+ *                   NEAR(...), regex or parenthesised group) to a field
  *   lang:de         the article's language ("de" also matches "de-AT")
  * Unqualified terms search the title and the text (main text and summary).
  * AND, OR, NOT and NEAR are operators only in upper case. A hyphenated word

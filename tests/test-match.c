@@ -141,6 +141,18 @@ test_fields(void)
 		{ "title:(tesla AND cars)", 1 }, { "title:(tesla AND monday)", 0 },
 		{ "title:/^Tesla/", 1 }, { "text:/^Tesla/", 0 }, { "url:/reuters\\.com/", 1 },
 		{ "title:tesla lang:de -author:jones", 1 },
+		{ "title:NEAR/3(tesla, cars)", 1 }, { "text:NEAR/3(tesla, cars)", 0 },
+		{ "title:NEAR/1(tesla, monday)", 0 }, { "text:NEAR/3(company, monday)", 1 },
+		{ "title:NEAR/3(company, monday)", 0 }, { "url:NEAR/3(reuters, tesla)", 1 },
+		{ "url:NEAR/2(reuters, tesla)", 0 },
+		{ "title:(tesla OR ford)", 1 }, { "text:(tesla OR ford)", 1 },
+		{ "title:(ford OR monday)", 0 }, { "title:(tesla -cars)", 0 },
+		{ "title:(tesla -monday)", 1 }, { "text:(\"the company\" OR cars)", 1 },
+		{ "author:(smith OR jones)", 1 }, { "source:(reuters -world)", 0 },
+		{ "title:(NEAR/2(tesla, cars) OR ford)", 1 },
+		{ "text:(NEAR/2(tesla, cars) OR ford)", 1 },
+		{ "text:(NEAR/2(tesla, cars) OR gm)", 0 },
+		{ "title:(tesla text:monday)", 1 }, { "text:(tesla title:monday)", 0 },
 	};
 
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {

@@ -91,11 +91,27 @@ struct htab {
 	uint32_t	 mask, n;
 };
 
+struct posting {			/* a query needing an index key */
+	uint32_t	 q;
+	uint8_t		 fields;	/* direct: where the word must occur */
+	uint8_t		 direct;	/* the key found in fields is a hit: no evaluation */
+};
+
 struct ientry {				/* index: a key and the queries needing it */
 	struct hkey	 k;
-	uint32_t	*q;
+	struct posting	*q;
 	uint32_t	 n, cap;
 	uint32_t	 uses;		/* queries mentioning the key (its cost) */
+};
+
+struct probe {				/* a key of the article to look up, and its fields */
+	struct hkey	 k;
+	uint8_t		 fmask;
+};
+
+struct pslot {				/* the presearch's probe table: full hash, entry */
+	uint64_t	 hash;
+	uint32_t	 e;		/* entry index + 1; 0 = empty */
 };
 
 struct lit {				/* a regex literal and its queries */
@@ -113,6 +129,7 @@ struct occ {
 struct dterm {				/* a term of the article */
 	struct hkey	 k;
 	uint32_t	 first, n;	/* its occurrences */
+	uint8_t		 fmask;		/* the fields it occurs in */
 };
 
 struct span {
@@ -153,15 +170,23 @@ struct matcher {
 	struct ientry		*ie;
 	size_t			 nie, iecap;
 	struct htab		 ih;
+	struct pslot		*ps;		/* the index by full hash, for the presearch */
+	uint32_t		 psmask;
 	uint8_t			 plen[MAX_PREFIX + 1];	/* prefix lengths in use */
+	uint8_t			 plens[MAX_PREFIX];	/* the same, as a list */
+	size_t			 nplens;
+	struct probe		*probe;		/* the article's keys to look up */
+	size_t			 probecap;
 	struct lit		*lit;
 	size_t			 nlit;
 	uint32_t		*lbstart;	/* literals by the bucket of their first 3 bytes */
 	uint32_t		*lb;
 	uint32_t		*always;
 	size_t			 nalways;
-	uint32_t		*stamp, cur;
-	uint32_t		*cand;
+	uint64_t		*cbits;		/* candidates of this article, by query */
+	uint64_t		*hbits;		/* hits the presearch alone decided */
+	size_t			 nwords;	/* 64-bit words in each */
+	uint32_t		*cand;		/* candidates in order; CAND_HIT: a hit */
 	pcre2_match_data	*md;
 	pcre2_match_context	*mctx;
 	int			 compiled;
@@ -1056,7 +1081,10 @@ matcher_free(struct matcher *m)
 	for (size_t i = 1; i < m->nlang; i++)
 		free(m->langname[i]);
 	free(m->always);
-	free(m->stamp);
+	free(m->ps);
+	free(m->probe);
+	free(m->cbits);
+	free(m->hbits);
 	free(m->cand);
 	pcre2_match_data_free(m->md);
 	pcre2_match_context_free(m->mctx);
@@ -1113,6 +1141,7 @@ match_check(const char *query, const char *stem, char **cause)
 /* ---- compiling the presearch index ---- */
 
 #define LIT_BIT		0x80000000U
+#define CAND_HIT	0x80000000U	/* in m->cand: decided by the presearch */
 #define COST_ANY	UINT64_MAX
 
 struct req {
@@ -1281,45 +1310,139 @@ required(struct matcher *m, const struct node *n)
 
 /* Append a query to a posting list. */
 static void
-post(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t q)
+post(uint32_t **v, uint32_t *n, uint32_t q)
 {
 	if (*n > 0 && (*v)[*n - 1] == q)
 		return;
-	if (cap != NULL && *n == *cap) {
-		*cap = *cap ? *cap * 2 : 2;
-		*v = xreallocarray(*v, *cap, sizeof **v);
-	} else if (cap == NULL)
-		*v = xreallocarray(*v, *n + 1, sizeof **v);
+	*v = xreallocarray(*v, *n + 1, sizeof **v);
 	(*v)[(*n)++] = q;
+}
+
+/* Post query q under an index entry, once (a direct query's fields add up). */
+static void
+post_entry(struct ientry *ie, uint32_t q, uint8_t fields, int direct)
+{
+	if (ie->n > 0 && ie->q[ie->n - 1].q == q) {
+		ie->q[ie->n - 1].fields |= fields;
+		return;
+	}
+	if (ie->n == ie->cap) {
+		ie->cap = ie->cap ? ie->cap * 2 : 2;
+		ie->q = xreallocarray(ie->q, ie->cap, sizeof *ie->q);
+	}
+	ie->q[ie->n].q = q;
+	ie->q[ie->n].fields = fields;
+	ie->q[ie->n].direct = (uint8_t)direct;
+	ie->n++;
+}
+
+/* Is n one plain word (no prefix, phrase or =TERM): found in its fields, it matches? */
+static int
+plain_word(const struct node *n)
+{
+	return n->type == N_WORDS && n->u.words.n == 1 && !n->u.words.w[0].prefix &&
+	    n->u.words.w[0].exact == NULL;
+}
+
+/* Does the presearch alone decide query q: a plain word or an OR of them, any source? */
+static int
+is_direct(const struct query *q)
+{
+	const struct node *n = q->root;
+
+	if (q->nsources > 0)
+		return 0;
+	if (plain_word(n))
+		return 1;
+	if (n->type != N_OR)
+		return 0;
+	for (uint32_t k = 0; k < n->u.list.n; k++)
+		if (!plain_word(n->u.list.kid[k]))
+			return 0;
+	return 1;
+}
+
+/* Post a direct query under each of its words, with the fields each must occur in. */
+static void
+post_direct(struct matcher *m, uint32_t i)
+{
+	const struct node *n = m->q[i].root, *w;
+	uint32_t nk = n->type == N_OR ? n->u.list.n : 1, e;
+
+	for (uint32_t k = 0; k < nk; k++) {
+		w = n->type == N_OR ? n->u.list.kid[k] : n;
+		e = ientry_get(m, &w->u.words.w[0]);
+		post_entry(&m->ie[e], i, w->fields, 1);
+	}
+}
+
+/* Post a query under the keys it requires (or among those always evaluated). */
+static void
+post_required(struct matcher *m, uint32_t i, uint32_t *nalw)
+{
+	struct req r = required(m, m->q[i].root);
+	uint32_t it;
+
+	if (r.cost == COST_ANY)
+		post(&m->always, nalw, i);
+	for (size_t k = 0; k < r.n; k++) {
+		it = r.item[k];
+		if (it & LIT_BIT)
+			post(&m->lit[it & ~LIT_BIT].q, &m->lit[it & ~LIT_BIT].n, i);
+		else
+			post_entry(&m->ie[it], i, 0, 0);
+	}
+	free(r.item);
+}
+
+/* Build the probe table (every key with postings, by full hash) and the prefix lengths. */
+static void
+probe_table(struct matcher *m)
+{
+	size_t size = 16;
+	uint32_t i;
+
+	while (size < m->nie * 2)
+		size *= 2;
+	m->ps = xcalloc(size, sizeof *m->ps);
+	m->psmask = (uint32_t)size - 1;
+	for (size_t e = 0; e < m->nie; e++) {
+		if (m->ie[e].n == 0)
+			continue;	/* only under NOT, say: nothing to find */
+		for (i = (uint32_t)m->ie[e].k.hash & m->psmask; m->ps[i].e != 0;
+		    i = (i + 1) & m->psmask)
+			;
+		m->ps[i].hash = m->ie[e].k.hash;
+		m->ps[i].e = (uint32_t)e + 1;
+	}
+	for (size_t l = 1; l <= MAX_PREFIX; l++)
+		if (m->plen[l])
+			m->plens[m->nplens++] = (uint8_t)l;
 }
 
 void
 matcher_compile(struct matcher *m)
 {
-	struct req r;
-	uint32_t it, nalw = 0;
+	uint32_t nalw = 0;
 
 	if (m->compiled)
 		return;
+	if (m->nq >= CAND_HIT)
+		fatalx("%s: too many watchlists", __func__);
 	for (size_t i = 0; i < m->nq; i++)
 		count_uses(m, m->q[i].root);
 	for (uint32_t i = 0; i < m->nq; i++) {
-		r = required(m, m->q[i].root);
-		if (r.cost == COST_ANY)
-			post(&m->always, &nalw, NULL, i);
-		for (size_t k = 0; k < r.n; k++) {
-			it = r.item[k];
-			if (it & LIT_BIT)
-				post(&m->lit[it & ~LIT_BIT].q, &m->lit[it & ~LIT_BIT].n,
-				    NULL, i);
-			else
-				post(&m->ie[it].q, &m->ie[it].n, &m->ie[it].cap, i);
-		}
-		free(r.item);
+		if (is_direct(&m->q[i]))
+			post_direct(m, i);
+		else
+			post_required(m, i, &nalw);
 	}
 	m->nalways = nalw;
 	lit_buckets(m);
-	m->stamp = xcalloc(m->nq + 1, sizeof *m->stamp);
+	probe_table(m);
+	m->nwords = (m->nq + 63) / 64;
+	m->cbits = xcalloc(m->nwords + 1, sizeof *m->cbits);
+	m->hbits = xcalloc(m->nwords + 1, sizeof *m->hbits);
 	m->cand = xcalloc(m->nq + 1, sizeof *m->cand);
 	m->st.queries = m->nq;
 	m->st.always = m->nalways;
@@ -1375,6 +1498,7 @@ doc_intern(struct doc *d, const char *s, size_t len, int lang)
 	}
 	d->t[d->nt].k = k;
 	d->t[d->nt].n = 0;
+	d->t[d->nt].fmask = 0;
 	htab_insert(&d->h, d->t, sizeof *d->t, (uint32_t)d->nt);
 	return (uint32_t)d->nt++;
 }
@@ -1412,8 +1536,10 @@ doc_occurrences(struct doc *d, size_t nl)
 	d->occ = xreallocarray(NULL, total + 1, sizeof *d->occ);
 	d->nocc = total;
 	for (int f = 0; f < NFIELDS; f++)
-		for (size_t k = 0; k < d->tok[f]->n * nl; k++)
+		for (size_t k = 0; k < d->tok[f]->n * nl; k++) {
 			d->t[d->tid[f][k]].n++;
+			d->t[d->tid[f][k]].fmask |= (uint8_t)(1 << f);
+		}
 	total = 0;
 	for (size_t i = 0; i < d->nt; i++) {
 		d->t[i].first = (uint32_t)total;
@@ -1978,23 +2104,11 @@ source_ok(const struct query *q, const struct match_doc *md)
 	return 0;
 }
 
-/* Make query i a candidate (once per article). */
+/* Make query i a candidate (once per article: a bitmap). */
 static void
-candidate(struct matcher *m, size_t *n, uint32_t i)
+candidate(struct matcher *m, uint32_t i)
 {
-	if (m->stamp[i] == m->cur)
-		return;
-	m->stamp[i] = m->cur;
-	m->cand[(*n)++] = i;
-}
-
-/* Order query indices. */
-static int
-u32_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
+	m->cbits[i / 64] |= 1ULL << (i % 64);
 }
 
 #define NLBUCKETS	4096
@@ -2028,7 +2142,7 @@ lit_buckets(struct matcher *m)
 
 /* Regex literals: queries whose literal occurs inside one of the article's words. */
 static void
-presearch_lits(struct matcher *m, struct doc *d, size_t *n)
+presearch_lits(struct matcher *m, struct doc *d)
 {
 	if (m->nlit == 0)
 		return;
@@ -2045,41 +2159,94 @@ presearch_lits(struct matcher *m, struct doc *d, size_t *n)
 				if (l->len > len - p || memcmp(w + p, l->s, l->len) != 0)
 					continue;
 				for (uint32_t q = 0; q < l->n; q++)
-					candidate(m, n, l->q[q]);
+					candidate(m, l->q[q]);
 			}
 		}
 	}
 }
 
-/* The candidates: queries whose required keys the article has, and the rest. */
+/* Look a key of the article up: its queries become candidates, or direct hits. */
+static void
+lookup(struct matcher *m, const struct probe *p)
+{
+	const struct ientry *ie;
+	uint32_t i;
+
+	for (i = (uint32_t)p->k.hash & m->psmask; m->ps[i].e != 0; i = (i + 1) & m->psmask) {
+		if (m->ps[i].hash != p->k.hash)
+			continue;
+		ie = &m->ie[m->ps[i].e - 1];
+		if (!key_eq(&ie->k, &p->k))
+			continue;
+		for (uint32_t k = 0; k < ie->n; k++) {
+			const struct posting *po = &ie->q[k];
+
+			if (!po->direct)
+				candidate(m, po->q);
+			else if (po->fields & p->fmask)
+				m->hbits[po->q / 64] |= 1ULL << (po->q % 64);
+		}
+	}
+}
+
+/* The keys to look up: every term of the article, and its prefixes in use. */
+static size_t
+probes(struct matcher *m, const struct doc *d)
+{
+	size_t n = 0, need = d->nt + d->n0 * m->nplens;
+
+	if (need > m->probecap) {
+		m->probecap = need + need / 2;
+		m->probe = xreallocarray(m->probe, m->probecap, sizeof *m->probe);
+	}
+	for (size_t i = 0; i < d->nt; i++) {
+		m->probe[n].k = d->t[i].k;
+		m->probe[n++].fmask = d->t[i].fmask;
+	}
+	for (size_t i = 0; i < d->n0; i++)
+		for (size_t l = 0; l < m->nplens && m->plens[l] <= d->t[i].k.len; l++) {
+			m->probe[n].k = mkkey(d->t[i].k.s, m->plens[l], 0, K_PREFIX);
+			m->probe[n++].fmask = d->t[i].fmask;
+		}
+	return n;
+}
+
+/* The candidates and direct hits in query order (the bitmaps cleared); their number. */
+static size_t
+collect(struct matcher *m)
+{
+	size_t n = 0;
+	uint64_t b, h;
+	uint32_t k;
+
+	for (size_t w = 0; w < m->nwords; w++) {
+		if ((b = m->cbits[w] | m->hbits[w]) == 0)
+			continue;
+		h = m->hbits[w];
+		m->cbits[w] = m->hbits[w] = 0;
+		for (; b != 0; b &= b - 1) {
+			k = (uint32_t)__builtin_ctzll(b);
+			m->cand[n++] = (uint32_t)(w * 64 + k) | ((h >> k & 1) ? CAND_HIT : 0);
+		}
+	}
+	return n;
+}
+
+/* The presearch: queries whose required keys the article has, and the rest. */
 static size_t
 presearch(struct matcher *m, struct doc *d)
 {
-	size_t n = 0;
-	struct hkey k;
-	long e;
+	size_t n = probes(m, d);
 
-	for (size_t i = 0; i < d->nt; i++) {
-		if ((e = htab_find(&m->ih, m->ie, sizeof *m->ie, &d->t[i].k)) < 0)
-			continue;
-		for (uint32_t q = 0; q < m->ie[e].n; q++)
-			candidate(m, &n, m->ie[e].q[q]);
+	for (size_t j = 0; j < n; j++) {	/* the slots are scattered: fetch ahead */
+		if (j + 8 < n)
+			__builtin_prefetch(&m->ps[m->probe[j + 8].k.hash & m->psmask]);
+		lookup(m, &m->probe[j]);
 	}
-	for (size_t i = 0; i < d->n0; i++)
-		for (uint32_t l = 1; l <= d->t[i].k.len && l <= MAX_PREFIX; l++) {
-			if (!m->plen[l])
-				continue;
-			k = mkkey(d->t[i].k.s, l, 0, K_PREFIX);
-			if ((e = htab_find(&m->ih, m->ie, sizeof *m->ie, &k)) < 0)
-				continue;
-			for (uint32_t q = 0; q < m->ie[e].n; q++)
-				candidate(m, &n, m->ie[e].q[q]);
-		}
-	presearch_lits(m, d, &n);
+	presearch_lits(m, d);
 	for (size_t i = 0; i < m->nalways; i++)
-		candidate(m, &n, m->always[i]);
-	qsort(m->cand, n, sizeof *m->cand, u32_cmp);
-	return n;
+		candidate(m, m->always[i]);
+	return collect(m);
 }
 
 size_t
@@ -2087,37 +2254,36 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
     void *arg)
 {
 	struct doc d;
-	size_t n, hits = 0;
+	size_t n, hits = 0, direct = 0;
 
 	matcher_compile(m);
 	memset(&d, 0, sizeof d);
 	doc_build(m, &d, md);
-	if (++m->cur == 0) {
-		memset(m->stamp, 0, m->nq * sizeof *m->stamp);
-		m->cur = 1;
-	}
 	if (flags & MATCH_EVERY) {
 		for (n = 0; n < m->nq; n++)
 			m->cand[n] = (uint32_t)n;
 	} else
 		n = presearch(m, &d);
 	m->st.articles++;
-	m->st.candidates += n;
 	for (size_t i = 0; i < n; i++) {
-		const struct query *q = &m->q[m->cand[i]];
+		const struct query *q = &m->q[m->cand[i] & ~CAND_HIT];
 
 		if (i + 8 < n)		/* the candidates are scattered: fetch ahead */
-			__builtin_prefetch(&m->q[m->cand[i + 8]]);
+			__builtin_prefetch(&m->q[m->cand[i + 8] & ~CAND_HIT]);
 		if (i + 4 < n)
-			__builtin_prefetch(m->q[m->cand[i + 4]].root);
+			__builtin_prefetch(m->q[m->cand[i + 4] & ~CAND_HIT].root);
 		if (i + 2 < n)		/* kids or words: the union's first pointer */
-			__builtin_prefetch(m->q[m->cand[i + 2]].root->u.list.kid);
-		if (!source_ok(q, md) || !eval(m, &d, q->root, 0))
+			__builtin_prefetch(m->q[m->cand[i + 2] & ~CAND_HIT].root->u.list.kid);
+		if (m->cand[i] & CAND_HIT)
+			direct++;
+		else if (!source_ok(q, md) || !eval(m, &d, q->root, 0))
 			continue;
 		hits++;
 		if (cb != NULL)
 			report(m, &d, q, flags, cb, arg);
 	}
+	m->st.candidates += n - direct;
+	m->st.direct += direct;
 	m->st.hits += hits;
 	doc_free(&d);
 	return hits;

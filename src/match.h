@@ -70,6 +70,7 @@ struct match_stats {
 	size_t		 always;	/* without a required term: evaluated on every article */
 	uint64_t	 articles;	/* articles matched so far */
 	uint64_t	 candidates;	/* queries evaluated */
+	uint64_t	 direct;	/* hits the presearch decided alone (no evaluation) */
 	uint64_t	 hits;
 };
 

@@ -109,9 +109,21 @@ struct probe {				/* a key of the article to look up, and its fields */
 	uint8_t		 fmask;
 };
 
-struct pslot {				/* the presearch's probe table: full hash, entry */
+struct pslot {				/* the presearch's probe table: full hash, record */
 	uint64_t	 hash;
-	uint32_t	 e;		/* entry index + 1; 0 = empty */
+	uint32_t	 e;		/* offset of the record in m->rec + 1; 0 = empty */
+};
+
+struct prec {				/* an index key and its postings, in one piece */
+	uint32_t	 n;		/* postings, after the key (padded to 4 bytes) */
+	uint16_t	 len;
+	uint8_t		 lang, kind;
+	char		 key[];
+};
+
+struct ptab {
+	struct pslot	*s;
+	uint32_t	 mask;
 };
 
 struct lit {				/* a regex literal and its queries */
@@ -170,8 +182,9 @@ struct matcher {
 	struct ientry		*ie;
 	size_t			 nie, iecap;
 	struct htab		 ih;
-	struct pslot		*ps;		/* the index by full hash, for the presearch */
-	uint32_t		 psmask;
+	struct ptab		 pt[2];		/* the index by full hash: terms, prefixes */
+	char			*rec;		/* their records (struct prec), key by key */
+	char			*trees;		/* every query's tree in one piece, in order */
 	uint8_t			 plen[MAX_PREFIX + 1];	/* prefix lengths in use */
 	uint8_t			 plens[MAX_PREFIX];	/* the same, as a list */
 	size_t			 nplens;
@@ -212,15 +225,19 @@ match_set_jit(int on)
 
 /* ---- hashing ---- */
 
-/* FNV-1a over the bytes, mixed with the kind and language. */
+/* A key's hash from text_hash of its bytes, mixed with the kind and language. */
+static uint64_t
+mix_key(uint64_t h, int lang, int kind)
+{
+	h ^= ((uint64_t)kind << 8 | (uint64_t)lang) * 0x9E3779B97F4A7C15ULL;
+	return h ^ (h >> 29);
+}
+
+/* The hash of a key. */
 static uint64_t
 hash_key(const char *s, size_t len, int lang, int kind)
 {
-	uint64_t h = 1469598103934665603ULL ^ ((uint64_t)kind << 8 | lang);
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h ^ (h >> 29);
+	return mix_key(text_hash(s, len), lang, kind);
 }
 
 /* Fill a key. */
@@ -1041,6 +1058,118 @@ spec_parse(struct matcher *m, const struct match_spec *s, char **cause)
 
 /* ---- the matcher ---- */
 
+#define ALIGN8(x)	(((x) + 7) & ~(size_t)7)
+
+/* The bytes a tree takes packed (every piece 8-aligned). */
+static size_t
+tree_size(const struct node *n)
+{
+	size_t z = ALIGN8(sizeof *n);
+
+	switch (n->type) {
+	case N_AND: case N_OR: case N_NOT:
+		z += ALIGN8(n->u.list.n * sizeof *n->u.list.kid);
+		for (uint32_t k = 0; k < n->u.list.n; k++)
+			z += tree_size(n->u.list.kid[k]);
+		break;
+	case N_WORDS:
+		z += ALIGN8(n->u.words.n * sizeof *n->u.words.w);
+		for (uint32_t k = 0; k < n->u.words.n; k++) {
+			z += ALIGN8(n->u.words.w[k].len + 1);
+			if (n->u.words.w[k].exact != NULL)
+				z += ALIGN8(strlen(n->u.words.w[k].exact) + 1);
+		}
+		break;
+	case N_REGEX:
+		if (n->u.re.lit != NULL)
+			z += ALIGN8(strlen(n->u.re.lit) + 1);
+		break;
+	case N_LANG:
+		z += ALIGN8(strlen(n->u.lang) + 1);
+		break;
+	}
+	return z;
+}
+
+/* Copy a string to *at, advancing it. */
+static char *
+pack_str(char **at, const char *s, size_t len)
+{
+	char *c = *at;
+
+	memcpy(c, s, len);
+	c[len] = '\0';
+	*at += ALIGN8(len + 1);
+	return c;
+}
+
+/* Copy a tree to *at, depth first, advancing it; the regex code moves to the copy. */
+static struct node *
+tree_pack(struct node *n, char **at)
+{
+	struct node *c = (struct node *)(void *)*at;
+	struct word *w;
+
+	*at += ALIGN8(sizeof *c);
+	*c = *n;
+	switch (n->type) {
+	case N_AND: case N_OR: case N_NOT:
+		c->u.list.kid = (struct node **)(void *)*at;
+		*at += ALIGN8(n->u.list.n * sizeof *n->u.list.kid);
+		for (uint32_t k = 0; k < n->u.list.n; k++)
+			c->u.list.kid[k] = tree_pack(n->u.list.kid[k], at);
+		break;
+	case N_WORDS:
+		c->u.words.w = w = (struct word *)(void *)*at;
+		*at += ALIGN8(n->u.words.n * sizeof *w);
+		for (uint32_t k = 0; k < n->u.words.n; k++) {
+			w[k] = n->u.words.w[k];
+			w[k].key = pack_str(at, w[k].key, w[k].len);
+			if (w[k].exact != NULL)
+				w[k].exact = pack_str(at, w[k].exact, strlen(w[k].exact));
+		}
+		break;
+	case N_REGEX:
+		n->u.re.re = NULL;
+		if (n->u.re.lit != NULL)
+			c->u.re.lit = pack_str(at, n->u.re.lit, strlen(n->u.re.lit));
+		break;
+	case N_LANG:
+		c->u.lang = pack_str(at, n->u.lang, strlen(n->u.lang));
+		break;
+	}
+	return c;
+}
+
+/* Free what a packed tree owns outside its piece: regex code. */
+static void
+tree_release(struct node *n)
+{
+	if (n->type == N_REGEX)
+		pcre2_code_free(n->u.re.re);
+	else if (n->type == N_AND || n->type == N_OR || n->type == N_NOT)
+		for (uint32_t k = 0; k < n->u.list.n; k++)
+			tree_release(n->u.list.kid[k]);
+}
+
+/* Lay every query's tree out in one block, in query (and so candidate) order. */
+static void
+pack_trees(struct matcher *m)
+{
+	size_t total = 0;
+	char *at;
+	struct node *old;
+
+	for (size_t i = 0; i < m->nq; i++)
+		total += tree_size(m->q[i].root);
+	m->trees = at = xmalloc(total + 8);
+	for (size_t i = 0; i < m->nq; i++) {
+		old = m->q[i].root;
+		m->q[i].root = tree_pack(old, &at);
+		node_free(old);
+	}
+}
+
 struct matcher *
 matcher_new(void)
 {
@@ -1059,7 +1188,10 @@ matcher_free(struct matcher *m)
 	if (m == NULL)
 		return;
 	for (size_t i = 0; i < m->nq; i++) {
-		node_free(m->q[i].root);
+		if (m->trees != NULL)
+			tree_release(m->q[i].root);
+		else
+			node_free(m->q[i].root);
 		for (size_t k = 0; k < m->q[i].nsources; k++)
 			free(m->q[i].sources[k]);
 		free(m->q[i].sources);
@@ -1081,7 +1213,10 @@ matcher_free(struct matcher *m)
 	for (size_t i = 1; i < m->nlang; i++)
 		free(m->langname[i]);
 	free(m->always);
-	free(m->ps);
+	free(m->pt[0].s);
+	free(m->rec);
+	free(m->trees);
+	free(m->pt[1].s);
 	free(m->probe);
 	free(m->cbits);
 	free(m->hbits);
@@ -1395,25 +1530,80 @@ post_required(struct matcher *m, uint32_t i, uint32_t *nalw)
 	free(r.item);
 }
 
-/* Build the probe table (every key with postings, by full hash) and the prefix lengths. */
+/* The bytes of an index entry's record, key padded so the postings align. */
+static size_t
+rec_bytes(const struct ientry *ie)
+{
+	return sizeof(struct prec) + ((ie->k.len + 3) & ~(size_t)3) +
+	    ie->n * sizeof(struct posting);
+}
+
+/* The bytes of the records of the first n entries (those with postings). */
+static size_t
+rec_size(const struct matcher *m, size_t n)
+{
+	size_t total = 0;
+
+	for (size_t e = 0; e < n; e++)
+		if (m->ie[e].n > 0)
+			total += rec_bytes(&m->ie[e]);
+	if (total >= UINT32_MAX)
+		fatalx("%s: the watchlists' index is too large", __func__);
+	return total;
+}
+
+/* Write an entry's record at p; its size. */
+static size_t
+rec_put(char *p, const struct ientry *ie)
+{
+	struct prec *r = (struct prec *)(void *)p;
+	size_t klen = (ie->k.len + 3) & ~(size_t)3;
+
+	r->n = ie->n;
+	r->len = (uint16_t)ie->k.len;
+	r->lang = ie->k.lang;
+	r->kind = ie->k.kind;
+	memset(r->key, 0, klen);
+	memcpy(r->key, ie->k.s, ie->k.len);
+	memcpy(r->key + klen, ie->q, ie->n * sizeof *ie->q);
+	return rec_bytes(ie);
+}
+
+/* The postings of a record. */
+static const struct posting *
+rec_postings(const struct prec *r)
+{
+	return (const struct posting *)(const void *)(r->key + ((r->len + 3) & ~3U));
+}
+
+/* Build the probe tables (every key with postings by full hash: terms apart from
+ * prefixes, which are fewer and probed more often) and the prefix lengths. */
 static void
 probe_table(struct matcher *m)
 {
-	size_t size = 16;
+	size_t size[2] = { 16, 16 }, count[2] = { 0, 0 };
+	struct ptab *t;
 	uint32_t i;
 
-	while (size < m->nie * 2)
-		size *= 2;
-	m->ps = xcalloc(size, sizeof *m->ps);
-	m->psmask = (uint32_t)size - 1;
-	for (size_t e = 0; e < m->nie; e++) {
+	for (size_t e = 0; e < m->nie; e++)
+		count[m->ie[e].k.kind == K_PREFIX]++;
+	for (int k = 0; k < 2; k++) {
+		while (size[k] < count[k] * 2)
+			size[k] *= 2;
+		m->pt[k].s = xcalloc(size[k], sizeof *m->pt[k].s);
+		m->pt[k].mask = (uint32_t)size[k] - 1;
+	}
+	m->rec = xmalloc(rec_size(m, m->nie) + 1);
+	for (size_t e = 0, off = 0; e < m->nie; e++) {
 		if (m->ie[e].n == 0)
 			continue;	/* only under NOT, say: nothing to find */
-		for (i = (uint32_t)m->ie[e].k.hash & m->psmask; m->ps[i].e != 0;
-		    i = (i + 1) & m->psmask)
+		t = &m->pt[m->ie[e].k.kind == K_PREFIX];
+		for (i = (uint32_t)m->ie[e].k.hash & t->mask; t->s[i].e != 0;
+		    i = (i + 1) & t->mask)
 			;
-		m->ps[i].hash = m->ie[e].k.hash;
-		m->ps[i].e = (uint32_t)e + 1;
+		t->s[i].hash = m->ie[e].k.hash;
+		t->s[i].e = (uint32_t)off + 1;
+		off += rec_put(m->rec + off, &m->ie[e]);
 	}
 	for (size_t l = 1; l <= MAX_PREFIX; l++)
 		if (m->plen[l])
@@ -1440,6 +1630,7 @@ matcher_compile(struct matcher *m)
 	m->nalways = nalw;
 	lit_buckets(m);
 	probe_table(m);
+	pack_trees(m);
 	m->nwords = (m->nq + 63) / 64;
 	m->cbits = xcalloc(m->nwords + 1, sizeof *m->cbits);
 	m->hbits = xcalloc(m->nwords + 1, sizeof *m->hbits);
@@ -1483,11 +1674,12 @@ doc_dup(struct doc *d, const char *s, size_t len)
 	return p;
 }
 
-/* The index of a term of the article, added if new. */
+/* The index of a term of the article (h: its text_hash), added if new. */
 static uint32_t
-doc_intern(struct doc *d, const char *s, size_t len, int lang)
+doc_intern(struct doc *d, const char *s, size_t len, int lang, uint64_t h)
 {
-	struct hkey k = mkkey(s, len, lang, K_TERM);
+	struct hkey k = { mix_key(h, lang, K_TERM), s, (uint32_t)len, (uint8_t)lang,
+	    K_TERM };
 	long e = htab_find(&d->h, d->t, sizeof *d->t, &k);
 
 	if (e >= 0)
@@ -1515,7 +1707,7 @@ doc_stem(struct matcher *m, struct doc *d, size_t nl)
 		for (size_t i = 0; i < d->n0; i++) {
 			s = text_stem(m->lang[l], d->t[i].k.s, d->t[i].k.len, &n);
 			s = doc_dup(d, s, n);
-			map[i] = doc_intern(d, s, n, (int)l);
+			map[i] = doc_intern(d, s, n, (int)l, text_hash(s, n));
 		}
 		for (int f = 0; f < NFIELDS; f++)
 			for (size_t k = 0; k < d->tok[f]->n; k++)
@@ -1574,7 +1766,8 @@ doc_build(struct matcher *m, struct doc *d, const struct match_doc *md)
 		for (size_t k = 0; k < d->tok[f]->n; k++) {
 			const struct text_token *tk = &d->tok[f]->v[k];
 
-			d->tid[f][k * nl] = doc_intern(d, tk->norm, tk->normlen, 0);
+			d->tid[f][k * nl] = doc_intern(d, tk->norm, tk->normlen, 0,
+			    tk->hash);
 		}
 	}
 	d->n0 = d->nt;
@@ -2165,21 +2358,34 @@ presearch_lits(struct matcher *m, struct doc *d)
 	}
 }
 
+/* The home slot of a key in its probe table. */
+static const struct pslot *
+slot_of(const struct matcher *m, const struct hkey *k)
+{
+	const struct ptab *t = &m->pt[k->kind == K_PREFIX];
+
+	return &t->s[k->hash & t->mask];
+}
+
 /* Look a key of the article up: its queries become candidates, or direct hits. */
 static void
 lookup(struct matcher *m, const struct probe *p)
 {
-	const struct ientry *ie;
+	const struct ptab *t = &m->pt[p->k.kind == K_PREFIX];
+	const struct prec *r;
+	const struct posting *pv;
 	uint32_t i;
 
-	for (i = (uint32_t)p->k.hash & m->psmask; m->ps[i].e != 0; i = (i + 1) & m->psmask) {
-		if (m->ps[i].hash != p->k.hash)
+	for (i = (uint32_t)p->k.hash & t->mask; t->s[i].e != 0; i = (i + 1) & t->mask) {
+		if (t->s[i].hash != p->k.hash)
 			continue;
-		ie = &m->ie[m->ps[i].e - 1];
-		if (!key_eq(&ie->k, &p->k))
+		r = (const struct prec *)(const void *)(m->rec + t->s[i].e - 1);
+		if (r->len != p->k.len || r->lang != p->k.lang || r->kind != p->k.kind ||
+		    memcmp(r->key, p->k.s, r->len) != 0)
 			continue;
-		for (uint32_t k = 0; k < ie->n; k++) {
-			const struct posting *po = &ie->q[k];
+		pv = rec_postings(r);
+		for (uint32_t k = 0; k < r->n; k++) {
+			const struct posting *po = &pv[k];
 
 			if (!po->direct)
 				candidate(m, po->q);
@@ -2238,9 +2444,15 @@ presearch(struct matcher *m, struct doc *d)
 {
 	size_t n = probes(m, d);
 
-	for (size_t j = 0; j < n; j++) {	/* the slots are scattered: fetch ahead */
-		if (j + 8 < n)
-			__builtin_prefetch(&m->ps[m->probe[j + 8].k.hash & m->psmask]);
+	for (size_t j = 0; j < n; j++) {	/* scattered: fetch slots, then records, ahead */
+		if (j + 16 < n)
+			__builtin_prefetch(slot_of(m, &m->probe[j + 16].k));
+		if (j + 8 < n) {
+			const struct pslot *sl = slot_of(m, &m->probe[j + 8].k);
+
+			if (sl->e != 0 && sl->hash == m->probe[j + 8].k.hash)
+				__builtin_prefetch(m->rec + sl->e - 1);
+		}
 		lookup(m, &m->probe[j]);
 	}
 	presearch_lits(m, d);
@@ -2270,10 +2482,13 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 
 		if (i + 8 < n)		/* the candidates are scattered: fetch ahead */
 			__builtin_prefetch(&m->q[m->cand[i + 8] & ~CAND_HIT]);
-		if (i + 4 < n)
-			__builtin_prefetch(m->q[m->cand[i + 4] & ~CAND_HIT].root);
-		if (i + 2 < n)		/* kids or words: the union's first pointer */
-			__builtin_prefetch(m->q[m->cand[i + 2] & ~CAND_HIT].root->u.list.kid);
+		if (i + 4 < n && !(m->cand[i + 4] & CAND_HIT)) {	/* its tree */
+			const char *t = (const char *)m->q[m->cand[i + 4]].root;
+
+			__builtin_prefetch(t);
+			__builtin_prefetch(t + 64);
+			__builtin_prefetch(t + 128);
+		}
 		if (m->cand[i] & CAND_HIT)
 			direct++;
 		else if (!source_ok(q, md) || !eval(m, &d, q->root, 0))

@@ -121,6 +121,12 @@ struct prec {				/* an index key and its postings, in one piece */
 	char		 key[];
 };
 
+struct tchunk {				/* packed query trees */
+	struct tchunk	*next;
+	size_t		 used, size;
+	char		 data[];
+};
+
 struct ptab {
 	struct pslot	*s;
 	uint32_t	 mask;
@@ -184,7 +190,7 @@ struct matcher {
 	struct htab		 ih;
 	struct ptab		 pt[2];		/* the index by full hash: terms, prefixes */
 	char			*rec;		/* their records (struct prec), key by key */
-	char			*trees;		/* every query's tree in one piece, in order */
+	struct tchunk		*trees;		/* the queries' trees, packed in order */
 	uint8_t			 plen[MAX_PREFIX + 1];	/* prefix lengths in use */
 	uint8_t			 plens[MAX_PREFIX];	/* the same, as a list */
 	size_t			 nplens;
@@ -1058,6 +1064,8 @@ spec_parse(struct matcher *m, const struct match_spec *s, char **cause)
 
 /* ---- the matcher ---- */
 
+static void index_free(struct matcher *);
+
 #define ALIGN8(x)	(((x) + 7) & ~(size_t)7)
 
 /* The bytes a tree takes packed (every piece 8-aligned). */
@@ -1152,22 +1160,26 @@ tree_release(struct node *n)
 			tree_release(n->u.list.kid[k]);
 }
 
-/* Lay every query's tree out in one block, in query (and so candidate) order. */
-static void
-pack_trees(struct matcher *m)
-{
-	size_t total = 0;
-	char *at;
-	struct node *old;
+#define TCHUNK	(256 * 1024)
 
-	for (size_t i = 0; i < m->nq; i++)
-		total += tree_size(m->q[i].root);
-	m->trees = at = xmalloc(total + 8);
-	for (size_t i = 0; i < m->nq; i++) {
-		old = m->q[i].root;
-		m->q[i].root = tree_pack(old, &at);
-		node_free(old);
+/* Pack a parsed tree after the previous query's (query order is candidate order). */
+static struct node *
+pack_tree(struct matcher *m, struct node *n)
+{
+	size_t need = tree_size(n);
+	struct tchunk *c = m->trees;
+	char *at;
+
+	if (c == NULL || c->size - c->used < need) {
+		c = xmalloc(sizeof *c + (need > TCHUNK ? need : TCHUNK));
+		c->size = need > TCHUNK ? need : TCHUNK;
+		c->used = 0;
+		c->next = m->trees;
+		m->trees = c;
 	}
+	at = c->data + c->used;
+	c->used += need;
+	return tree_pack(n, &at);
 }
 
 struct matcher *
@@ -1185,24 +1197,18 @@ matcher_new(void)
 void
 matcher_free(struct matcher *m)
 {
+	struct tchunk *c;
+
 	if (m == NULL)
 		return;
 	for (size_t i = 0; i < m->nq; i++) {
-		if (m->trees != NULL)
-			tree_release(m->q[i].root);
-		else
-			node_free(m->q[i].root);
+		tree_release(m->q[i].root);
 		for (size_t k = 0; k < m->q[i].nsources; k++)
 			free(m->q[i].sources[k]);
 		free(m->q[i].sources);
 	}
 	free(m->q);
-	for (size_t i = 0; i < m->nie; i++) {
-		free((char *)m->ie[i].k.s);
-		free(m->ie[i].q);
-	}
-	free(m->ie);
-	free(m->ih.slot);
+	index_free(m);
 	for (size_t i = 0; i < m->nlit; i++) {
 		free(m->lit[i].s);
 		free(m->lit[i].q);
@@ -1215,7 +1221,10 @@ matcher_free(struct matcher *m)
 	free(m->always);
 	free(m->pt[0].s);
 	free(m->rec);
-	free(m->trees);
+	while ((c = m->trees) != NULL) {
+		m->trees = c->next;
+		free(c);
+	}
 	free(m->pt[1].s);
 	free(m->probe);
 	free(m->cbits);
@@ -1243,7 +1252,8 @@ matcher_add_spec(struct matcher *m, uint64_t id, const struct match_spec *s,
 	}
 	q = &m->q[m->nq++];
 	q->id = id;
-	q->root = n;
+	q->root = pack_tree(m, n);
+	node_free(n);
 	q->nsources = s->nsources;
 	q->sources = s->nsources ? xcalloc(s->nsources, sizeof *q->sources) : NULL;
 	for (size_t i = 0; i < s->nsources; i++)
@@ -1576,6 +1586,21 @@ rec_postings(const struct prec *r)
 	return (const struct posting *)(const void *)(r->key + ((r->len + 3) & ~3U));
 }
 
+/* Free the index entries and their hash table (compiling only). */
+static void
+index_free(struct matcher *m)
+{
+	for (size_t i = 0; i < m->nie; i++) {
+		free((char *)m->ie[i].k.s);
+		free(m->ie[i].q);
+	}
+	free(m->ie);
+	free(m->ih.slot);
+	m->ie = NULL;
+	m->ih.slot = NULL;
+	m->nie = m->iecap = 0;
+}
+
 /* Build the probe tables (every key with postings by full hash: terms apart from
  * prefixes, which are fewer and probed more often) and the prefix lengths. */
 static void
@@ -1630,7 +1655,7 @@ matcher_compile(struct matcher *m)
 	m->nalways = nalw;
 	lit_buckets(m);
 	probe_table(m);
-	pack_trees(m);
+	index_free(m);		/* the records replace it */
 	m->nwords = (m->nq + 63) / 64;
 	m->cbits = xcalloc(m->nwords + 1, sizeof *m->cbits);
 	m->hbits = xcalloc(m->nwords + 1, sizeof *m->hbits);
@@ -2258,31 +2283,66 @@ hit_terms(const struct doc *d, char **terms)
 	return n;
 }
 
-/* Collect what matched query q, and hand the hit to the callback. */
+struct hitctx {				/* what match_hit_describe needs, during a callback */
+	struct matcher		*m;
+	struct doc		*d;
+	const struct query	*q;
+	char			*terms[MAX_TERMS];
+	size_t			 nterms;
+	char			*snip;		/* NULL until described */
+};
+
+/* Collect what matched the query: its terms and snippet. */
+static void
+describe(struct hitctx *c)
+{
+	c->d->nsp = 0;
+	eval(c->m, c->d, c->q->root, 1);
+	if (c->d->nsp > 1)
+		qsort(c->d->sp, c->d->nsp, sizeof *c->d->sp, span_cmp);
+	c->nterms = hit_terms(c->d, c->terms);
+	c->snip = snippet(c->d);
+}
+
+void
+match_hit_describe(const struct match_hit *h, struct match_hit *out)
+{
+	struct hitctx *c = h->ctx;
+
+	if (c->snip == NULL)
+		describe(c);
+	*out = *h;
+	out->terms = (const char **)c->terms;
+	out->nterms = c->nterms;
+	out->snippet = c->snip;
+}
+
+/* Hand the hit of query q to the callback, described unless MATCH_NOSNIPPET. */
 static void
 report(struct matcher *m, struct doc *d, const struct query *q, int flags,
     match_cb cb, void *arg)
 {
+	struct hitctx c;
 	struct match_hit h;
-	char *terms[MAX_TERMS];
-	char *snip = NULL;
 
+	memset(&c, 0, sizeof c);
+	c.m = m;
+	c.d = d;
+	c.q = q;
 	memset(&h, 0, sizeof h);
 	h.id = q->id;
-	h.terms = (const char **)terms;
+	h.terms = (const char **)c.terms;
 	h.snippet = "";
+	h.ctx = &c;
 	if (!(flags & MATCH_NOSNIPPET)) {
-		d->nsp = 0;
-		eval(m, d, q->root, 1);
-		if (d->nsp > 1)
-			qsort(d->sp, d->nsp, sizeof *d->sp, span_cmp);
-		h.nterms = hit_terms(d, terms);
-		h.snippet = snip = snippet(d);
+		describe(&c);
+		h.nterms = c.nterms;
+		h.snippet = c.snip;
 	}
 	cb(&h, arg);
-	for (size_t i = 0; i < h.nterms; i++)
-		free(terms[i]);
-	free(snip);
+	for (size_t i = 0; i < c.nterms; i++)
+		free(c.terms[i]);
+	free(c.snip);
 }
 
 /* Is the article's source one the query accepts? */

@@ -63,6 +63,7 @@ struct match_hit {
 	const char	**terms;	/* the matched words, as written in the article */
 	size_t		 nterms;
 	const char	*snippet;	/* see above; borrowed until the callback returns */
+	void		*ctx;		/* private: for match_hit_describe */
 };
 
 struct match_stats {
@@ -75,7 +76,8 @@ struct match_stats {
 };
 
 #define MATCH_EVERY	0x1	/* matcher_match: evaluate every query (no presearch) */
-#define MATCH_NOSNIPPET	0x2	/* matcher_match: no terms or snippets in hits */
+#define MATCH_NOSNIPPET	0x2	/* matcher_match: no terms or snippets in hits (cheap;
+				   match_hit_describe builds them for the hits that need them) */
 
 typedef void (*match_cb)(const struct match_hit *, void *);
 
@@ -92,6 +94,9 @@ void		 matcher_compile(struct matcher *);
 size_t		 matcher_match(struct matcher *, const struct match_doc *, int flags,
 		    match_cb, void *);
 void		 matcher_stats(const struct matcher *, struct match_stats *);
+/* In a matcher_match callback: the hit with its terms and snippet (built now if
+ * MATCH_NOSNIPPET left them out) in *out, borrowed until the callback returns. */
+void		 match_hit_describe(const struct match_hit *, struct match_hit *out);
 /* Compile regexes for PCRE2's JIT where allowed (the default), or never (valgrind). */
 void		 match_set_jit(int);
 /* Check a query alone (the configuration reader uses it): 0, or -1 with *cause. */

@@ -14,6 +14,8 @@
 #include "text.h"
 #include "xmalloc.h"
 
+static int lazy_checked, lazy_differ;	/* run() compares eager and on-demand details */
+
 struct got {
 	size_t	 n;
 	char	*snippet;
@@ -43,6 +45,41 @@ hit_cb(const struct match_hit *h, void *arg)
 	}
 }
 
+/* Keep the first hit's details, built on demand (the hit came without them). */
+static void
+lazy_cb(const struct match_hit *h, void *arg)
+{
+	struct match_hit full;
+
+	if (h->nterms != 0 || *h->snippet != '\0')
+		diag("a MATCH_NOSNIPPET hit came with terms or a snippet");
+	match_hit_describe(h, &full);
+	match_hit_describe(h, &full);	/* twice: the same, built once */
+	hit_cb(&full, arg);
+}
+
+/* Run a query on a document with details built on demand; agrees with run? */
+static int
+run_lazy(const char *q, const struct match_doc *d, const struct got *eager)
+{
+	struct matcher *m = matcher_new();
+	struct got g;
+	int same;
+
+	memset(&g, 0, sizeof g);
+	if (matcher_add(m, 7, q, NULL, NULL) == -1) {
+		matcher_free(m);
+		return 0;
+	}
+	matcher_match(m, d, MATCH_NOSNIPPET, lazy_cb, &g);
+	matcher_free(m);
+	same = g.n == eager->n && (g.n == 0 || (strcmp(g.snippet, eager->snippet) == 0 &&
+	    strcmp(g.terms, eager->terms) == 0));
+	free(g.snippet);
+	free(g.terms);
+	return same;
+}
+
 /* Run a query (with an optional stemmer) on a document: hits, and the first's details. */
 static int
 run(const char *q, const char *stem, const struct match_doc *d, struct got *g)
@@ -60,6 +97,13 @@ run(const char *q, const char *stem, const struct match_doc *d, struct got *g)
 	matcher_compile(m);
 	matcher_match(m, d, 0, hit_cb, g);
 	matcher_free(m);
+	if (stem == NULL) {
+		lazy_checked++;
+		if (!run_lazy(q, d, g)) {
+			diag("%s: details built on demand differ from eager ones", q);
+			lazy_differ++;
+		}
+	}
 	return (int)g->n;
 }
 
@@ -458,6 +502,8 @@ main(void)
 	test_errors();
 	test_snippets();
 	test_presearch();
+	ok(lazy_checked > 100 && lazy_differ == 0, "match_hit_describe gives the eager hits' "
+	    "terms and snippets (%d queries, %d differ)", lazy_checked, lazy_differ);
 	diag("again with the PCRE2 interpreter, as under MemoryDenyWriteExecute=yes");
 	match_set_jit(0);
 	test_regex_stem();

@@ -92,6 +92,7 @@ struct htab {
 };
 
 struct posting {			/* a query needing an index key */
+	uint64_t	 also;		/* the key hash of a term it needs too, or 0 */
 	uint32_t	 q;
 	uint8_t		 fields;	/* direct: where the word must occur */
 	uint8_t		 direct;	/* the key found in fields is a hit: no evaluation */
@@ -115,7 +116,7 @@ struct pslot {				/* the presearch's probe table: full hash, record */
 };
 
 struct prec {				/* an index key and its postings, in one piece */
-	uint32_t	 n;		/* postings, after the key (padded to 4 bytes) */
+	uint32_t	 n;		/* postings, after the key (padded to 8 bytes) */
 	uint16_t	 len;
 	uint8_t		 lang, kind;
 	char		 key[];
@@ -189,6 +190,8 @@ struct matcher {
 	size_t			 nie, iecap;
 	struct htab		 ih;
 	struct ptab		 pt[2];		/* the index by full hash: terms, prefixes */
+	uint64_t		*filt;		/* a bit per key hash: most probes stop here */
+	uint32_t		 filtmask;
 	char			*rec;		/* their records (struct prec), key by key */
 	struct tchunk		*trees;		/* the queries' trees, packed in order */
 	uint8_t			 plen[MAX_PREFIX + 1];	/* prefix lengths in use */
@@ -1220,6 +1223,7 @@ matcher_free(struct matcher *m)
 		free(m->langname[i]);
 	free(m->always);
 	free(m->pt[0].s);
+	free(m->filt);
 	free(m->rec);
 	while ((c = m->trees) != NULL) {
 		m->trees = c->next;
@@ -1293,6 +1297,7 @@ struct req {
 	uint32_t	*item;		/* index entries, or LIT_BIT | literal */
 	size_t		 n;
 	uint64_t	 cost;		/* COST_ANY: no requirement */
+	uint64_t	 also;		/* the key hash of another term required, or 0 */
 };
 
 /* The index entry of a word, created if needed. */
@@ -1375,7 +1380,7 @@ word_cost(struct matcher *m, uint32_t e)
 static struct req
 req_one(uint32_t item, uint64_t cost)
 {
-	struct req r = { xmalloc(sizeof(uint32_t)), 1, cost };
+	struct req r = { xmalloc(sizeof(uint32_t)), 1, cost, 0 };
 
 	r.item[0] = item;
 	return r;
@@ -1384,28 +1389,81 @@ req_one(uint32_t item, uint64_t cost)
 static struct req required(struct matcher *, const struct node *);
 static void lit_buckets(struct matcher *);
 
-/* AND: the cheapest requirement among the children. */
+/* The key hash of a requirement that is one term (not a prefix or literal), or 0. */
+static uint64_t
+one_term(const struct matcher *m, const struct req *r)
+{
+	if (r->n != 1 || (r->item[0] & LIT_BIT) || m->ie[r->item[0]].k.kind != K_TERM)
+		return 0;
+	return m->ie[r->item[0]].k.hash;
+}
+
+/* AND: the cheapest requirement among the children, and a term another child needs. */
 static struct req
 required_and(struct matcher *m, const struct node *n)
 {
-	struct req best = { NULL, 0, COST_ANY }, r;
+	struct req best = { NULL, 0, COST_ANY, 0 }, *kid;
+	uint32_t nk = n->u.list.n, b = nk;
+	uint64_t term, other = 0, ocost = COST_ANY;
 
-	for (uint32_t i = 0; i < n->u.list.n; i++) {
-		r = required(m, n->u.list.kid[i]);
-		if (r.cost < best.cost) {
-			free(best.item);
-			best = r;
-		} else
-			free(r.item);
+	kid = xcalloc(nk, sizeof *kid);
+	for (uint32_t i = 0; i < nk; i++) {
+		kid[i] = required(m, n->u.list.kid[i]);
+		if (kid[i].cost < best.cost) {
+			best.cost = kid[i].cost;
+			b = i;
+		}
 	}
+	for (uint32_t i = 0; i < nk; i++)
+		if (i != b && (term = one_term(m, &kid[i])) != 0 && kid[i].cost < ocost) {
+			other = term;
+			ocost = kid[i].cost;
+		}
+	if (b < nk) {
+		best = kid[b];
+		kid[b].item = NULL;
+		if (best.also == 0 && other != one_term(m, &best))
+			best.also = other;
+	}
+	for (uint32_t i = 0; i < nk; i++)
+		free(kid[i].item);
+	free(kid);
 	return best;
+}
+
+/* A phrase or NEAR: its rarest word, and the next rarest whole word as the other. */
+static struct req
+required_words(struct matcher *m, const struct node *n)
+{
+	uint32_t best = 0, e, second = UINT32_MAX;
+	uint64_t bc = COST_ANY, sc = COST_ANY, c;
+	struct req r;
+
+	for (uint32_t i = 0; i < n->u.words.n; i++) {
+		e = ientry_get(m, &n->u.words.w[i]);
+		if ((c = word_cost(m, e)) < bc) {
+			bc = c;
+			best = e;
+		}
+	}
+	for (uint32_t i = 0; i < n->u.words.n; i++) {
+		e = ientry_get(m, &n->u.words.w[i]);
+		if (e != best && m->ie[e].k.kind == K_TERM && (c = word_cost(m, e)) < sc) {
+			sc = c;
+			second = e;
+		}
+	}
+	r = req_one(best, bc);
+	if (second != UINT32_MAX)
+		r.also = m->ie[second].k.hash;
+	return r;
 }
 
 /* OR: every child's requirement; none if one child has none. */
 static struct req
 required_or(struct matcher *m, const struct node *n)
 {
-	struct req all = { NULL, 0, 0 }, r;
+	struct req all = { NULL, 0, 0, 0 }, r;
 
 	for (uint32_t i = 0; i < n->u.list.n; i++) {
 		r = required(m, n->u.list.kid[i]);
@@ -1426,9 +1484,7 @@ required_or(struct matcher *m, const struct node *n)
 static struct req
 required(struct matcher *m, const struct node *n)
 {
-	struct req none = { NULL, 0, COST_ANY };
-	uint32_t best = 0, e;
-	uint64_t bc = COST_ANY, c;
+	struct req none = { NULL, 0, COST_ANY, 0 };
 
 	switch (n->type) {
 	case N_AND:
@@ -1436,14 +1492,7 @@ required(struct matcher *m, const struct node *n)
 	case N_OR:
 		return required_or(m, n);
 	case N_WORDS:
-		for (uint32_t i = 0; i < n->u.words.n; i++) {
-			e = ientry_get(m, &n->u.words.w[i]);
-			if ((c = word_cost(m, e)) < bc) {
-				bc = c;
-				best = e;
-			}
-		}
-		return req_one(best, bc);
+		return required_words(m, n);
 	case N_REGEX:
 		if (n->u.re.lit == NULL)
 			return none;
@@ -1465,10 +1514,12 @@ post(uint32_t **v, uint32_t *n, uint32_t q)
 
 /* Post query q under an index entry, once (a direct query's fields add up). */
 static void
-post_entry(struct ientry *ie, uint32_t q, uint8_t fields, int direct)
+post_entry(struct ientry *ie, uint32_t q, uint8_t fields, int direct, uint64_t also)
 {
 	if (ie->n > 0 && ie->q[ie->n - 1].q == q) {
 		ie->q[ie->n - 1].fields |= fields;
+		if (ie->q[ie->n - 1].also != also)
+			ie->q[ie->n - 1].also = 0;	/* two ways in: no filter */
 		return;
 	}
 	if (ie->n == ie->cap) {
@@ -1476,6 +1527,7 @@ post_entry(struct ientry *ie, uint32_t q, uint8_t fields, int direct)
 		ie->q = xreallocarray(ie->q, ie->cap, sizeof *ie->q);
 	}
 	ie->q[ie->n].q = q;
+	ie->q[ie->n].also = also;
 	ie->q[ie->n].fields = fields;
 	ie->q[ie->n].direct = (uint8_t)direct;
 	ie->n++;
@@ -1517,7 +1569,7 @@ post_direct(struct matcher *m, uint32_t i)
 	for (uint32_t k = 0; k < nk; k++) {
 		w = n->type == N_OR ? n->u.list.kid[k] : n;
 		e = ientry_get(m, &w->u.words.w[0]);
-		post_entry(&m->ie[e], i, w->fields, 1);
+		post_entry(&m->ie[e], i, w->fields, 1, 0);
 	}
 }
 
@@ -1535,7 +1587,7 @@ post_required(struct matcher *m, uint32_t i, uint32_t *nalw)
 		if (it & LIT_BIT)
 			post(&m->lit[it & ~LIT_BIT].q, &m->lit[it & ~LIT_BIT].n, i);
 		else
-			post_entry(&m->ie[it], i, 0, 0);
+			post_entry(&m->ie[it], i, 0, 0, r.also);
 	}
 	free(r.item);
 }
@@ -1544,7 +1596,7 @@ post_required(struct matcher *m, uint32_t i, uint32_t *nalw)
 static size_t
 rec_bytes(const struct ientry *ie)
 {
-	return sizeof(struct prec) + ((ie->k.len + 3) & ~(size_t)3) +
+	return sizeof(struct prec) + ((ie->k.len + 7) & ~(size_t)7) +
 	    ie->n * sizeof(struct posting);
 }
 
@@ -1567,7 +1619,7 @@ static size_t
 rec_put(char *p, const struct ientry *ie)
 {
 	struct prec *r = (struct prec *)(void *)p;
-	size_t klen = (ie->k.len + 3) & ~(size_t)3;
+	size_t klen = (ie->k.len + 7) & ~(size_t)7;
 
 	r->n = ie->n;
 	r->len = (uint16_t)ie->k.len;
@@ -1583,7 +1635,7 @@ rec_put(char *p, const struct ientry *ie)
 static const struct posting *
 rec_postings(const struct prec *r)
 {
-	return (const struct posting *)(const void *)(r->key + ((r->len + 3) & ~3U));
+	return (const struct posting *)(const void *)(r->key + ((r->len + 7) & ~7U));
 }
 
 /* Free the index entries and their hash table (compiling only). */
@@ -1599,6 +1651,25 @@ index_free(struct matcher *m)
 	m->ie = NULL;
 	m->ih.slot = NULL;
 	m->nie = m->iecap = 0;
+}
+
+/* The filter: a bit per key with postings, about eight bits per key. */
+static void
+filter_build(struct matcher *m, size_t keys)
+{
+	size_t bits = 64;
+	uint32_t b;
+
+	while (bits < keys * 8 && bits < ((size_t)1 << 31))
+		bits *= 2;
+	m->filt = xcalloc(bits / 64, sizeof *m->filt);
+	m->filtmask = (uint32_t)(bits - 1);
+	for (size_t e = 0; e < m->nie; e++) {
+		if (m->ie[e].n == 0)
+			continue;
+		b = (uint32_t)(m->ie[e].k.hash >> 32) & m->filtmask;
+		m->filt[b / 64] |= 1ULL << (b % 64);
+	}
 }
 
 /* Build the probe tables (every key with postings by full hash: terms apart from
@@ -1618,6 +1689,7 @@ probe_table(struct matcher *m)
 		m->pt[k].s = xcalloc(size[k], sizeof *m->pt[k].s);
 		m->pt[k].mask = (uint32_t)size[k] - 1;
 	}
+	filter_build(m, count[0] + count[1]);
 	m->rec = xmalloc(rec_size(m, m->nie) + 1);
 	for (size_t e = 0, off = 0; e < m->nie; e++) {
 		if (m->ie[e].n == 0)
@@ -2418,6 +2490,30 @@ presearch_lits(struct matcher *m, struct doc *d)
 	}
 }
 
+/* Does the article have a term of this key hash? (The hash alone: a filter.) */
+static int
+doc_has(const struct doc *d, uint64_t hash)
+{
+	uint64_t e, tag = hash >> 32;
+	uint32_t i;
+
+	if (d->h.slot == NULL)
+		return 0;
+	for (i = (uint32_t)hash & d->h.mask; (e = d->h.slot[i]) != 0; i = (i + 1) & d->h.mask)
+		if (e >> 32 == tag && d->t[(e & 0xFFFFFFFF) - 1].k.hash == hash)
+			return 1;
+	return 0;
+}
+
+/* Might the index hold a key of this hash? (No: most of an article's words.) */
+static int
+filter_may(const struct matcher *m, uint64_t hash)
+{
+	uint32_t b = (uint32_t)(hash >> 32) & m->filtmask;
+
+	return (m->filt[b / 64] >> (b % 64)) & 1;
+}
+
 /* The home slot of a key in its probe table. */
 static const struct pslot *
 slot_of(const struct matcher *m, const struct hkey *k)
@@ -2429,7 +2525,7 @@ slot_of(const struct matcher *m, const struct hkey *k)
 
 /* Look a key of the article up: its queries become candidates, or direct hits. */
 static void
-lookup(struct matcher *m, const struct probe *p)
+lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 {
 	const struct ptab *t = &m->pt[p->k.kind == K_PREFIX];
 	const struct prec *r;
@@ -2447,9 +2543,10 @@ lookup(struct matcher *m, const struct probe *p)
 		for (uint32_t k = 0; k < r->n; k++) {
 			const struct posting *po = &pv[k];
 
-			if (!po->direct)
-				candidate(m, po->q);
-			else if (po->fields & p->fmask)
+			if (!po->direct) {
+				if (po->also == 0 || doc_has(d, po->also))
+					candidate(m, po->q);
+			} else if (po->fields & p->fmask)
 				m->hbits[po->q / 64] |= 1ULL << (po->q % 64);
 		}
 	}
@@ -2502,8 +2599,12 @@ collect(struct matcher *m)
 static size_t
 presearch(struct matcher *m, struct doc *d)
 {
-	size_t n = probes(m, d);
+	size_t n = probes(m, d), k = 0;
 
+	for (size_t j = 0; j < n; j++)		/* keep the keys the index may hold */
+		if (filter_may(m, m->probe[j].k.hash))
+			m->probe[k++] = m->probe[j];
+	n = k;
 	for (size_t j = 0; j < n; j++) {	/* scattered: fetch slots, then records, ahead */
 		if (j + 16 < n)
 			__builtin_prefetch(slot_of(m, &m->probe[j + 16].k));
@@ -2513,7 +2614,7 @@ presearch(struct matcher *m, struct doc *d)
 			if (sl->e != 0 && sl->hash == m->probe[j + 8].k.hash)
 				__builtin_prefetch(m->rec + sl->e - 1);
 		}
-		lookup(m, &m->probe[j]);
+		lookup(m, d, &m->probe[j]);
 	}
 	presearch_lits(m, d);
 	for (size_t i = 0; i < m->nalways; i++)

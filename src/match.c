@@ -1854,11 +1854,22 @@ doc_build(struct matcher *m, struct doc *d, const struct match_doc *md)
 	    md->source, md->author };
 	size_t nl = m->nlang > 1 ? m->nlang : 1;
 
+	size_t ntok = 0, size = 256;
+
 	d->d = md;
 	for (int f = 0; f < NFIELDS; f++) {
 		d->ftext[f] = src[f] != NULL ? src[f] : "";
 		d->flen[f] = strlen(d->ftext[f]);
 		d->tok[f] = text_tokenize(d->ftext[f], d->flen[f], 0);
+		ntok += d->tok[f]->n * nl;
+	}
+	while (size < 2 * (ntok + 1))	/* room for every term: no growing */
+		size *= 2;
+	d->h.slot = xcalloc(size, sizeof *d->h.slot);
+	d->h.mask = (uint32_t)size - 1;
+	d->tcap = ntok + 1;
+	d->t = xreallocarray(NULL, d->tcap, sizeof *d->t);
+	for (int f = 0; f < NFIELDS; f++) {
 		d->tid[f] = xreallocarray(NULL, d->tok[f]->n * nl + 1, sizeof **d->tid);
 		for (size_t k = 0; k < d->tok[f]->n; k++) {
 			const struct text_token *tk = &d->tok[f]->v[k];

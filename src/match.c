@@ -2217,7 +2217,9 @@ add_clean(char **b, size_t *len, size_t *cap, const char *s, size_t n)
 		unsigned char u = (unsigned char)s[i];
 
 		k = 1;
-		if (u == ' ' || u == '\t' || u == '\n' || u == '\r' || u == '\f' ||
+		if (u > ' ' && u < 0x80)	/* most bytes */
+			o[(*len)++] = (char)u;
+		else if (u == ' ' || u == '\t' || u == '\n' || u == '\r' || u == '\f' ||
 		    u == '\v') {
 			if (*len > 0 && o[*len - 1] != ' ')
 				o[(*len)++] = ' ';
@@ -2303,10 +2305,9 @@ snippet(const struct doc *d)
 {
 	const struct span *a = snippet_anchor(d);
 	struct span head = { F_TEXT, 0, 0 };
-	size_t ws, we, len = 0, cap = 128, at, last = 0;
-	char *b = xmalloc(cap);
+	size_t ws, we, len = 0, cap, at, last = 0;
+	char *b;
 
-	b[0] = '\0';
 	if (a == NULL) {		/* nothing positive matched: the opening words */
 		for (size_t f = 0; f < 3 && a == NULL; f++) {
 			head.field = f == 0 ? F_TEXT : f == 1 ? F_SUMMARY : F_TITLE;
@@ -2314,9 +2315,12 @@ snippet(const struct doc *d)
 				a = &head;
 		}
 		if (a == NULL)
-			return b;
+			return xcalloc(1, 1);
 	}
 	snippet_window(d, a, &ws, &we);
+	cap = 3 * (we - ws) + 8 * d->nsp + 64;	/* enough: add_clean need not grow it */
+	b = xmalloc(cap);
+	b[0] = '\0';
 	if (ws > 0)
 		add_clean(&b, &len, &cap, "… ", strlen("… "));
 	at = ws;
@@ -2408,10 +2412,11 @@ report(struct matcher *m, struct doc *d, const struct query *q, int flags,
 	struct hitctx c;
 	struct match_hit h;
 
-	memset(&c, 0, sizeof c);
-	c.m = m;
+	c.m = m;		/* c.terms is filled before it is read */
 	c.d = d;
 	c.q = q;
+	c.nterms = 0;
+	c.snip = NULL;
 	memset(&h, 0, sizeof h);
 	h.id = q->id;
 	h.terms = (const char **)c.terms;

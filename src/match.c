@@ -259,12 +259,24 @@ mkkey(const char *s, size_t len, int lang, int kind)
 	return k;
 }
 
+/* Are n bytes equal? (Inline for the short words most keys are.) */
+static int
+bytes_eq(const char *a, const char *b, size_t n)
+{
+	if (n > 16)
+		return memcmp(a, b, n) == 0;
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
 /* Are two keys equal? */
 static int
 key_eq(const struct hkey *a, const struct hkey *b)
 {
 	return a->hash == b->hash && a->len == b->len && a->lang == b->lang &&
-	    a->kind == b->kind && memcmp(a->s, b->s, a->len) == 0;
+	    a->kind == b->kind && bytes_eq(a->s, b->s, a->len);
 }
 
 /* Find a key among entries of the given stride (struct hkey first); -1 if absent. */
@@ -2553,7 +2565,7 @@ lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 			continue;
 		r = (const struct prec *)(const void *)(m->rec + t->s[i].e - 1);
 		if (r->len != p->k.len || r->lang != p->k.lang || r->kind != p->k.kind ||
-		    memcmp(r->key, p->k.s, r->len) != 0)
+		    !bytes_eq(r->key, p->k.s, r->len))
 			continue;
 		pv = rec_postings(r);
 		for (uint32_t k = 0; k < r->n; k++) {
@@ -2568,23 +2580,30 @@ lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 	}
 }
 
-/* The keys to look up: every term of the article, and its prefixes in use. */
+/* The keys to look up that the filter lets through: the article's terms, and
+ * their prefixes in use. */
 static size_t
 probes(struct matcher *m, const struct doc *d)
 {
 	size_t n = 0, need = d->nt + d->n0 * m->nplens;
+	struct hkey k;
 
 	if (need > m->probecap) {
 		m->probecap = need + need / 2;
 		m->probe = xreallocarray(m->probe, m->probecap, sizeof *m->probe);
 	}
 	for (size_t i = 0; i < d->nt; i++) {
+		if (!filter_may(m, d->t[i].k.hash))
+			continue;
 		m->probe[n].k = d->t[i].k;
 		m->probe[n++].fmask = d->t[i].fmask;
 	}
 	for (size_t i = 0; i < d->n0; i++)
 		for (size_t l = 0; l < m->nplens && m->plens[l] <= d->t[i].k.len; l++) {
-			m->probe[n].k = mkkey(d->t[i].k.s, m->plens[l], 0, K_PREFIX);
+			k = mkkey(d->t[i].k.s, m->plens[l], 0, K_PREFIX);
+			if (!filter_may(m, k.hash))
+				continue;
+			m->probe[n].k = k;
 			m->probe[n++].fmask = d->t[i].fmask;
 		}
 	return n;
@@ -2615,12 +2634,8 @@ collect(struct matcher *m)
 static size_t
 presearch(struct matcher *m, struct doc *d)
 {
-	size_t n = probes(m, d), k = 0;
+	size_t n = probes(m, d);
 
-	for (size_t j = 0; j < n; j++)		/* keep the keys the index may hold */
-		if (filter_may(m, m->probe[j].k.hash))
-			m->probe[k++] = m->probe[j];
-	n = k;
 	for (size_t j = 0; j < n; j++) {	/* scattered: fetch slots, then records, ahead */
 		if (j + 16 < n)
 			__builtin_prefetch(slot_of(m, &m->probe[j + 16].k));

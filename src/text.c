@@ -416,6 +416,8 @@ text_tokenize(const char *s, size_t len, int flags)
 	int32_t c;
 
 	buf_reserve(&a, len + len / 4 + 16);
+	cap = len / 5 < 4096 ? len / 5 + 16 : 4096;	/* about a token per 5 bytes of prose */
+	t->v = xreallocarray(NULL, cap, sizeof *t->v);
 	while (i < len) {
 		if ((unsigned char)s[i] < 0x80 && !alnum_tab[(unsigned char)s[i]]) {
 			i++;

@@ -1,11 +1,16 @@
 /*
  * match: query parser, compiler, presearch index and evaluator (see match.h).
  *
- * Every query is a tree of nodes. At compile time each query gets a set of index
- * keys at least one of which any matching article must contain (Lucene Monitor's
- * presearcher): a word, a prefix, or a literal that a regular expression needs.
- * An article is tokenised once per field into a dictionary of its terms; looking
- * its terms up in the index yields the candidates, which alone are evaluated.
+ * Every query is a tree of nodes, packed in one piece after the previous query's.
+ * At compile time each query gets a set of index keys at least one of which any
+ * matching article must contain (Lucene Monitor's presearcher): a word, a prefix,
+ * or a literal that a regular expression needs, and, when there is one, a second
+ * term it needs too. An article is tokenised once per field into a dictionary of
+ * its terms (with the fields each occurs in); looking its terms and prefixes up in
+ * the index yields the candidates, which alone are evaluated. A query that is a
+ * plain word or an OR of plain words needs no evaluation: finding one of its words
+ * in a field it asks for is the hit. Terms and snippets are built only for the
+ * hits that ask for them.
  */
 #include "config.h"
 

@@ -291,6 +291,15 @@ test_spec(void)
 	d.source = "Golem";
 	is_int(matcher_match(m, &d, 0, NULL, NULL), 2, "sources restrict (ids 1, 2)");
 	matcher_free(m);
+	m = matcher_new();	/* a plain word with sources: the presearch cannot decide alone */
+	s = (struct match_spec){ "tesla", NULL, 0, 0, NULL, 0, src, 1, NULL };
+	ok(matcher_add_spec(m, 5, &s, &cause) == 0, "a plain word with sources");
+	s = (struct match_spec){ "tesla OR ford", NULL, 0, 0, NULL, 0, src, 1, NULL };
+	ok(matcher_add_spec(m, 6, &s, &cause) == 0, "an OR of plain words with sources");
+	is_int(matcher_match(m, &d, 0, NULL, NULL), 0, "other source: no hit");
+	d.source = "HEISE";
+	is_int(matcher_match(m, &d, 0, NULL, NULL), 2, "its source: both hit");
+	matcher_free(m);
 }
 
 /* A bad query gives this cause. */
@@ -385,6 +394,33 @@ test_snippets(void)
 	run("/[0-9]{4}-[0-9]{2}/", NULL, &d, &g);
 	is_str(g.snippet, "Price: «2024-05» report", "regex span marked");
 	got_free(&g);
+}
+
+static void
+test_presearch_shapes(void)
+{
+	const char *q[] = { "tesla", "gm OR tesla", "\"tesla recall\"", "tesla musk",
+	    "title:tesla", "NEAR/2(recall, musk)" };
+	struct match_doc d = { "Ford news", "Tesla recall today", NULL, NULL, NULL, NULL,
+	    NULL };
+	struct matcher *m = matcher_new();
+	struct match_stats st;
+	struct got g;
+
+	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++)
+		matcher_add(m, i, q[i], NULL, NULL);
+	matcher_compile(m);
+	memset(&g, 0, sizeof g);
+	is_int(matcher_match(m, &d, MATCH_NOSNIPPET, hit_cb, &g), 3,
+	    "presearch shapes: a word, an OR of words and a phrase hit");
+	ok(g.n == 3 && g.ids[0] == 0 && g.ids[1] == 1 && g.ids[2] == 2, "in query order");
+	matcher_stats(m, &st);
+	ok(st.direct == 2, "the word and the OR are decided without evaluation (%llu)",
+	    (unsigned long long)st.direct);
+	ok(st.candidates == 1, "only the phrase is evaluated: tesla musk and NEAR lack "
+	    "their other term, title:tesla its field (%llu)", (unsigned long long)st.candidates);
+	got_free(&g);
+	matcher_free(m);
 }
 
 static const char *vocab[] = { "alpha", "beta", "gamma", "delta", "eps", "zeta",
@@ -502,6 +538,7 @@ main(void)
 	test_errors();
 	test_snippets();
 	test_presearch();
+	test_presearch_shapes();
 	ok(lazy_checked > 100 && lazy_differ == 0, "match_hit_describe gives the eager hits' "
 	    "terms and snippets (%d queries, %d differ)", lazy_checked, lazy_differ);
 	diag("again with the PCRE2 interpreter, as under MemoryDenyWriteExecute=yes");

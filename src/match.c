@@ -38,6 +38,7 @@
 #define MAX_TERMS	16	/* terms reported with a hit */
 #define SNIPPET_WORDS	25
 #define SNIPPET_BEFORE	10
+#define NLBUCKETS	4096	/* buckets of regex literals by their first 3 bytes */
 
 enum { F_TITLE, F_TEXT, F_SUMMARY, F_URL, F_SOURCE, F_AUTHOR, NFIELDS };
 #define M_TITLE		(1 << F_TITLE)
@@ -207,11 +208,13 @@ struct matcher {
 	struct lit		*lit;
 	size_t			 nlit;
 	uint32_t		*lbstart;	/* literals by the bucket of their first 3 bytes */
+	uint64_t		 lbits[NLBUCKETS / 64];	/* buckets in use */
 	uint32_t		*lb;
 	uint32_t		*always;
 	size_t			 nalways;
 	uint64_t		*cbits;		/* candidates of this article, by query */
 	uint64_t		*hbits;		/* hits the presearch alone decided */
+	uint64_t		*sbits;		/* a bit per word of cbits|hbits in use */
 	size_t			 nwords;	/* 64-bit words in each */
 	uint32_t		*cand;		/* candidates in order; CAND_HIT: a hit */
 	pcre2_match_data	*md;
@@ -1250,6 +1253,7 @@ matcher_free(struct matcher *m)
 	free(m->probe);
 	free(m->cbits);
 	free(m->hbits);
+	free(m->sbits);
 	free(m->cand);
 	pcre2_match_data_free(m->md);
 	pcre2_match_context_free(m->mctx);
@@ -1748,6 +1752,7 @@ matcher_compile(struct matcher *m)
 	m->nwords = (m->nq + 63) / 64;
 	m->cbits = xcalloc(m->nwords + 1, sizeof *m->cbits);
 	m->hbits = xcalloc(m->nwords + 1, sizeof *m->hbits);
+	m->sbits = xcalloc(m->nwords / 64 + 1, sizeof *m->sbits);
 	m->cand = xcalloc(m->nq + 1, sizeof *m->cand);
 	m->st.queries = m->nq;
 	m->st.always = m->nalways;
@@ -2467,9 +2472,16 @@ static void
 candidate(struct matcher *m, uint32_t i)
 {
 	m->cbits[i / 64] |= 1ULL << (i % 64);
+	m->sbits[i / 4096] |= 1ULL << (i / 64 % 64);
 }
 
-#define NLBUCKETS	4096
+/* Make query i a hit decided by the presearch. */
+static void
+direct_hit(struct matcher *m, uint32_t i)
+{
+	m->hbits[i / 64] |= 1ULL << (i % 64);
+	m->sbits[i / 4096] |= 1ULL << (i / 64 % 64);
+}
 
 /* The bucket of three bytes (regex literals are at least three long). */
 static uint32_t
@@ -2490,8 +2502,10 @@ lit_buckets(struct matcher *m)
 		start[tri(m->lit[i].s) + 1]++;
 	for (size_t b = 0; b < NLBUCKETS; b++)
 		start[b + 1] += start[b];
-	for (size_t i = 0; i < m->nlit; i++)
+	for (size_t i = 0; i < m->nlit; i++) {
 		m->lb[start[tri(m->lit[i].s)]++] = (uint32_t)i;
+		m->lbits[tri(m->lit[i].s) / 64] |= 1ULL << (tri(m->lit[i].s) % 64);
+	}
 	for (size_t b = NLBUCKETS; b > 0; b--)
 		start[b] = start[b - 1];
 	start[0] = 0;
@@ -2511,6 +2525,8 @@ presearch_lits(struct matcher *m, struct doc *d)
 		for (size_t p = 0; p + 3 <= len; p++) {
 			uint32_t b = tri(w + p);
 
+			if (!(m->lbits[b / 64] >> (b % 64) & 1))
+				continue;
 			for (uint32_t k = m->lbstart[b]; k < m->lbstart[b + 1]; k++) {
 				const struct lit *l = &m->lit[m->lb[k]];
 
@@ -2580,7 +2596,7 @@ lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 				if (po->also == 0 || doc_has(d, po->also))
 					candidate(m, po->q);
 			} else if (po->fields & p->fmask)
-				m->hbits[po->q / 64] |= 1ULL << (po->q % 64);
+				direct_hit(m, po->q);
 		}
 	}
 }
@@ -2618,18 +2634,21 @@ probes(struct matcher *m, const struct doc *d)
 static size_t
 collect(struct matcher *m)
 {
-	size_t n = 0;
-	uint64_t b, h;
+	size_t n = 0, w;
+	uint64_t b, h, sw;
 	uint32_t k;
 
-	for (size_t w = 0; w < m->nwords; w++) {
-		if ((b = m->cbits[w] | m->hbits[w]) == 0)
-			continue;
-		h = m->hbits[w];
-		m->cbits[w] = m->hbits[w] = 0;
-		for (; b != 0; b &= b - 1) {
-			k = (uint32_t)__builtin_ctzll(b);
-			m->cand[n++] = (uint32_t)(w * 64 + k) | ((h >> k & 1) ? CAND_HIT : 0);
+	for (size_t x = 0; x <= m->nwords / 64; x++) {
+		for (sw = m->sbits[x], m->sbits[x] = 0; sw != 0; sw &= sw - 1) {
+			w = x * 64 + (size_t)__builtin_ctzll(sw);
+			b = m->cbits[w] | m->hbits[w];
+			h = m->hbits[w];
+			m->cbits[w] = m->hbits[w] = 0;
+			for (; b != 0; b &= b - 1) {
+				k = (uint32_t)__builtin_ctzll(b);
+				m->cand[n++] = (uint32_t)(w * 64 + k) |
+				    ((h >> k & 1) ? CAND_HIT : 0);
+			}
 		}
 	}
 	return n;

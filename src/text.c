@@ -394,16 +394,28 @@ ascii_word(const char *s, size_t len, size_t i)
 	return j;
 }
 
-/* Emit an ASCII word [i, j) on its own position: the fast path. */
+/* Emit the ASCII word [i, j) of s (len bytes) on its own position: the fast path.
+ * Its bytes are letters and digits, so OR 0x20 lower-cases them (digits have it). */
 static void
 emit_ascii(struct text_tokens *t, size_t *cap, struct buf *a, const char *s,
-    size_t i, size_t j)
+    size_t len, size_t i, size_t j)
 {
-	size_t off = a->len;
+	size_t n = j - i, off = a->len;
+	uint64_t v;
+	char *d;
 
-	buf_add_lower(a, s + i, j - i);
-	a->len++;		/* keep buf_add_lower's NUL */
-	add_token(t, cap, off, j - i, t->npos++, i, j, 0);
+	buf_reserve(a, n + 8);		/* room for a whole 8-byte store */
+	d = a->p + off;
+	if (n <= 8 && len - i >= 8) {
+		memcpy(&v, s + i, 8);
+		v |= 0x2020202020202020ULL;
+		memcpy(d, &v, 8);
+	} else
+		for (size_t k = 0; k < n; k++)
+			d[k] = (char)(s[i + k] | 0x20);
+	d[n] = '\0';
+	a->len += n + 1;
+	add_token(t, cap, off, n, t->npos++, i, j, 0);
 }
 
 struct text_tokens *
@@ -425,7 +437,7 @@ text_tokenize(const char *s, size_t len, int flags)
 		}
 		if (fast_tokens && alnum_tab[(unsigned char)s[i]] &&
 		    (j = ascii_word(s, len, i)) != 0) {
-			emit_ascii(t, &cap, &a, s, i, j);
+			emit_ascii(t, &cap, &a, s, len, i, j);
 			i = j;
 			continue;
 		}

@@ -2,8 +2,8 @@
  * cmd_match: run one query over a file, a URL or standard input and print the
  * hits with their snippets. The input is a feed (each entry is an article: title,
  * content and summary as text, link, feed title as source, first author, feed
- * language), else an HTML page (its main text, as `newswatch extract` finds it),
- * else plain text. Exit 0 on a hit, 1 when nothing matched, 2 on a bad
+ * language), else an HTML page (its main text, as `newswatch extract` finds it;
+ * all its text when it has none, as a fragment), else plain text. Exit 0 on a hit, 1 when nothing matched, 2 on a bad
  * query or unusable input.
  */
 #include "config.h"
@@ -147,30 +147,29 @@ starts_with_markup(const struct cli_input *in)
 	return i < in->len && in->buf[i] == '<';
 }
 
-/* An HTML page's main text as one article; 0, or -1 when it has none. */
+/* An HTML page's main text (all its text when none is found: a fragment) as one
+ * article; 0, or -1 when the input is not markup. */
 static int
 match_page(struct matcher *m, const char *where, struct cli_input *in, struct out *o)
 {
 	struct html_article *h;
 	struct article a;
+	char *all = NULL;
 
 	if (!starts_with_markup(in) ||
 	    (h = html_extract(in->buf, in->len, in->url, in->charset)) == NULL)
 		return -1;
-	if (*h->text == '\0') {
-		html_article_free(h);
-		return -1;
-	}
 	memset(&a, 0, sizeof a);
 	a.where = where;
 	a.entry = -1;
 	a.doc.title = h->title;
-	a.doc.text = h->text;
+	a.doc.text = *h->text != '\0' ? h->text : (all = feed_text_from_html(in->buf));
 	a.doc.url = h->canonical != NULL ? h->canonical : in->url;
 	a.doc.author = h->byline;
 	a.doc.lang = h->lang;
 	match_article(m, &a, o);
 	html_article_free(h);
+	free(all);
 	return 0;
 }
 

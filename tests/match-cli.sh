@@ -52,8 +52,12 @@ check "page: url: is the canonical URL" 0 'url:ledger' "$page"
 # Plain text, and errors.
 check "text: a plain text file" 0 'universitat AND lodz' "$text"
 check "text: nothing matched" 1 'tesla' "$text"
-printf 'Just <a few> words about turbines.\n' >"$tmp/lt.txt"
+printf '<<< turbines ahead >>>\n' >"$tmp/lt.txt"
 check "text: starting with '<' but not a page" 0 'turbines' "$tmp/lt.txt"
+printf '<div class="x"><a href="/y">Tesla recall</a></div>\n' >"$tmp/frag.html"
+check "a fragment without main text: its text" 0 'tesla recall' "$tmp/frag.html"
+check "a fragment without main text: not its markup" 1 'href OR div OR class' \
+    "$tmp/frag.html"
 check "a bad query" 2 'title:(tesla' "$feed"
 check "an unreadable input" 2 'tesla' "$tmp/does-not-exist"
 check "usage" 2 'tesla'

@@ -1,7 +1,8 @@
 /*
  * fuzz-text: folding and tokenising arbitrary bytes. Checks that the output is
  * valid UTF-8, that token offsets stay inside the input and are ordered, and
- * that folding is idempotent on what it produced.
+ * that folding is idempotent on what it produced, and that each token's hash is
+ * text_hash of its folded form.
  */
 #include "config.h"
 
@@ -45,7 +46,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (k->start >= k->end || k->end > size || k->normlen == 0 ||
 		    !valid(k->norm, k->normlen) || k->pos >= t->npos ||
-		    (i > 0 && k->start < t->v[i - 1].start))
+		    (i > 0 && k->start < t->v[i - 1].start) ||
+		    k->hash != text_hash(k->norm, k->normlen))
 			abort();
 	}
 	text_tokens_free(t);

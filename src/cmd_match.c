@@ -1,6 +1,9 @@
 /*
  * cmd_match: run one query over a file, a URL or standard input and print the
- * hits with their snippets. Exit 0 on a hit, 1 when nothing matched, 2 on a bad
+ * hits with their snippets. The input is a feed (each entry is an article: title,
+ * content and summary as text, link, feed title as source, first author, feed
+ * language), else an HTML page (its main text, as `newswatch extract` finds it;
+ * all its text when it has none, as a fragment), else plain text. Exit 0 on a hit, 1 when nothing matched, 2 on a bad
  * query or unusable input.
  */
 #include "config.h"
@@ -14,6 +17,9 @@
 #include "cli.h"
 #include "cli_input.h"
 #include "cmd_match.h"
+#include "feed.h"
+#include "feed_int.h"
+#include "html.h"
 #include "match.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -84,30 +90,107 @@ match_article(struct matcher *m, struct article *a, struct out *o)
 	matcher_match(m, &a->doc, 0, print_cb, o);
 }
 
-/* Match the input: a feed (each entry) once feed.h exists, else plain text. */
+/* A feed text field as text: borrowed, or reduced from HTML into *owned. */
+static const char *
+entry_text(const char *s, int html, char **owned)
+{
+	*owned = NULL;
+	if (s == NULL || !html)
+		return s;
+	return *owned = feed_text_from_html(s);
+}
+
+/* Each entry of a feed as an article; 0, or -1 when the input is not a feed. */
 static int
+match_feed(struct matcher *m, const char *where, struct cli_input *in, struct out *o)
+{
+	struct feed *f;
+	struct article a;
+	char *text, *summary;
+
+	if ((f = feed_parse(in->buf, in->len, in->url, in->charset, NULL)) == NULL)
+		return -1;
+	if (f->nentries == 0) {
+		feed_free(f);
+		return -1;
+	}
+	for (size_t k = 0; k < f->nentries; k++) {
+		const struct feed_entry *e = &f->entries[k];
+
+		memset(&a, 0, sizeof a);
+		a.where = where;
+		a.entry = (int)k + 1;
+		a.doc.title = e->title;
+		a.doc.text = entry_text(e->content, e->content_html, &text);
+		a.doc.summary = entry_text(e->summary, e->summary_html, &summary);
+		a.doc.url = e->link;
+		a.doc.source = f->title;
+		a.doc.author = e->nauthors > 0 ? (e->authors[0].name != NULL ?
+		    e->authors[0].name : e->authors[0].email) : NULL;
+		a.doc.lang = f->language;
+		match_article(m, &a, o);
+		free(text);
+		free(summary);
+	}
+	feed_free(f);
+	return 0;
+}
+
+/* Does the input start with markup (after white space and a UTF-8 BOM)? */
+static int
+starts_with_markup(const struct cli_input *in)
+{
+	size_t i = in->len >= 3 && memcmp(in->buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+
+	while (i < in->len && strchr(" \t\r\n", in->buf[i]) != NULL)
+		i++;
+	return i < in->len && in->buf[i] == '<';
+}
+
+/* An HTML page's main text (all its text when none is found: a fragment) as one
+ * article; 0, or -1 when the input is not markup. */
+static int
+match_page(struct matcher *m, const char *where, struct cli_input *in, struct out *o)
+{
+	struct html_article *h;
+	struct article a;
+	char *all = NULL;
+
+	if (!starts_with_markup(in) ||
+	    (h = html_extract(in->buf, in->len, in->url, in->charset)) == NULL)
+		return -1;
+	memset(&a, 0, sizeof a);
+	a.where = where;
+	a.entry = -1;
+	a.doc.title = h->title;
+	a.doc.text = *h->text != '\0' ? h->text : (all = feed_text_from_html(in->buf));
+	a.doc.url = h->canonical != NULL ? h->canonical : in->url;
+	a.doc.author = h->byline;
+	a.doc.lang = h->lang;
+	match_article(m, &a, o);
+	html_article_free(h);
+	free(all);
+	return 0;
+}
+
+/* Match the input: a feed (each entry), an HTML page (its main text), else plain text. */
+static void
 match_input(struct matcher *m, const char *where, struct cli_input *in,
     struct out *o)
 {
 	struct article a;
 
+	if (match_feed(m, where, in, o) == 0 || match_page(m, where, in, o) == 0)
+		return;
 	memset(&a, 0, sizeof a);
 	a.where = where;
 	a.entry = -1;
-	/*
-	 * FEED INTEGRATION SPOT (lead): when src/feed.h exists, try
-	 *   feed_parse(in->buf, in->len, url_or_NULL, charset, &cause)
-	 * and, when it returns a feed, fill a.doc from each entry (title, summary,
-	 * content as text, link as url, authors, feed language), set a.entry to the
-	 * entry's number and call match_article per entry; HTML pages go through the
-	 * html part's main-text extraction the same way. Only then fall back here.
-	 */
 	for (size_t i = 0; i < in->len; i++)
 		if (in->buf[i] == '\0')
 			in->buf[i] = ' ';	/* the matcher takes C strings */
 	a.doc.text = in->buf;
+	a.doc.url = in->url;
 	match_article(m, &a, o);
-	return 0;
 }
 
 /* Parse the options; returns the index of the query or -1. */

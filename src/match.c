@@ -1,11 +1,16 @@
 /*
  * match: query parser, compiler, presearch index and evaluator (see match.h).
  *
- * Every query is a tree of nodes. At compile time each query gets a set of index
- * keys at least one of which any matching article must contain (Lucene Monitor's
- * presearcher): a word, a prefix, or a literal that a regular expression needs.
- * An article is tokenised once per field into a dictionary of its terms; looking
- * its terms up in the index yields the candidates, which alone are evaluated.
+ * Every query is a tree of nodes, packed in one piece after the previous query's.
+ * At compile time each query gets a set of index keys at least one of which any
+ * matching article must contain (Lucene Monitor's presearcher): a word, a prefix,
+ * or a literal that a regular expression needs, and, when there is one, a second
+ * term it needs too. An article is tokenised once per field into a dictionary of
+ * its terms (with the fields each occurs in); looking its terms and prefixes up in
+ * the index yields the candidates, which alone are evaluated. A query that is a
+ * plain word or an OR of plain words needs no evaluation: finding one of its words
+ * in a field it asks for is the hit. Terms and snippets are built only for the
+ * hits that ask for them.
  */
 #include "config.h"
 
@@ -33,6 +38,7 @@
 #define MAX_TERMS	16	/* terms reported with a hit */
 #define SNIPPET_WORDS	25
 #define SNIPPET_BEFORE	10
+#define NLBUCKETS	4096	/* buckets of regex literals by their first 3 bytes */
 
 enum { F_TITLE, F_TEXT, F_SUMMARY, F_URL, F_SOURCE, F_AUTHOR, NFIELDS };
 #define M_TITLE		(1 << F_TITLE)
@@ -91,11 +97,46 @@ struct htab {
 	uint32_t	 mask, n;
 };
 
+struct posting {			/* a query needing an index key */
+	uint64_t	 also;		/* the key hash of a term it needs too, or 0 */
+	uint32_t	 q;
+	uint8_t		 fields;	/* direct: where the word must occur */
+	uint8_t		 direct;	/* the key found in fields is a hit: no evaluation */
+};
+
 struct ientry {				/* index: a key and the queries needing it */
 	struct hkey	 k;
-	uint32_t	*q;
+	struct posting	*q;
 	uint32_t	 n, cap;
 	uint32_t	 uses;		/* queries mentioning the key (its cost) */
+};
+
+struct probe {				/* a key of the article to look up, and its fields */
+	struct hkey	 k;
+	uint8_t		 fmask;
+};
+
+struct pslot {				/* the presearch's probe table: full hash, record */
+	uint64_t	 hash;
+	uint32_t	 e;		/* offset of the record in m->rec + 1; 0 = empty */
+};
+
+struct prec {				/* an index key and its postings, in one piece */
+	uint32_t	 n;		/* postings, after the key (padded to 8 bytes) */
+	uint16_t	 len;
+	uint8_t		 lang, kind;
+	char		 key[];
+};
+
+struct tchunk {				/* packed query trees */
+	struct tchunk	*next;
+	size_t		 used, size;
+	char		 data[];
+};
+
+struct ptab {
+	struct pslot	*s;
+	uint32_t	 mask;
 };
 
 struct lit {				/* a regex literal and its queries */
@@ -113,6 +154,7 @@ struct occ {
 struct dterm {				/* a term of the article */
 	struct hkey	 k;
 	uint32_t	 first, n;	/* its occurrences */
+	uint8_t		 fmask;		/* the fields it occurs in */
 };
 
 struct span {
@@ -153,15 +195,28 @@ struct matcher {
 	struct ientry		*ie;
 	size_t			 nie, iecap;
 	struct htab		 ih;
+	struct ptab		 pt[2];		/* the index by full hash: terms, prefixes */
+	uint64_t		*filt;		/* a bit per key hash: most probes stop here */
+	uint32_t		 filtmask;
+	char			*rec;		/* their records (struct prec), key by key */
+	struct tchunk		*trees;		/* the queries' trees, packed in order */
 	uint8_t			 plen[MAX_PREFIX + 1];	/* prefix lengths in use */
+	uint8_t			 plens[MAX_PREFIX];	/* the same, as a list */
+	size_t			 nplens;
+	struct probe		*probe;		/* the article's keys to look up */
+	size_t			 probecap;
 	struct lit		*lit;
 	size_t			 nlit;
 	uint32_t		*lbstart;	/* literals by the bucket of their first 3 bytes */
+	uint64_t		 lbits[NLBUCKETS / 64];	/* buckets in use */
 	uint32_t		*lb;
 	uint32_t		*always;
 	size_t			 nalways;
-	uint32_t		*stamp, cur;
-	uint32_t		*cand;
+	uint64_t		*cbits;		/* candidates of this article, by query */
+	uint64_t		*hbits;		/* hits the presearch alone decided */
+	uint64_t		*sbits;		/* a bit per word of cbits|hbits in use */
+	size_t			 nwords;	/* 64-bit words in each */
+	uint32_t		*cand;		/* candidates in order; CAND_HIT: a hit */
 	pcre2_match_data	*md;
 	pcre2_match_context	*mctx;
 	int			 compiled;
@@ -187,15 +242,19 @@ match_set_jit(int on)
 
 /* ---- hashing ---- */
 
-/* FNV-1a over the bytes, mixed with the kind and language. */
+/* A key's hash from text_hash of its bytes, mixed with the kind and language. */
+static uint64_t
+mix_key(uint64_t h, int lang, int kind)
+{
+	h ^= ((uint64_t)kind << 8 | (uint64_t)lang) * 0x9E3779B97F4A7C15ULL;
+	return h ^ (h >> 29);
+}
+
+/* The hash of a key. */
 static uint64_t
 hash_key(const char *s, size_t len, int lang, int kind)
 {
-	uint64_t h = 1469598103934665603ULL ^ ((uint64_t)kind << 8 | lang);
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h ^ (h >> 29);
+	return mix_key(text_hash(s, len), lang, kind);
 }
 
 /* Fill a key. */
@@ -208,12 +267,24 @@ mkkey(const char *s, size_t len, int lang, int kind)
 	return k;
 }
 
+/* Are n bytes equal? (Inline for the short words most keys are.) */
+static int
+bytes_eq(const char *a, const char *b, size_t n)
+{
+	if (n > 16)
+		return memcmp(a, b, n) == 0;
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
 /* Are two keys equal? */
 static int
 key_eq(const struct hkey *a, const struct hkey *b)
 {
 	return a->hash == b->hash && a->len == b->len && a->lang == b->lang &&
-	    a->kind == b->kind && memcmp(a->s, b->s, a->len) == 0;
+	    a->kind == b->kind && bytes_eq(a->s, b->s, a->len);
 }
 
 /* Find a key among entries of the given stride (struct hkey first); -1 if absent. */
@@ -815,6 +886,8 @@ parse_primary(struct parser *p, uint8_t fields)
 		fields = (uint8_t)f;
 		if (strchr("(\"/", p->q[p->i]) != NULL)
 			return parse_primary(p, fields);
+		if (p->len - p->i > 5 && memcmp(p->q + p->i, "NEAR/", 5) == 0)
+			return parse_near(p, fields);
 	}
 	return parse_word(p, fields);
 }
@@ -1014,6 +1087,124 @@ spec_parse(struct matcher *m, const struct match_spec *s, char **cause)
 
 /* ---- the matcher ---- */
 
+static void index_free(struct matcher *);
+
+#define ALIGN8(x)	(((x) + 7) & ~(size_t)7)
+
+/* The bytes a tree takes packed (every piece 8-aligned). */
+static size_t
+tree_size(const struct node *n)
+{
+	size_t z = ALIGN8(sizeof *n);
+
+	switch (n->type) {
+	case N_AND: case N_OR: case N_NOT:
+		z += ALIGN8(n->u.list.n * sizeof *n->u.list.kid);
+		for (uint32_t k = 0; k < n->u.list.n; k++)
+			z += tree_size(n->u.list.kid[k]);
+		break;
+	case N_WORDS:
+		z += ALIGN8(n->u.words.n * sizeof *n->u.words.w);
+		for (uint32_t k = 0; k < n->u.words.n; k++) {
+			z += ALIGN8(n->u.words.w[k].len + 1);
+			if (n->u.words.w[k].exact != NULL)
+				z += ALIGN8(strlen(n->u.words.w[k].exact) + 1);
+		}
+		break;
+	case N_REGEX:
+		if (n->u.re.lit != NULL)
+			z += ALIGN8(strlen(n->u.re.lit) + 1);
+		break;
+	case N_LANG:
+		z += ALIGN8(strlen(n->u.lang) + 1);
+		break;
+	}
+	return z;
+}
+
+/* Copy a string to *at, advancing it. */
+static char *
+pack_str(char **at, const char *s, size_t len)
+{
+	char *c = *at;
+
+	memcpy(c, s, len);
+	c[len] = '\0';
+	*at += ALIGN8(len + 1);
+	return c;
+}
+
+/* Copy a tree to *at, depth first, advancing it; the regex code moves to the copy. */
+static struct node *
+tree_pack(struct node *n, char **at)
+{
+	struct node *c = (struct node *)(void *)*at;
+	struct word *w;
+
+	*at += ALIGN8(sizeof *c);
+	*c = *n;
+	switch (n->type) {
+	case N_AND: case N_OR: case N_NOT:
+		c->u.list.kid = (struct node **)(void *)*at;
+		*at += ALIGN8(n->u.list.n * sizeof *n->u.list.kid);
+		for (uint32_t k = 0; k < n->u.list.n; k++)
+			c->u.list.kid[k] = tree_pack(n->u.list.kid[k], at);
+		break;
+	case N_WORDS:
+		c->u.words.w = w = (struct word *)(void *)*at;
+		*at += ALIGN8(n->u.words.n * sizeof *w);
+		for (uint32_t k = 0; k < n->u.words.n; k++) {
+			w[k] = n->u.words.w[k];
+			w[k].key = pack_str(at, w[k].key, w[k].len);
+			if (w[k].exact != NULL)
+				w[k].exact = pack_str(at, w[k].exact, strlen(w[k].exact));
+		}
+		break;
+	case N_REGEX:
+		n->u.re.re = NULL;
+		if (n->u.re.lit != NULL)
+			c->u.re.lit = pack_str(at, n->u.re.lit, strlen(n->u.re.lit));
+		break;
+	case N_LANG:
+		c->u.lang = pack_str(at, n->u.lang, strlen(n->u.lang));
+		break;
+	}
+	return c;
+}
+
+/* Free what a packed tree owns outside its piece: regex code. */
+static void
+tree_release(struct node *n)
+{
+	if (n->type == N_REGEX)
+		pcre2_code_free(n->u.re.re);
+	else if (n->type == N_AND || n->type == N_OR || n->type == N_NOT)
+		for (uint32_t k = 0; k < n->u.list.n; k++)
+			tree_release(n->u.list.kid[k]);
+}
+
+#define TCHUNK	(256 * 1024)
+
+/* Pack a parsed tree after the previous query's (query order is candidate order). */
+static struct node *
+pack_tree(struct matcher *m, struct node *n)
+{
+	size_t need = tree_size(n);
+	struct tchunk *c = m->trees;
+	char *at;
+
+	if (c == NULL || c->size - c->used < need) {
+		c = xmalloc(sizeof *c + (need > TCHUNK ? need : TCHUNK));
+		c->size = need > TCHUNK ? need : TCHUNK;
+		c->used = 0;
+		c->next = m->trees;
+		m->trees = c;
+	}
+	at = c->data + c->used;
+	c->used += need;
+	return tree_pack(n, &at);
+}
+
 struct matcher *
 matcher_new(void)
 {
@@ -1029,21 +1220,18 @@ matcher_new(void)
 void
 matcher_free(struct matcher *m)
 {
+	struct tchunk *c;
+
 	if (m == NULL)
 		return;
 	for (size_t i = 0; i < m->nq; i++) {
-		node_free(m->q[i].root);
+		tree_release(m->q[i].root);
 		for (size_t k = 0; k < m->q[i].nsources; k++)
 			free(m->q[i].sources[k]);
 		free(m->q[i].sources);
 	}
 	free(m->q);
-	for (size_t i = 0; i < m->nie; i++) {
-		free((char *)m->ie[i].k.s);
-		free(m->ie[i].q);
-	}
-	free(m->ie);
-	free(m->ih.slot);
+	index_free(m);
 	for (size_t i = 0; i < m->nlit; i++) {
 		free(m->lit[i].s);
 		free(m->lit[i].q);
@@ -1054,7 +1242,18 @@ matcher_free(struct matcher *m)
 	for (size_t i = 1; i < m->nlang; i++)
 		free(m->langname[i]);
 	free(m->always);
-	free(m->stamp);
+	free(m->pt[0].s);
+	free(m->filt);
+	free(m->rec);
+	while ((c = m->trees) != NULL) {
+		m->trees = c->next;
+		free(c);
+	}
+	free(m->pt[1].s);
+	free(m->probe);
+	free(m->cbits);
+	free(m->hbits);
+	free(m->sbits);
 	free(m->cand);
 	pcre2_match_data_free(m->md);
 	pcre2_match_context_free(m->mctx);
@@ -1078,7 +1277,8 @@ matcher_add_spec(struct matcher *m, uint64_t id, const struct match_spec *s,
 	}
 	q = &m->q[m->nq++];
 	q->id = id;
-	q->root = n;
+	q->root = pack_tree(m, n);
+	node_free(n);
 	q->nsources = s->nsources;
 	q->sources = s->nsources ? xcalloc(s->nsources, sizeof *q->sources) : NULL;
 	for (size_t i = 0; i < s->nsources; i++)
@@ -1111,12 +1311,14 @@ match_check(const char *query, const char *stem, char **cause)
 /* ---- compiling the presearch index ---- */
 
 #define LIT_BIT		0x80000000U
+#define CAND_HIT	0x80000000U	/* in m->cand: decided by the presearch */
 #define COST_ANY	UINT64_MAX
 
 struct req {
 	uint32_t	*item;		/* index entries, or LIT_BIT | literal */
 	size_t		 n;
 	uint64_t	 cost;		/* COST_ANY: no requirement */
+	uint64_t	 also;		/* the key hash of another term required, or 0 */
 };
 
 /* The index entry of a word, created if needed. */
@@ -1199,7 +1401,7 @@ word_cost(struct matcher *m, uint32_t e)
 static struct req
 req_one(uint32_t item, uint64_t cost)
 {
-	struct req r = { xmalloc(sizeof(uint32_t)), 1, cost };
+	struct req r = { xmalloc(sizeof(uint32_t)), 1, cost, 0 };
 
 	r.item[0] = item;
 	return r;
@@ -1208,28 +1410,81 @@ req_one(uint32_t item, uint64_t cost)
 static struct req required(struct matcher *, const struct node *);
 static void lit_buckets(struct matcher *);
 
-/* AND: the cheapest requirement among the children. */
+/* The key hash of a requirement that is one term (not a prefix or literal), or 0. */
+static uint64_t
+one_term(const struct matcher *m, const struct req *r)
+{
+	if (r->n != 1 || (r->item[0] & LIT_BIT) || m->ie[r->item[0]].k.kind != K_TERM)
+		return 0;
+	return m->ie[r->item[0]].k.hash;
+}
+
+/* AND: the cheapest requirement among the children, and a term another child needs. */
 static struct req
 required_and(struct matcher *m, const struct node *n)
 {
-	struct req best = { NULL, 0, COST_ANY }, r;
+	struct req best = { NULL, 0, COST_ANY, 0 }, *kid;
+	uint32_t nk = n->u.list.n, b = nk;
+	uint64_t term, other = 0, ocost = COST_ANY;
 
-	for (uint32_t i = 0; i < n->u.list.n; i++) {
-		r = required(m, n->u.list.kid[i]);
-		if (r.cost < best.cost) {
-			free(best.item);
-			best = r;
-		} else
-			free(r.item);
+	kid = xcalloc(nk, sizeof *kid);
+	for (uint32_t i = 0; i < nk; i++) {
+		kid[i] = required(m, n->u.list.kid[i]);
+		if (kid[i].cost < best.cost) {
+			best.cost = kid[i].cost;
+			b = i;
+		}
 	}
+	for (uint32_t i = 0; i < nk; i++)
+		if (i != b && (term = one_term(m, &kid[i])) != 0 && kid[i].cost < ocost) {
+			other = term;
+			ocost = kid[i].cost;
+		}
+	if (b < nk) {
+		best = kid[b];
+		kid[b].item = NULL;
+		if (best.also == 0 && other != one_term(m, &best))
+			best.also = other;
+	}
+	for (uint32_t i = 0; i < nk; i++)
+		free(kid[i].item);
+	free(kid);
 	return best;
+}
+
+/* A phrase or NEAR: its rarest word, and the next rarest whole word as the other. */
+static struct req
+required_words(struct matcher *m, const struct node *n)
+{
+	uint32_t best = 0, e, second = UINT32_MAX;
+	uint64_t bc = COST_ANY, sc = COST_ANY, c;
+	struct req r;
+
+	for (uint32_t i = 0; i < n->u.words.n; i++) {
+		e = ientry_get(m, &n->u.words.w[i]);
+		if ((c = word_cost(m, e)) < bc) {
+			bc = c;
+			best = e;
+		}
+	}
+	for (uint32_t i = 0; i < n->u.words.n; i++) {
+		e = ientry_get(m, &n->u.words.w[i]);
+		if (e != best && m->ie[e].k.kind == K_TERM && (c = word_cost(m, e)) < sc) {
+			sc = c;
+			second = e;
+		}
+	}
+	r = req_one(best, bc);
+	if (second != UINT32_MAX)
+		r.also = m->ie[second].k.hash;
+	return r;
 }
 
 /* OR: every child's requirement; none if one child has none. */
 static struct req
 required_or(struct matcher *m, const struct node *n)
 {
-	struct req all = { NULL, 0, 0 }, r;
+	struct req all = { NULL, 0, 0, 0 }, r;
 
 	for (uint32_t i = 0; i < n->u.list.n; i++) {
 		r = required(m, n->u.list.kid[i]);
@@ -1250,9 +1505,7 @@ required_or(struct matcher *m, const struct node *n)
 static struct req
 required(struct matcher *m, const struct node *n)
 {
-	struct req none = { NULL, 0, COST_ANY };
-	uint32_t best = 0, e;
-	uint64_t bc = COST_ANY, c;
+	struct req none = { NULL, 0, COST_ANY, 0 };
 
 	switch (n->type) {
 	case N_AND:
@@ -1260,14 +1513,7 @@ required(struct matcher *m, const struct node *n)
 	case N_OR:
 		return required_or(m, n);
 	case N_WORDS:
-		for (uint32_t i = 0; i < n->u.words.n; i++) {
-			e = ientry_get(m, &n->u.words.w[i]);
-			if ((c = word_cost(m, e)) < bc) {
-				bc = c;
-				best = e;
-			}
-		}
-		return req_one(best, bc);
+		return required_words(m, n);
 	case N_REGEX:
 		if (n->u.re.lit == NULL)
 			return none;
@@ -1279,45 +1525,234 @@ required(struct matcher *m, const struct node *n)
 
 /* Append a query to a posting list. */
 static void
-post(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t q)
+post(uint32_t **v, uint32_t *n, uint32_t q)
 {
 	if (*n > 0 && (*v)[*n - 1] == q)
 		return;
-	if (cap != NULL && *n == *cap) {
-		*cap = *cap ? *cap * 2 : 2;
-		*v = xreallocarray(*v, *cap, sizeof **v);
-	} else if (cap == NULL)
-		*v = xreallocarray(*v, *n + 1, sizeof **v);
+	*v = xreallocarray(*v, *n + 1, sizeof **v);
 	(*v)[(*n)++] = q;
+}
+
+/* Post query q under an index entry, once (a direct query's fields add up). */
+static void
+post_entry(struct ientry *ie, uint32_t q, uint8_t fields, int direct, uint64_t also)
+{
+	if (ie->n > 0 && ie->q[ie->n - 1].q == q) {
+		ie->q[ie->n - 1].fields |= fields;
+		if (ie->q[ie->n - 1].also != also)
+			ie->q[ie->n - 1].also = 0;	/* two ways in: no filter */
+		return;
+	}
+	if (ie->n == ie->cap) {
+		ie->cap = ie->cap ? ie->cap * 2 : 2;
+		ie->q = xreallocarray(ie->q, ie->cap, sizeof *ie->q);
+	}
+	ie->q[ie->n].q = q;
+	ie->q[ie->n].also = also;
+	ie->q[ie->n].fields = fields;
+	ie->q[ie->n].direct = (uint8_t)direct;
+	ie->n++;
+}
+
+/* Is n one plain word (no prefix, phrase or =TERM): found in its fields, it matches? */
+static int
+plain_word(const struct node *n)
+{
+	return n->type == N_WORDS && n->u.words.n == 1 && !n->u.words.w[0].prefix &&
+	    n->u.words.w[0].exact == NULL;
+}
+
+/* Does the presearch alone decide query q: a plain word or an OR of them, any source? */
+static int
+is_direct(const struct query *q)
+{
+	const struct node *n = q->root;
+
+	if (q->nsources > 0)
+		return 0;
+	if (plain_word(n))
+		return 1;
+	if (n->type != N_OR)
+		return 0;
+	for (uint32_t k = 0; k < n->u.list.n; k++)
+		if (!plain_word(n->u.list.kid[k]))
+			return 0;
+	return 1;
+}
+
+/* Post a direct query under each of its words, with the fields each must occur in. */
+static void
+post_direct(struct matcher *m, uint32_t i)
+{
+	const struct node *n = m->q[i].root, *w;
+	uint32_t nk = n->type == N_OR ? n->u.list.n : 1, e;
+
+	for (uint32_t k = 0; k < nk; k++) {
+		w = n->type == N_OR ? n->u.list.kid[k] : n;
+		e = ientry_get(m, &w->u.words.w[0]);
+		post_entry(&m->ie[e], i, w->fields, 1, 0);
+	}
+}
+
+/* Post a query under the keys it requires (or among those always evaluated). */
+static void
+post_required(struct matcher *m, uint32_t i, uint32_t *nalw)
+{
+	struct req r = required(m, m->q[i].root);
+	uint32_t it;
+
+	if (r.cost == COST_ANY)
+		post(&m->always, nalw, i);
+	for (size_t k = 0; k < r.n; k++) {
+		it = r.item[k];
+		if (it & LIT_BIT)
+			post(&m->lit[it & ~LIT_BIT].q, &m->lit[it & ~LIT_BIT].n, i);
+		else
+			post_entry(&m->ie[it], i, 0, 0, r.also);
+	}
+	free(r.item);
+}
+
+/* The bytes of an index entry's record, key padded so the postings align. */
+static size_t
+rec_bytes(const struct ientry *ie)
+{
+	return sizeof(struct prec) + ((ie->k.len + 7) & ~(size_t)7) +
+	    ie->n * sizeof(struct posting);
+}
+
+/* The bytes of the records of the first n entries (those with postings). */
+static size_t
+rec_size(const struct matcher *m, size_t n)
+{
+	size_t total = 0;
+
+	for (size_t e = 0; e < n; e++)
+		if (m->ie[e].n > 0)
+			total += rec_bytes(&m->ie[e]);
+	if (total >= UINT32_MAX)
+		fatalx("%s: the watchlists' index is too large", __func__);
+	return total;
+}
+
+/* Write an entry's record at p; its size. */
+static size_t
+rec_put(char *p, const struct ientry *ie)
+{
+	struct prec *r = (struct prec *)(void *)p;
+	size_t klen = (ie->k.len + 7) & ~(size_t)7;
+
+	r->n = ie->n;
+	r->len = (uint16_t)ie->k.len;
+	r->lang = ie->k.lang;
+	r->kind = ie->k.kind;
+	memset(r->key, 0, klen);
+	memcpy(r->key, ie->k.s, ie->k.len);
+	memcpy(r->key + klen, ie->q, ie->n * sizeof *ie->q);
+	return rec_bytes(ie);
+}
+
+/* The postings of a record. */
+static const struct posting *
+rec_postings(const struct prec *r)
+{
+	return (const struct posting *)(const void *)(r->key + ((r->len + 7) & ~7U));
+}
+
+/* Free the index entries and their hash table (compiling only). */
+static void
+index_free(struct matcher *m)
+{
+	for (size_t i = 0; i < m->nie; i++) {
+		free((char *)m->ie[i].k.s);
+		free(m->ie[i].q);
+	}
+	free(m->ie);
+	free(m->ih.slot);
+	m->ie = NULL;
+	m->ih.slot = NULL;
+	m->nie = m->iecap = 0;
+}
+
+/* The filter: a bit per key with postings, about eight bits per key. */
+static void
+filter_build(struct matcher *m, size_t keys)
+{
+	size_t bits = 64;
+	uint32_t b;
+
+	while (bits < keys * 8 && bits < ((size_t)1 << 31))
+		bits *= 2;
+	m->filt = xcalloc(bits / 64, sizeof *m->filt);
+	m->filtmask = (uint32_t)(bits - 1);
+	for (size_t e = 0; e < m->nie; e++) {
+		if (m->ie[e].n == 0)
+			continue;
+		b = (uint32_t)(m->ie[e].k.hash >> 32) & m->filtmask;
+		m->filt[b / 64] |= 1ULL << (b % 64);
+	}
+}
+
+/* Build the probe tables (every key with postings by full hash: terms apart from
+ * prefixes, which are fewer and probed more often) and the prefix lengths. */
+static void
+probe_table(struct matcher *m)
+{
+	size_t size[2] = { 16, 16 }, count[2] = { 0, 0 };
+	struct ptab *t;
+	uint32_t i;
+
+	for (size_t e = 0; e < m->nie; e++)
+		count[m->ie[e].k.kind == K_PREFIX]++;
+	for (int k = 0; k < 2; k++) {
+		while (size[k] < count[k] * 2)
+			size[k] *= 2;
+		m->pt[k].s = xcalloc(size[k], sizeof *m->pt[k].s);
+		m->pt[k].mask = (uint32_t)size[k] - 1;
+	}
+	filter_build(m, count[0] + count[1]);
+	m->rec = xmalloc(rec_size(m, m->nie) + 1);
+	for (size_t e = 0, off = 0; e < m->nie; e++) {
+		if (m->ie[e].n == 0)
+			continue;	/* only under NOT, say: nothing to find */
+		t = &m->pt[m->ie[e].k.kind == K_PREFIX];
+		for (i = (uint32_t)m->ie[e].k.hash & t->mask; t->s[i].e != 0;
+		    i = (i + 1) & t->mask)
+			;
+		t->s[i].hash = m->ie[e].k.hash;
+		t->s[i].e = (uint32_t)off + 1;
+		off += rec_put(m->rec + off, &m->ie[e]);
+	}
+	for (size_t l = 1; l <= MAX_PREFIX; l++)
+		if (m->plen[l])
+			m->plens[m->nplens++] = (uint8_t)l;
 }
 
 void
 matcher_compile(struct matcher *m)
 {
-	struct req r;
-	uint32_t it, nalw = 0;
+	uint32_t nalw = 0;
 
 	if (m->compiled)
 		return;
+	if (m->nq >= CAND_HIT)
+		fatalx("%s: too many watchlists", __func__);
 	for (size_t i = 0; i < m->nq; i++)
 		count_uses(m, m->q[i].root);
 	for (uint32_t i = 0; i < m->nq; i++) {
-		r = required(m, m->q[i].root);
-		if (r.cost == COST_ANY)
-			post(&m->always, &nalw, NULL, i);
-		for (size_t k = 0; k < r.n; k++) {
-			it = r.item[k];
-			if (it & LIT_BIT)
-				post(&m->lit[it & ~LIT_BIT].q, &m->lit[it & ~LIT_BIT].n,
-				    NULL, i);
-			else
-				post(&m->ie[it].q, &m->ie[it].n, &m->ie[it].cap, i);
-		}
-		free(r.item);
+		if (is_direct(&m->q[i]))
+			post_direct(m, i);
+		else
+			post_required(m, i, &nalw);
 	}
 	m->nalways = nalw;
 	lit_buckets(m);
-	m->stamp = xcalloc(m->nq + 1, sizeof *m->stamp);
+	probe_table(m);
+	index_free(m);		/* the records replace it */
+	m->nwords = (m->nq + 63) / 64;
+	m->cbits = xcalloc(m->nwords + 1, sizeof *m->cbits);
+	m->hbits = xcalloc(m->nwords + 1, sizeof *m->hbits);
+	m->sbits = xcalloc(m->nwords / 64 + 1, sizeof *m->sbits);
 	m->cand = xcalloc(m->nq + 1, sizeof *m->cand);
 	m->st.queries = m->nq;
 	m->st.always = m->nalways;
@@ -1358,11 +1793,12 @@ doc_dup(struct doc *d, const char *s, size_t len)
 	return p;
 }
 
-/* The index of a term of the article, added if new. */
+/* The index of a term of the article (h: its text_hash), added if new. */
 static uint32_t
-doc_intern(struct doc *d, const char *s, size_t len, int lang)
+doc_intern(struct doc *d, const char *s, size_t len, int lang, uint64_t h)
 {
-	struct hkey k = mkkey(s, len, lang, K_TERM);
+	struct hkey k = { mix_key(h, lang, K_TERM), s, (uint32_t)len, (uint8_t)lang,
+	    K_TERM };
 	long e = htab_find(&d->h, d->t, sizeof *d->t, &k);
 
 	if (e >= 0)
@@ -1373,6 +1809,7 @@ doc_intern(struct doc *d, const char *s, size_t len, int lang)
 	}
 	d->t[d->nt].k = k;
 	d->t[d->nt].n = 0;
+	d->t[d->nt].fmask = 0;
 	htab_insert(&d->h, d->t, sizeof *d->t, (uint32_t)d->nt);
 	return (uint32_t)d->nt++;
 }
@@ -1389,7 +1826,7 @@ doc_stem(struct matcher *m, struct doc *d, size_t nl)
 		for (size_t i = 0; i < d->n0; i++) {
 			s = text_stem(m->lang[l], d->t[i].k.s, d->t[i].k.len, &n);
 			s = doc_dup(d, s, n);
-			map[i] = doc_intern(d, s, n, (int)l);
+			map[i] = doc_intern(d, s, n, (int)l, text_hash(s, n));
 		}
 		for (int f = 0; f < NFIELDS; f++)
 			for (size_t k = 0; k < d->tok[f]->n; k++)
@@ -1410,8 +1847,10 @@ doc_occurrences(struct doc *d, size_t nl)
 	d->occ = xreallocarray(NULL, total + 1, sizeof *d->occ);
 	d->nocc = total;
 	for (int f = 0; f < NFIELDS; f++)
-		for (size_t k = 0; k < d->tok[f]->n * nl; k++)
+		for (size_t k = 0; k < d->tok[f]->n * nl; k++) {
 			d->t[d->tid[f][k]].n++;
+			d->t[d->tid[f][k]].fmask |= (uint8_t)(1 << f);
+		}
 	total = 0;
 	for (size_t i = 0; i < d->nt; i++) {
 		d->t[i].first = (uint32_t)total;
@@ -1437,16 +1876,28 @@ doc_build(struct matcher *m, struct doc *d, const struct match_doc *md)
 	    md->source, md->author };
 	size_t nl = m->nlang > 1 ? m->nlang : 1;
 
+	size_t ntok = 0, size = 256;
+
 	d->d = md;
 	for (int f = 0; f < NFIELDS; f++) {
 		d->ftext[f] = src[f] != NULL ? src[f] : "";
 		d->flen[f] = strlen(d->ftext[f]);
 		d->tok[f] = text_tokenize(d->ftext[f], d->flen[f], 0);
+		ntok += d->tok[f]->n * nl;
+	}
+	while (size < 2 * (ntok + 1))	/* room for every term: no growing */
+		size *= 2;
+	d->h.slot = xcalloc(size, sizeof *d->h.slot);
+	d->h.mask = (uint32_t)size - 1;
+	d->tcap = ntok + 1;
+	d->t = xreallocarray(NULL, d->tcap, sizeof *d->t);
+	for (int f = 0; f < NFIELDS; f++) {
 		d->tid[f] = xreallocarray(NULL, d->tok[f]->n * nl + 1, sizeof **d->tid);
 		for (size_t k = 0; k < d->tok[f]->n; k++) {
 			const struct text_token *tk = &d->tok[f]->v[k];
 
-			d->tid[f][k * nl] = doc_intern(d, tk->norm, tk->normlen, 0);
+			d->tid[f][k * nl] = doc_intern(d, tk->norm, tk->normlen, 0,
+			    tk->hash);
 		}
 	}
 	d->n0 = d->nt;
@@ -1788,7 +2239,9 @@ add_clean(char **b, size_t *len, size_t *cap, const char *s, size_t n)
 		unsigned char u = (unsigned char)s[i];
 
 		k = 1;
-		if (u == ' ' || u == '\t' || u == '\n' || u == '\r' || u == '\f' ||
+		if (u > ' ' && u < 0x80)	/* most bytes */
+			o[(*len)++] = (char)u;
+		else if (u == ' ' || u == '\t' || u == '\n' || u == '\r' || u == '\f' ||
 		    u == '\v') {
 			if (*len > 0 && o[*len - 1] != ' ')
 				o[(*len)++] = ' ';
@@ -1874,10 +2327,9 @@ snippet(const struct doc *d)
 {
 	const struct span *a = snippet_anchor(d);
 	struct span head = { F_TEXT, 0, 0 };
-	size_t ws, we, len = 0, cap = 128, at, last = 0;
-	char *b = xmalloc(cap);
+	size_t ws, we, len = 0, cap, at, last = 0;
+	char *b;
 
-	b[0] = '\0';
 	if (a == NULL) {		/* nothing positive matched: the opening words */
 		for (size_t f = 0; f < 3 && a == NULL; f++) {
 			head.field = f == 0 ? F_TEXT : f == 1 ? F_SUMMARY : F_TITLE;
@@ -1885,9 +2337,12 @@ snippet(const struct doc *d)
 				a = &head;
 		}
 		if (a == NULL)
-			return b;
+			return xcalloc(1, 1);
 	}
 	snippet_window(d, a, &ws, &we);
+	cap = 3 * (we - ws) + 8 * d->nsp + 64;	/* enough: add_clean need not grow it */
+	b = xmalloc(cap);
+	b[0] = '\0';
 	if (ws > 0)
 		add_clean(&b, &len, &cap, "… ", strlen("… "));
 	at = ws;
@@ -1937,31 +2392,67 @@ hit_terms(const struct doc *d, char **terms)
 	return n;
 }
 
-/* Collect what matched query q, and hand the hit to the callback. */
+struct hitctx {				/* what match_hit_describe needs, during a callback */
+	struct matcher		*m;
+	struct doc		*d;
+	const struct query	*q;
+	char			*terms[MAX_TERMS];
+	size_t			 nterms;
+	char			*snip;		/* NULL until described */
+};
+
+/* Collect what matched the query: its terms and snippet. */
+static void
+describe(struct hitctx *c)
+{
+	c->d->nsp = 0;
+	eval(c->m, c->d, c->q->root, 1);
+	if (c->d->nsp > 1)
+		qsort(c->d->sp, c->d->nsp, sizeof *c->d->sp, span_cmp);
+	c->nterms = hit_terms(c->d, c->terms);
+	c->snip = snippet(c->d);
+}
+
+void
+match_hit_describe(const struct match_hit *h, struct match_hit *out)
+{
+	struct hitctx *c = h->ctx;
+
+	if (c->snip == NULL)
+		describe(c);
+	*out = *h;
+	out->terms = (const char **)c->terms;
+	out->nterms = c->nterms;
+	out->snippet = c->snip;
+}
+
+/* Hand the hit of query q to the callback, described unless MATCH_NOSNIPPET. */
 static void
 report(struct matcher *m, struct doc *d, const struct query *q, int flags,
     match_cb cb, void *arg)
 {
+	struct hitctx c;
 	struct match_hit h;
-	char *terms[MAX_TERMS];
-	char *snip = NULL;
 
+	c.m = m;		/* c.terms is filled before it is read */
+	c.d = d;
+	c.q = q;
+	c.nterms = 0;
+	c.snip = NULL;
 	memset(&h, 0, sizeof h);
 	h.id = q->id;
-	h.terms = (const char **)terms;
+	h.terms = (const char **)c.terms;
 	h.snippet = "";
+	h.ctx = &c;
 	if (!(flags & MATCH_NOSNIPPET)) {
-		d->nsp = 0;
-		eval(m, d, q->root, 1);
-		if (d->nsp > 1)
-			qsort(d->sp, d->nsp, sizeof *d->sp, span_cmp);
-		h.nterms = hit_terms(d, terms);
-		h.snippet = snip = snippet(d);
+		describe(&c);
+		h.nterms = c.nterms;
+		h.snippet = c.snip;
 	}
 	cb(&h, arg);
-	for (size_t i = 0; i < h.nterms; i++)
-		free(terms[i]);
-	free(snip);
+	for (size_t i = 0; i < c.nterms; i++)
+		free(c.terms[i]);
+	free(c.snip);
 }
 
 /* Is the article's source one the query accepts? */
@@ -1976,26 +2467,21 @@ source_ok(const struct query *q, const struct match_doc *md)
 	return 0;
 }
 
-/* Make query i a candidate (once per article). */
+/* Make query i a candidate (once per article: a bitmap). */
 static void
-candidate(struct matcher *m, size_t *n, uint32_t i)
+candidate(struct matcher *m, uint32_t i)
 {
-	if (m->stamp[i] == m->cur)
-		return;
-	m->stamp[i] = m->cur;
-	m->cand[(*n)++] = i;
+	m->cbits[i / 64] |= 1ULL << (i % 64);
+	m->sbits[i / 4096] |= 1ULL << (i / 64 % 64);
 }
 
-/* Order query indices. */
-static int
-u32_cmp(const void *a, const void *b)
+/* Make query i a hit decided by the presearch. */
+static void
+direct_hit(struct matcher *m, uint32_t i)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
+	m->hbits[i / 64] |= 1ULL << (i % 64);
+	m->sbits[i / 4096] |= 1ULL << (i / 64 % 64);
 }
-
-#define NLBUCKETS	4096
 
 /* The bucket of three bytes (regex literals are at least three long). */
 static uint32_t
@@ -2016,8 +2502,10 @@ lit_buckets(struct matcher *m)
 		start[tri(m->lit[i].s) + 1]++;
 	for (size_t b = 0; b < NLBUCKETS; b++)
 		start[b + 1] += start[b];
-	for (size_t i = 0; i < m->nlit; i++)
+	for (size_t i = 0; i < m->nlit; i++) {
 		m->lb[start[tri(m->lit[i].s)]++] = (uint32_t)i;
+		m->lbits[tri(m->lit[i].s) / 64] |= 1ULL << (tri(m->lit[i].s) % 64);
+	}
 	for (size_t b = NLBUCKETS; b > 0; b--)
 		start[b] = start[b - 1];
 	start[0] = 0;
@@ -2026,7 +2514,7 @@ lit_buckets(struct matcher *m)
 
 /* Regex literals: queries whose literal occurs inside one of the article's words. */
 static void
-presearch_lits(struct matcher *m, struct doc *d, size_t *n)
+presearch_lits(struct matcher *m, struct doc *d)
 {
 	if (m->nlit == 0)
 		return;
@@ -2037,47 +2525,156 @@ presearch_lits(struct matcher *m, struct doc *d, size_t *n)
 		for (size_t p = 0; p + 3 <= len; p++) {
 			uint32_t b = tri(w + p);
 
+			if (!(m->lbits[b / 64] >> (b % 64) & 1))
+				continue;
 			for (uint32_t k = m->lbstart[b]; k < m->lbstart[b + 1]; k++) {
 				const struct lit *l = &m->lit[m->lb[k]];
 
 				if (l->len > len - p || memcmp(w + p, l->s, l->len) != 0)
 					continue;
 				for (uint32_t q = 0; q < l->n; q++)
-					candidate(m, n, l->q[q]);
+					candidate(m, l->q[q]);
 			}
 		}
 	}
 }
 
-/* The candidates: queries whose required keys the article has, and the rest. */
+/* Does the article have a term of this key hash? (The hash alone: a filter.) */
+static int
+doc_has(const struct doc *d, uint64_t hash)
+{
+	uint64_t e, tag = hash >> 32;
+	uint32_t i;
+
+	if (d->h.slot == NULL)
+		return 0;
+	for (i = (uint32_t)hash & d->h.mask; (e = d->h.slot[i]) != 0; i = (i + 1) & d->h.mask)
+		if (e >> 32 == tag && d->t[(e & 0xFFFFFFFF) - 1].k.hash == hash)
+			return 1;
+	return 0;
+}
+
+/* Might the index hold a key of this hash? (No: most of an article's words.) */
+static int
+filter_may(const struct matcher *m, uint64_t hash)
+{
+	uint32_t b = (uint32_t)(hash >> 32) & m->filtmask;
+
+	return (m->filt[b / 64] >> (b % 64)) & 1;
+}
+
+/* The home slot of a key in its probe table. */
+static const struct pslot *
+slot_of(const struct matcher *m, const struct hkey *k)
+{
+	const struct ptab *t = &m->pt[k->kind == K_PREFIX];
+
+	return &t->s[k->hash & t->mask];
+}
+
+/* Look a key of the article up: its queries become candidates, or direct hits. */
+static void
+lookup(struct matcher *m, const struct doc *d, const struct probe *p)
+{
+	const struct ptab *t = &m->pt[p->k.kind == K_PREFIX];
+	const struct prec *r;
+	const struct posting *pv;
+	uint32_t i;
+
+	for (i = (uint32_t)p->k.hash & t->mask; t->s[i].e != 0; i = (i + 1) & t->mask) {
+		if (t->s[i].hash != p->k.hash)
+			continue;
+		r = (const struct prec *)(const void *)(m->rec + t->s[i].e - 1);
+		if (r->len != p->k.len || r->lang != p->k.lang || r->kind != p->k.kind ||
+		    !bytes_eq(r->key, p->k.s, r->len))
+			continue;
+		pv = rec_postings(r);
+		for (uint32_t k = 0; k < r->n; k++) {
+			const struct posting *po = &pv[k];
+
+			if (!po->direct) {
+				if (po->also == 0 || doc_has(d, po->also))
+					candidate(m, po->q);
+			} else if (po->fields & p->fmask)
+				direct_hit(m, po->q);
+		}
+	}
+}
+
+/* The keys to look up that the filter lets through: the article's terms, and
+ * their prefixes in use. */
+static size_t
+probes(struct matcher *m, const struct doc *d)
+{
+	size_t n = 0, need = d->nt + d->n0 * m->nplens;
+	struct hkey k;
+
+	if (need > m->probecap) {
+		m->probecap = need + need / 2;
+		m->probe = xreallocarray(m->probe, m->probecap, sizeof *m->probe);
+	}
+	for (size_t i = 0; i < d->nt; i++) {
+		if (!filter_may(m, d->t[i].k.hash))
+			continue;
+		m->probe[n].k = d->t[i].k;
+		m->probe[n++].fmask = d->t[i].fmask;
+	}
+	for (size_t i = 0; i < d->n0; i++)
+		for (size_t l = 0; l < m->nplens && m->plens[l] <= d->t[i].k.len; l++) {
+			k = mkkey(d->t[i].k.s, m->plens[l], 0, K_PREFIX);
+			if (!filter_may(m, k.hash))
+				continue;
+			m->probe[n].k = k;
+			m->probe[n++].fmask = d->t[i].fmask;
+		}
+	return n;
+}
+
+/* The candidates and direct hits in query order (the bitmaps cleared); their number. */
+static size_t
+collect(struct matcher *m)
+{
+	size_t n = 0, w;
+	uint64_t b, h, sw;
+	uint32_t k;
+
+	for (size_t x = 0; x <= m->nwords / 64; x++) {
+		for (sw = m->sbits[x], m->sbits[x] = 0; sw != 0; sw &= sw - 1) {
+			w = x * 64 + (size_t)__builtin_ctzll(sw);
+			b = m->cbits[w] | m->hbits[w];
+			h = m->hbits[w];
+			m->cbits[w] = m->hbits[w] = 0;
+			for (; b != 0; b &= b - 1) {
+				k = (uint32_t)__builtin_ctzll(b);
+				m->cand[n++] = (uint32_t)(w * 64 + k) |
+				    ((h >> k & 1) ? CAND_HIT : 0);
+			}
+		}
+	}
+	return n;
+}
+
+/* The presearch: queries whose required keys the article has, and the rest. */
 static size_t
 presearch(struct matcher *m, struct doc *d)
 {
-	size_t n = 0;
-	struct hkey k;
-	long e;
+	size_t n = probes(m, d);
 
-	for (size_t i = 0; i < d->nt; i++) {
-		if ((e = htab_find(&m->ih, m->ie, sizeof *m->ie, &d->t[i].k)) < 0)
-			continue;
-		for (uint32_t q = 0; q < m->ie[e].n; q++)
-			candidate(m, &n, m->ie[e].q[q]);
-	}
-	for (size_t i = 0; i < d->n0; i++)
-		for (uint32_t l = 1; l <= d->t[i].k.len && l <= MAX_PREFIX; l++) {
-			if (!m->plen[l])
-				continue;
-			k = mkkey(d->t[i].k.s, l, 0, K_PREFIX);
-			if ((e = htab_find(&m->ih, m->ie, sizeof *m->ie, &k)) < 0)
-				continue;
-			for (uint32_t q = 0; q < m->ie[e].n; q++)
-				candidate(m, &n, m->ie[e].q[q]);
+	for (size_t j = 0; j < n; j++) {	/* scattered: fetch slots, then records, ahead */
+		if (j + 16 < n)
+			__builtin_prefetch(slot_of(m, &m->probe[j + 16].k));
+		if (j + 8 < n) {
+			const struct pslot *sl = slot_of(m, &m->probe[j + 8].k);
+
+			if (sl->e != 0 && sl->hash == m->probe[j + 8].k.hash)
+				__builtin_prefetch(m->rec + sl->e - 1);
 		}
-	presearch_lits(m, d, &n);
+		lookup(m, d, &m->probe[j]);
+	}
+	presearch_lits(m, d);
 	for (size_t i = 0; i < m->nalways; i++)
-		candidate(m, &n, m->always[i]);
-	qsort(m->cand, n, sizeof *m->cand, u32_cmp);
-	return n;
+		candidate(m, m->always[i]);
+	return collect(m);
 }
 
 size_t
@@ -2085,37 +2682,39 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
     void *arg)
 {
 	struct doc d;
-	size_t n, hits = 0;
+	size_t n, hits = 0, direct = 0;
 
 	matcher_compile(m);
 	memset(&d, 0, sizeof d);
 	doc_build(m, &d, md);
-	if (++m->cur == 0) {
-		memset(m->stamp, 0, m->nq * sizeof *m->stamp);
-		m->cur = 1;
-	}
 	if (flags & MATCH_EVERY) {
 		for (n = 0; n < m->nq; n++)
 			m->cand[n] = (uint32_t)n;
 	} else
 		n = presearch(m, &d);
 	m->st.articles++;
-	m->st.candidates += n;
 	for (size_t i = 0; i < n; i++) {
-		const struct query *q = &m->q[m->cand[i]];
+		const struct query *q = &m->q[m->cand[i] & ~CAND_HIT];
 
 		if (i + 8 < n)		/* the candidates are scattered: fetch ahead */
-			__builtin_prefetch(&m->q[m->cand[i + 8]]);
-		if (i + 4 < n)
-			__builtin_prefetch(m->q[m->cand[i + 4]].root);
-		if (i + 2 < n)		/* kids or words: the union's first pointer */
-			__builtin_prefetch(m->q[m->cand[i + 2]].root->u.list.kid);
-		if (!source_ok(q, md) || !eval(m, &d, q->root, 0))
+			__builtin_prefetch(&m->q[m->cand[i + 8] & ~CAND_HIT]);
+		if (i + 4 < n && !(m->cand[i + 4] & CAND_HIT)) {	/* its tree */
+			const char *t = (const char *)m->q[m->cand[i + 4]].root;
+
+			__builtin_prefetch(t);
+			__builtin_prefetch(t + 64);
+			__builtin_prefetch(t + 128);
+		}
+		if (m->cand[i] & CAND_HIT)
+			direct++;
+		else if (!source_ok(q, md) || !eval(m, &d, q->root, 0))
 			continue;
 		hits++;
 		if (cb != NULL)
 			report(m, &d, q, flags, cb, arg);
 	}
+	m->st.candidates += n - direct;
+	m->st.direct += direct;
 	m->st.hits += hits;
 	doc_free(&d);
 	return hits;

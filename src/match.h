@@ -11,7 +11,8 @@
  *   pre*            a word beginning with "pre"
  *   =US             exact case, checked on the original text
  *   /re/  /re/i     a PCRE2 regular expression on the original text (i: caseless)
- *   title: text: url: source: author:   restrict what follows to a field
+ *   title: text: url: source: author:   restrict what follows (a word, phrase,
+ *                   NEAR(...), regex or parenthesised group) to a field
  *   lang:de         the article's language ("de" also matches "de-AT")
  * Unqualified terms search the title and the text (main text and summary).
  * AND, OR, NOT and NEAR are operators only in upper case. A hyphenated word
@@ -62,6 +63,7 @@ struct match_hit {
 	const char	**terms;	/* the matched words, as written in the article */
 	size_t		 nterms;
 	const char	*snippet;	/* see above; borrowed until the callback returns */
+	void		*ctx;		/* private: for match_hit_describe */
 };
 
 struct match_stats {
@@ -69,11 +71,13 @@ struct match_stats {
 	size_t		 always;	/* without a required term: evaluated on every article */
 	uint64_t	 articles;	/* articles matched so far */
 	uint64_t	 candidates;	/* queries evaluated */
+	uint64_t	 direct;	/* hits the presearch decided alone (no evaluation) */
 	uint64_t	 hits;
 };
 
 #define MATCH_EVERY	0x1	/* matcher_match: evaluate every query (no presearch) */
-#define MATCH_NOSNIPPET	0x2	/* matcher_match: no terms or snippets in hits */
+#define MATCH_NOSNIPPET	0x2	/* matcher_match: no terms or snippets in hits (cheap;
+				   match_hit_describe builds them for the hits that need them) */
 
 typedef void (*match_cb)(const struct match_hit *, void *);
 
@@ -90,6 +94,9 @@ void		 matcher_compile(struct matcher *);
 size_t		 matcher_match(struct matcher *, const struct match_doc *, int flags,
 		    match_cb, void *);
 void		 matcher_stats(const struct matcher *, struct match_stats *);
+/* In a matcher_match callback: the hit with its terms and snippet (built now if
+ * MATCH_NOSNIPPET left them out) in *out, borrowed until the callback returns. */
+void		 match_hit_describe(const struct match_hit *, struct match_hit *out);
 /* Compile regexes for PCRE2's JIT where allowed (the default), or never (valgrind). */
 void		 match_set_jit(int);
 /* Check a query alone (the configuration reader uses it): 0, or -1 with *cause. */

@@ -30,6 +30,21 @@ struct text_stemmer {
 
 static struct text_stemmer stemmers[MAX_STEMMERS];
 static size_t nstemmers;
+static int fast_tokens = 1;	/* tests turn the tokeniser's ASCII path off to compare */
+
+/* ASCII letters and digits: the bytes of a word on the fast path. */
+static const unsigned char alnum_tab[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+	['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+	['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+	['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+	['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+	['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+	['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
 
 /* Make room for n more bytes (plus a NUL). */
 static void
@@ -187,8 +202,7 @@ out:
 static int
 ascii_alnum(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9');
+	return alnum_tab[c];
 }
 
 /* Fold s into b: ASCII runs fast, other runs (with the letter before them) slow. */
@@ -367,17 +381,66 @@ emit_chain(struct text_tokens *t, size_t *cap, struct buf *a, const char *s,
 	}
 }
 
+/* The end of an ASCII word at i that no hyphen or other script continues, or 0. */
+static size_t
+ascii_word(const char *s, size_t len, size_t i)
+{
+	size_t j = i + 1;
+
+	while (j < len && alnum_tab[(unsigned char)s[j]])
+		j++;
+	if (j < len && ((unsigned char)s[j] >= 0x80 || s[j] == '-'))
+		return 0;	/* maybe a chain, a soft hyphen or a mark: the full path */
+	return j;
+}
+
+/* Emit the ASCII word [i, j) of s (len bytes) on its own position: the fast path.
+ * Its bytes are letters and digits, so OR 0x20 lower-cases them (digits have it). */
+static void
+emit_ascii(struct text_tokens *t, size_t *cap, struct buf *a, const char *s,
+    size_t len, size_t i, size_t j)
+{
+	size_t n = j - i, off = a->len;
+	uint64_t v;
+	char *d;
+
+	buf_reserve(a, n + 8);		/* room for a whole 8-byte store */
+	d = a->p + off;
+	if (n <= 8 && len - i >= 8) {
+		memcpy(&v, s + i, 8);
+		v |= 0x2020202020202020ULL;
+		memcpy(d, &v, 8);
+	} else
+		for (size_t k = 0; k < n; k++)
+			d[k] = (char)(s[i + k] | 0x20);
+	d[n] = '\0';
+	a->len += n + 1;
+	add_token(t, cap, off, n, t->npos++, i, j, 0);
+}
+
 struct text_tokens *
 text_tokenize(const char *s, size_t len, int flags)
 {
 	struct text_tokens *t = xcalloc(1, sizeof *t);
 	struct buf a = { NULL, 0, 0 };
 	struct part parts[MAX_PARTS];
-	size_t i = 0, cap = 0, np, n;
+	size_t i = 0, cap = 0, np, n, j;
 	int32_t c;
 
 	buf_reserve(&a, len + len / 4 + 16);
+	cap = len / 5 < 4096 ? len / 5 + 16 : 4096;	/* about a token per 5 bytes of prose */
+	t->v = xreallocarray(NULL, cap, sizeof *t->v);
 	while (i < len) {
+		if ((unsigned char)s[i] < 0x80 && !alnum_tab[(unsigned char)s[i]]) {
+			i++;
+			continue;
+		}
+		if (fast_tokens && alnum_tab[(unsigned char)s[i]] &&
+		    (j = ascii_word(s, len, i)) != 0) {
+			emit_ascii(t, &cap, &a, s, len, i, j);
+			i = j;
+			continue;
+		}
 		n = text_utf8_next(s + i, len - i, &c);
 		if (!is_word(c)) {
 			i += n;
@@ -400,8 +463,10 @@ text_tokenize(const char *s, size_t len, int flags)
 		}
 		emit_chain(t, &cap, &a, s, parts, np);
 	}
-	for (size_t k = 0; k < t->n; k++)
+	for (size_t k = 0; k < t->n; k++) {
 		t->v[k].norm = a.p + (uintptr_t)t->v[k].norm;
+		t->v[k].hash = text_hash(t->v[k].norm, t->v[k].normlen);
+	}
 	t->arena = a.p;
 	t->arenalen = a.len;
 	t->arenasize = a.size;
@@ -458,6 +523,32 @@ text_stemmers_free(void)
 		free(stemmers[i].lang);
 	}
 	nstemmers = 0;
+}
+
+uint64_t
+text_hash(const char *s, size_t len)
+{
+	uint64_t h = 0x9E3779B97F4A7C15ULL ^ (len * 0xFF51AFD7ED558CCDULL), v;
+
+	for (; len >= 8; s += 8, len -= 8) {
+		memcpy(&v, s, 8);
+		h = (h ^ v) * 0xBF58476D1CE4E5B9ULL;
+		h ^= h >> 31;
+	}
+	if (len >= 4) {		/* two overlapping loads cover 4 to 7 bytes */
+		uint32_t a, b;
+
+		memcpy(&a, s, 4);
+		memcpy(&b, s + len - 4, 4);
+		h = (h ^ ((uint64_t)b << 32 | a)) * 0x94D049BB133111EBULL;
+	} else if (len > 0) {
+		v = (uint64_t)(unsigned char)s[0] << 16 |
+		    (uint64_t)(unsigned char)s[len / 2] << 8 | (unsigned char)s[len - 1];
+		h = (h ^ v) * 0x94D049BB133111EBULL;
+	}
+	h ^= h >> 29;
+	h *= 0xBF58476D1CE4E5B9ULL;
+	return h ^ (h >> 32);
 }
 
 void

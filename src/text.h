@@ -28,6 +28,7 @@ struct text_token {
 	uint32_t	 pos;		/* position number; a joined form shares its first part's */
 	size_t		 start, end;	/* byte offsets of the token in the original text */
 	int		 flags;		/* TEXT_TOKEN_* */
+	uint64_t	 hash;		/* text_hash of the folded form */
 };
 
 struct text_tokens {
@@ -54,6 +55,9 @@ const char		*text_stem(struct text_stemmer *, const char *word, size_t len,
 			    size_t *outlen);
 /* Free every cached stemmer (at exit; keeps leak checkers quiet). */
 void			 text_stemmers_free(void);
+
+/* A fast 64-bit hash of bytes for hash tables (not for anything adversaries pick). */
+uint64_t		 text_hash(const char *s, size_t len);
 
 /* SHA-256 of a buffer. */
 void			 text_hash_sha256(const void *buf, size_t len, unsigned char out[32]);

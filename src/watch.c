@@ -202,6 +202,7 @@ hit_cb(const struct match_hit *h, void *arg)
 	struct watch_run *r = arg;
 	struct watch *w = r->d->watch;
 	const struct conf_watchlist *wl;
+	struct match_hit full;
 	int64_t now = watch_now_fn();
 	char *terms;
 	int rc;
@@ -214,9 +215,10 @@ hit_cb(const struct match_hit *h, void *arg)
 		r->error = rc == -1;
 		return;
 	}
-	terms = join_terms(h);
+	match_hit_describe(h, &full);	/* terms and snippet: only for a new match */
+	terms = join_terms(&full);
 	rc = store_match_add(r->d->store, r->a->story_id, wl->name,
-	    r->a->article_id, r->a->source_id, terms, h->snippet, now);
+	    r->a->article_id, r->a->source_id, terms, full.snippet, now);
 	free(terms);
 	if (rc == 0)
 		metrics_match(wl->name);
@@ -237,7 +239,7 @@ watch_article(struct daemon *d, const struct watch_article *a, char **cause)
 
 	if (d->watch == NULL || d->watch->m == NULL)
 		return 0;
-	matcher_match(d->watch->m, &doc, 0, hit_cb, &r);
+	matcher_match(d->watch->m, &doc, MATCH_NOSNIPPET, hit_cb, &r);
 	matcher_stats(d->watch->m, &st);
 	metrics_presearch_fallbacks(st.always);
 	if (r.error) {

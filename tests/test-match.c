@@ -14,6 +14,8 @@
 #include "text.h"
 #include "xmalloc.h"
 
+static int lazy_checked, lazy_differ;	/* run() compares eager and on-demand details */
+
 struct got {
 	size_t	 n;
 	char	*snippet;
@@ -43,6 +45,41 @@ hit_cb(const struct match_hit *h, void *arg)
 	}
 }
 
+/* Keep the first hit's details, built on demand (the hit came without them). */
+static void
+lazy_cb(const struct match_hit *h, void *arg)
+{
+	struct match_hit full;
+
+	if (h->nterms != 0 || *h->snippet != '\0')
+		diag("a MATCH_NOSNIPPET hit came with terms or a snippet");
+	match_hit_describe(h, &full);
+	match_hit_describe(h, &full);	/* twice: the same, built once */
+	hit_cb(&full, arg);
+}
+
+/* Run a query on a document with details built on demand; agrees with run? */
+static int
+run_lazy(const char *q, const struct match_doc *d, const struct got *eager)
+{
+	struct matcher *m = matcher_new();
+	struct got g;
+	int same;
+
+	memset(&g, 0, sizeof g);
+	if (matcher_add(m, 7, q, NULL, NULL) == -1) {
+		matcher_free(m);
+		return 0;
+	}
+	matcher_match(m, d, MATCH_NOSNIPPET, lazy_cb, &g);
+	matcher_free(m);
+	same = g.n == eager->n && (g.n == 0 || (strcmp(g.snippet, eager->snippet) == 0 &&
+	    strcmp(g.terms, eager->terms) == 0));
+	free(g.snippet);
+	free(g.terms);
+	return same;
+}
+
 /* Run a query (with an optional stemmer) on a document: hits, and the first's details. */
 static int
 run(const char *q, const char *stem, const struct match_doc *d, struct got *g)
@@ -60,6 +97,13 @@ run(const char *q, const char *stem, const struct match_doc *d, struct got *g)
 	matcher_compile(m);
 	matcher_match(m, d, 0, hit_cb, g);
 	matcher_free(m);
+	if (stem == NULL) {
+		lazy_checked++;
+		if (!run_lazy(q, d, g)) {
+			diag("%s: details built on demand differ from eager ones", q);
+			lazy_differ++;
+		}
+	}
 	return (int)g->n;
 }
 
@@ -141,6 +185,18 @@ test_fields(void)
 		{ "title:(tesla AND cars)", 1 }, { "title:(tesla AND monday)", 0 },
 		{ "title:/^Tesla/", 1 }, { "text:/^Tesla/", 0 }, { "url:/reuters\\.com/", 1 },
 		{ "title:tesla lang:de -author:jones", 1 },
+		{ "title:NEAR/3(tesla, cars)", 1 }, { "text:NEAR/3(tesla, cars)", 0 },
+		{ "title:NEAR/1(tesla, monday)", 0 }, { "text:NEAR/3(company, monday)", 1 },
+		{ "title:NEAR/3(company, monday)", 0 }, { "url:NEAR/3(reuters, tesla)", 1 },
+		{ "url:NEAR/2(reuters, tesla)", 0 },
+		{ "title:(tesla OR ford)", 1 }, { "text:(tesla OR ford)", 1 },
+		{ "title:(ford OR monday)", 0 }, { "title:(tesla -cars)", 0 },
+		{ "title:(tesla -monday)", 1 }, { "text:(\"the company\" OR cars)", 1 },
+		{ "author:(smith OR jones)", 1 }, { "source:(reuters -world)", 0 },
+		{ "title:(NEAR/2(tesla, cars) OR ford)", 1 },
+		{ "text:(NEAR/2(tesla, cars) OR ford)", 1 },
+		{ "text:(NEAR/2(tesla, cars) OR gm)", 0 },
+		{ "title:(tesla text:monday)", 1 }, { "text:(tesla title:monday)", 0 },
 	};
 
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
@@ -234,6 +290,15 @@ test_spec(void)
 	d.text = "Tesla and Elon Musk said";
 	d.source = "Golem";
 	is_int(matcher_match(m, &d, 0, NULL, NULL), 2, "sources restrict (ids 1, 2)");
+	matcher_free(m);
+	m = matcher_new();	/* a plain word with sources: the presearch cannot decide alone */
+	s = (struct match_spec){ "tesla", NULL, 0, 0, NULL, 0, src, 1, NULL };
+	ok(matcher_add_spec(m, 5, &s, &cause) == 0, "a plain word with sources");
+	s = (struct match_spec){ "tesla OR ford", NULL, 0, 0, NULL, 0, src, 1, NULL };
+	ok(matcher_add_spec(m, 6, &s, &cause) == 0, "an OR of plain words with sources");
+	is_int(matcher_match(m, &d, 0, NULL, NULL), 0, "other source: no hit");
+	d.source = "HEISE";
+	is_int(matcher_match(m, &d, 0, NULL, NULL), 2, "its source: both hit");
 	matcher_free(m);
 }
 
@@ -329,6 +394,33 @@ test_snippets(void)
 	run("/[0-9]{4}-[0-9]{2}/", NULL, &d, &g);
 	is_str(g.snippet, "Price: «2024-05» report", "regex span marked");
 	got_free(&g);
+}
+
+static void
+test_presearch_shapes(void)
+{
+	const char *q[] = { "tesla", "gm OR tesla", "\"tesla recall\"", "tesla musk",
+	    "title:tesla", "NEAR/2(recall, musk)" };
+	struct match_doc d = { "Ford news", "Tesla recall today", NULL, NULL, NULL, NULL,
+	    NULL };
+	struct matcher *m = matcher_new();
+	struct match_stats st;
+	struct got g;
+
+	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++)
+		matcher_add(m, i, q[i], NULL, NULL);
+	matcher_compile(m);
+	memset(&g, 0, sizeof g);
+	is_int(matcher_match(m, &d, MATCH_NOSNIPPET, hit_cb, &g), 3,
+	    "presearch shapes: a word, an OR of words and a phrase hit");
+	ok(g.n == 3 && g.ids[0] == 0 && g.ids[1] == 1 && g.ids[2] == 2, "in query order");
+	matcher_stats(m, &st);
+	ok(st.direct == 2, "the word and the OR are decided without evaluation (%llu)",
+	    (unsigned long long)st.direct);
+	ok(st.candidates == 1, "only the phrase is evaluated: tesla musk and NEAR lack "
+	    "their other term, title:tesla its field (%llu)", (unsigned long long)st.candidates);
+	got_free(&g);
+	matcher_free(m);
 }
 
 static const char *vocab[] = { "alpha", "beta", "gamma", "delta", "eps", "zeta",
@@ -446,6 +538,9 @@ main(void)
 	test_errors();
 	test_snippets();
 	test_presearch();
+	test_presearch_shapes();
+	ok(lazy_checked > 100 && lazy_differ == 0, "match_hit_describe gives the eager hits' "
+	    "terms and snippets (%d queries, %d differ)", lazy_checked, lazy_differ);
 	diag("again with the PCRE2 interpreter, as under MemoryDenyWriteExecute=yes");
 	match_set_jit(0);
 	test_regex_stem();

@@ -1,6 +1,6 @@
 /*
- * test-text: folding, tokens, offsets, invalid input, the ASCII fast path,
- * stemming and hashing.
+ * test-text: folding, tokens, offsets, invalid input, the ASCII fast paths of
+ * folding and tokenising, stemming and hashing.
  */
 #include "../src/text.c"
 
@@ -237,6 +237,55 @@ test_fast_path(void)
 	}
 }
 
+/* Do two tokenisations agree token by token (form, hash, position, offsets, flags)? */
+static int
+same_tokens(const struct text_tokens *a, const struct text_tokens *b)
+{
+	if (a->n != b->n || a->npos != b->npos)
+		return 0;
+	for (size_t k = 0; k < a->n; k++)
+		if (a->v[k].normlen != b->v[k].normlen || a->v[k].hash != b->v[k].hash ||
+		    memcmp(a->v[k].norm, b->v[k].norm, a->v[k].normlen) != 0 ||
+		    a->v[k].pos != b->v[k].pos || a->v[k].start != b->v[k].start ||
+		    a->v[k].end != b->v[k].end || a->v[k].flags != b->v[k].flags ||
+		    a->v[k].hash != text_hash(a->v[k].norm, a->v[k].normlen))
+			return 0;
+	return 1;
+}
+
+static void
+test_token_fast_path(void)
+{
+	static const char *piece[] = { "Tesla", "open", "-", "--", " ", "  ", ", ", ".",
+	    "’s", "'", "Zürich", "ŁÓDŹ", "é", "\xCC\x81", "\xC2\xAD", "東京", "हिन्दी",
+	    "42", "x", "\n", "\xFF", "—", "‐", "ß", "İ", "Ελλάδα", "_", "A1b2" };
+	unsigned int seed = 9;
+	int good = 1;
+
+	for (int r = 0; r < 3000 && good; r++) {
+		char s[512] = "";
+		struct text_tokens *fast, *full;
+		size_t np = rand_r(&seed) % 40;
+
+		for (size_t i = 0; i < np; i++)
+			strcat(s, piece[rand_r(&seed) % (sizeof piece / sizeof piece[0])]);
+		fast = text_tokenize(s, strlen(s), 0);
+		fast_tokens = 0;
+		full = text_tokenize(s, strlen(s), 0);
+		fast_tokens = 1;
+		if (!same_tokens(fast, full)) {
+			diag("round %d differs: [%s]", r, s);
+			good = 0;
+		}
+		text_tokens_free(fast);
+		text_tokens_free(full);
+	}
+	ok(good, "the tokeniser's ASCII path agrees with the full path on random mixed text");
+	ok(text_hash("tesla", 5) != text_hash("tesla", 4) &&
+	    text_hash("abcdefgh", 8) != text_hash("abcdefgh\0", 9),
+	    "text_hash tells lengths apart");
+}
+
 static void
 test_stem_hash(void)
 {
@@ -271,6 +320,7 @@ main(void)
 	test_offsets();
 	test_invalid();
 	test_fast_path();
+	test_token_fast_path();
 	test_stem_hash();
 	return done_testing();
 }

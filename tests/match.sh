@@ -1,11 +1,10 @@
 #!/bin/sh
-# match.sh: exit codes and output of `newswatch match` (through tests/match-cli,
-# which runs the same cmd_match until newswatch.c lists the command).
+# match.sh: exit codes and output of `newswatch match` on plain text.
 set -u
-cli="$top_builddir/tests/match-cli"
+nw="$top_builddir/newswatch"
 data="$top_srcdir/tests/data/match-article.txt"
 . "$top_srcdir/tests/match-lib.sh"
-run() { "$cli" "$@"; }
+run() { "$nw" match "$@"; }
 
 check "a hit" 0 'universitat AND lodz' "$data"
 grepok "the snippet marks the match" '«Universität»' "$tmp/out"

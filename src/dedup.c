@@ -597,3 +597,335 @@ dedup_same(const struct dedup_fp *a, const struct dedup_fp *b, int near_distance
 		return 1;
 	return dedup_containment(a, b) >= DEDUP_CONTAINMENT;
 }
+
+/*
+ * The in-memory candidate index (see dedup.h). Postings are kept per bucket:
+ * the slot numbers, then (for checked keys) the key's low 16 bits, in one
+ * block grown by doubling. Slots number the indexed articles in the order
+ * they were added.
+ */
+struct postings {
+	int		 bits;		/* bucket = key >> (32 - bits) */
+	int		 checked;	/* the low 16 bits are compared */
+	struct bucket {
+		uint32_t	*v;	/* cap slots, then cap checks */
+		uint32_t	 n, cap;
+	}		*b;
+};
+
+struct dedup_index {
+	struct postings	 bands;		/* band i, value v: key (i << 16 | v) << 14 */
+	struct postings	 anchors;	/* dedup_anchor_key() */
+	struct postings	 titles;	/* the title hash's low 32 bits */
+	int64_t		*article;	/* by slot */
+	uint64_t	*simhash;
+	size_t		 nslots, capslots;
+};
+
+/* Set up empty postings of 2^bits buckets. */
+static void
+postings_init(struct postings *p, int bits, int checked)
+{
+	p->bits = bits;
+	p->checked = checked;
+	p->b = xcalloc((size_t)1 << bits, sizeof *p->b);
+}
+
+/* Free the buckets of postings. */
+static void
+postings_free(struct postings *p)
+{
+	for (size_t i = 0; i < (size_t)1 << p->bits; i++)
+		free(p->b[i].v);
+	free(p->b);
+}
+
+/* The checks of a bucket: after its cap slots. */
+static inline uint16_t *
+bucket_checks(const struct bucket *b)
+{
+	return (uint16_t *)(b->v + b->cap);
+}
+
+/* Resize a bucket's block to cap entries. */
+static void
+bucket_resize(struct bucket *b, uint32_t cap, int checked)
+{
+	uint32_t	*v = xreallocarray(NULL, cap, checked ? 6 : 4);
+
+	if (b->n > 0) {
+		memcpy(v, b->v, b->n * sizeof *v);
+		if (checked)
+			memcpy((uint16_t *)(v + cap), bucket_checks(b),
+			    b->n * sizeof (uint16_t));
+	}
+	free(b->v);
+	b->v = v;
+	b->cap = cap;
+}
+
+/* Add (key, slot) to postings. */
+static void
+postings_add(struct postings *p, uint32_t key, uint32_t slot)
+{
+	struct bucket *b = &p->b[key >> (32 - p->bits)];
+
+	if (b->n == b->cap)
+		bucket_resize(b, b->cap == 0 ? 2 : 2 * b->cap, p->checked);
+	b->v[b->n] = slot;
+	if (p->checked)
+		bucket_checks(b)[b->n] = (uint16_t)key;
+	b->n++;
+}
+
+/* Give every bucket exactly the room it uses (after a bulk load). */
+static void
+postings_shrink(struct postings *p)
+{
+	for (size_t i = 0; i < (size_t)1 << p->bits; i++)
+		if (p->b[i].cap > p->b[i].n && p->b[i].n > 0)
+			bucket_resize(&p->b[i], p->b[i].n, p->checked);
+}
+
+/* Bytes held by postings. */
+static size_t
+postings_bytes(const struct postings *p)
+{
+	size_t n = ((size_t)1 << p->bits) * sizeof *p->b;
+
+	for (size_t i = 0; i < (size_t)1 << p->bits; i++)
+		n += (size_t)p->b[i].cap * (p->checked ? 6 : 4);
+	return n;
+}
+
+/* The slots of key, at most max (more: common, returns max + 1). */
+static size_t
+postings_get(const struct postings *p, uint32_t key, uint32_t *out, size_t max)
+{
+	const struct bucket	*b = &p->b[key >> (32 - p->bits)];
+	const uint16_t		*chk = bucket_checks(b);
+	size_t			 n = 0;
+
+	for (uint32_t i = 0; i < b->n; i++) {
+		if (p->checked && chk[i] != (uint16_t)key)
+			continue;
+		if (n == max)
+			return max + 1;
+		out[n++] = b->v[i];
+	}
+	return n;
+}
+
+/* The last (latest) max slots of key, latest first; the count. */
+static size_t
+postings_last(const struct postings *p, uint32_t key, uint32_t *out, size_t max)
+{
+	const struct bucket	*b = &p->b[key >> (32 - p->bits)];
+	const uint16_t		*chk = bucket_checks(b);
+	size_t			 n = 0;
+
+	for (uint32_t i = b->n; i > 0 && n < max; i--)
+		if (!p->checked || chk[i - 1] == (uint16_t)key)
+			out[n++] = b->v[i - 1];
+	return n;
+}
+
+/* A new, empty index. */
+struct dedup_index *
+dedup_index_new(void)
+{
+	struct dedup_index *x = xcalloc(1, sizeof *x);
+
+	postings_init(&x->bands, 18, 0);
+	postings_init(&x->anchors, 16, 1);
+	postings_init(&x->titles, 16, 1);
+	return x;
+}
+
+/* Free an index; NULL does nothing. */
+void
+dedup_index_free(struct dedup_index *x)
+{
+	if (x == NULL)
+		return;
+	postings_free(&x->bands);
+	postings_free(&x->anchors);
+	postings_free(&x->titles);
+	free(x->article);
+	free(x->simhash);
+	free(x);
+}
+
+/* The key of band i of a SimHash in the band postings. */
+static inline uint32_t
+band_key(uint64_t simhash, int i)
+{
+	return ((uint32_t)i << 16 | dedup_band(simhash, i)) << 14;
+}
+
+/* Index one article (see dedup.h). */
+void
+dedup_index_add(struct dedup_index *x, int64_t article, uint64_t simhash,
+    uint64_t title_hash, const uint32_t *anchors, size_t nanchors)
+{
+	uint32_t slot = (uint32_t)x->nslots;
+
+	if (x->nslots == x->capslots) {
+		x->capslots = x->capslots == 0 ? 1024 : 2 * x->capslots;
+		x->article = xreallocarray(x->article, x->capslots,
+		    sizeof *x->article);
+		x->simhash = xreallocarray(x->simhash, x->capslots,
+		    sizeof *x->simhash);
+	}
+	x->article[slot] = article;
+	x->simhash[slot] = simhash;
+	x->nslots++;
+	for (int i = 0; i < 4; i++)
+		postings_add(&x->bands, band_key(simhash, i), slot);
+	for (size_t i = 0; i < nanchors && i < DEDUP_ANCHORS; i++)
+		postings_add(&x->anchors, anchors[i], slot);
+	if (title_hash != 0)
+		postings_add(&x->titles, (uint32_t)title_hash, slot);
+}
+
+/* Trim the index's spare room after a bulk load. */
+void
+dedup_index_shrink(struct dedup_index *x)
+{
+	postings_shrink(&x->bands);
+	postings_shrink(&x->anchors);
+	postings_shrink(&x->titles);
+	if (x->nslots > 0 && x->capslots > x->nslots) {
+		x->capslots = x->nslots;
+		x->article = xreallocarray(x->article, x->capslots,
+		    sizeof *x->article);
+		x->simhash = xreallocarray(x->simhash, x->capslots,
+		    sizeof *x->simhash);
+	}
+}
+
+/* Bytes the index holds. */
+size_t
+dedup_index_bytes(const struct dedup_index *x)
+{
+	return sizeof *x + postings_bytes(&x->bands) +
+	    postings_bytes(&x->anchors) + postings_bytes(&x->titles) +
+	    x->capslots * (sizeof *x->article + sizeof *x->simhash);
+}
+
+/* Articles indexed. */
+size_t
+dedup_index_count(const struct dedup_index *x)
+{
+	return x->nslots;
+}
+
+/* Insert (article, distance) into a list kept nearest first, distinct. */
+static size_t
+near_insert(int64_t *out, int *dist, size_t n, size_t max, int64_t a, int d)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (out[i] == a)
+			return n;
+	for (i = n; i > 0 && dist[i - 1] > d; i--)
+		if (i < max) {
+			out[i] = out[i - 1];
+			dist[i] = dist[i - 1];
+		}
+	if (i >= max)
+		return n;
+	out[i] = a;
+	dist[i] = d;
+	return n < max ? n + 1 : n;
+}
+
+/* Articles within maxd bits of simhash, nearest first (see dedup.h). */
+size_t
+dedup_index_near(const struct dedup_index *x, uint64_t simhash, int maxd,
+    int64_t *out, int *dist, size_t max)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < 4; i++) {
+		const struct bucket *b = &x->bands.b[band_key(simhash, i) >> 14];
+
+		for (uint32_t j = 0; j < b->n; j++) {
+			int d = dedup_hamming(x->simhash[b->v[j]], simhash);
+
+			if (d <= maxd)
+				n = near_insert(out, dist, n, max,
+				    x->article[b->v[j]], d);
+		}
+	}
+	return n;
+}
+
+/* Order candidate (hits, article) pairs: most hits, then oldest article. */
+static int
+cmp_cand(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+
+	if (x[0] != y[0])
+		return x[0] > y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/* Count the hits of each slot in v (sorted in place) into (hits, article). */
+static size_t
+count_hits(const struct dedup_index *x, uint32_t *v, size_t n, int64_t *pairs)
+{
+	size_t m = 0;
+
+	sort_u32(v, n);
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i; j < n && v[j] == v[i]; j++)
+			;
+		pairs[2 * m] = (int64_t)(j - i);
+		pairs[2 * m++ + 1] = x->article[v[i]];
+	}
+	return m;
+}
+
+/* Containment candidates (see dedup.h). */
+size_t
+dedup_index_candidates(const struct dedup_index *x, const uint32_t *anchors,
+    size_t nanchors, uint64_t title_hash, int64_t *out, size_t max)
+{
+	uint32_t	 got[DEDUP_ANCHORS * (DEDUP_POSTINGS + 1)], t[4];
+	int64_t		 pairs[2 * DEDUP_ANCHORS * DEDUP_POSTINGS];
+	size_t		 n = 0, m, k, need = nanchors >= 4 ? 2 : 1, out_n = 0;
+
+	for (size_t i = 0; i < nanchors && i < DEDUP_ANCHORS; i++) {
+		k = postings_get(&x->anchors, anchors[i], got + n,
+		    DEDUP_POSTINGS);
+		if (k <= DEDUP_POSTINGS)	/* else a common phrase */
+			n += k;
+	}
+	m = count_hits(x, got, n, pairs);
+	qsort(pairs, m, 2 * sizeof *pairs, cmp_cand);
+	for (size_t i = 0; i < m && out_n < DEDUP_CANDIDATES && out_n < max; i++)
+		if (pairs[2 * i] >= (int64_t)need)
+			out[out_n++] = pairs[2 * i + 1];
+	if (title_hash == 0)
+		return out_n;
+	m = postings_last(&x->titles, (uint32_t)title_hash, t, 4);
+	for (size_t i = 0; i < m && out_n < max; i++) {
+		size_t j;
+
+		for (j = 0; j < out_n && out[j] != x->article[t[i]]; j++)
+			;
+		if (j == out_n)
+			out[out_n++] = x->article[t[i]];
+	}
+	return out_n;
+}
+
+/* The 32 bits of an anchor the index and the store keep. */
+uint32_t
+dedup_anchor_key(uint64_t anchor)
+{
+	return (uint32_t)(anchor >> (32 - DEDUP_ANCHOR_BITS));
+}

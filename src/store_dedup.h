@@ -25,6 +25,8 @@ struct store;
 extern const char store_migration_articles[];
 /* Migration 3: stories, sightings, identity columns and their indexes. */
 extern const char store_migration_dedup[];
+/* Migration 7: the anchors table, one row per article, for the index in memory. */
+extern const char store_migration_anchors[];
 
 /* How an article joined its story. */
 enum dedup_rule {
@@ -65,8 +67,23 @@ struct dedup_result {
 	int		 unchanged;	/* same entry, same bytes: nothing done */
 };
 
-/* Register the hamming() SQL function on the store's connection; once per open. */
+/*
+ * Register the hamming() SQL function (and those migration 7 uses) on the
+ * store's connection; store_open does it.
+ */
 int		 store_dedup_register(struct store *);
+
+/*
+ * The near-duplicate and containment candidates come from an index in memory
+ * (dedup.h), built from the anchors table when the store first needs it and
+ * brought up to date before each lookup with the rows other connections added
+ * (rows are appended in article order). Load it now: its size in bytes (and
+ * the number of articles indexed in *articles), or -1.
+ */
+int64_t		 store_dedup_load(struct store *, size_t *articles);
+/* The index state kept with a store; store_close frees it. */
+struct store_dedup;
+void		 store_dedup_free(struct store_dedup *);
 
 /*
  * The whole identity step for one article, inside the caller's transaction:
@@ -83,6 +100,9 @@ struct dedup_key {
 	struct dedup_fp	 fp;
 	uint32_t	*sample;		/* the shingles stored: 1 in 4 */
 	size_t		 nsample;
+	uint32_t	 anchors[DEDUP_ANCHORS];	/* dedup_anchor_key */
+	unsigned char	*sample_le;		/* as stored: little-endian */
+	unsigned char	*anchors_le;
 };
 /* Shingles kept in the store: those with these low bits zero (1 in 4). */
 #define DEDUP_SAMPLE_MASK	3

@@ -35,49 +35,51 @@ struct norm {
  * TITLE appeared first on SITE" anywhere in a line, cut to the line's end.
  */
 enum bp_kind { BP_LINE, BP_PREFIX, BP_SUFFIX, BP_POST };
+#define BP(kind, words)	{ kind, words, sizeof words - 1 }
 static const struct boilerplate {
 	enum bp_kind	 kind;
 	const char	*words;
+	size_t		 len;
 } boilerplate[] = {
-	{ BP_POST, "appeared first on" },		/* WordPress feeds */
-	{ BP_LINE, "read more" },
-	{ BP_LINE, "continue reading" },
-	{ BP_LINE, "read the full story" },
-	{ BP_LINE, "read the full article" },
-	{ BP_LINE, "read full article" },
-	{ BP_LINE, "read full story" },
-	{ BP_LINE, "click here to read more" },
-	{ BP_LINE, "weiterlesen" },
-	{ BP_LINE, "mehr lesen" },
-	{ BP_LINE, "lire la suite" },
-	{ BP_LINE, "leer más" },
-	{ BP_LINE, "seguir leyendo" },
-	{ BP_LINE, "continua a leggere" },
-	{ BP_LINE, "leggi tutto" },
-	{ BP_LINE, "lees verder" },
-	{ BP_LINE, "läs mer" },
-	{ BP_LINE, "ler mais" },
-	{ BP_LINE, "czytaj dalej" },
-	{ BP_LINE, "читать далее" },
-	{ BP_PREFIX, "continue reading" },		/* "Continue reading “TITLE” →" */
-	{ BP_PREFIX, "read more at" },
-	{ BP_PREFIX, "read more on" },
-	{ BP_PREFIX, "this article originally appeared on" },
-	{ BP_PREFIX, "this article originally appeared in" },
-	{ BP_PREFIX, "this article first appeared on" },
-	{ BP_PREFIX, "this article was originally published on" },
-	{ BP_PREFIX, "this article was originally published at" },
-	{ BP_PREFIX, "this article was originally published by" },
-	{ BP_PREFIX, "this story originally appeared" },
-	{ BP_PREFIX, "this story was originally published" },
-	{ BP_PREFIX, "this article is republished from" },	/* The Conversation */
-	{ BP_PREFIX, "originally published on" },
-	{ BP_PREFIX, "originally published at" },
-	{ BP_PREFIX, "originally published by" },
-	{ BP_SUFFIX, "continue reading" },
-	{ BP_SUFFIX, "read more" },
-	{ BP_SUFFIX, "weiterlesen" },
-	{ BP_SUFFIX, "lire la suite" },
+	BP(BP_POST, "appeared first on"),		/* WordPress feeds */
+	BP(BP_LINE, "read more"),
+	BP(BP_LINE, "continue reading"),
+	BP(BP_LINE, "read the full story"),
+	BP(BP_LINE, "read the full article"),
+	BP(BP_LINE, "read full article"),
+	BP(BP_LINE, "read full story"),
+	BP(BP_LINE, "click here to read more"),
+	BP(BP_LINE, "weiterlesen"),
+	BP(BP_LINE, "mehr lesen"),
+	BP(BP_LINE, "lire la suite"),
+	BP(BP_LINE, "leer más"),
+	BP(BP_LINE, "seguir leyendo"),
+	BP(BP_LINE, "continua a leggere"),
+	BP(BP_LINE, "leggi tutto"),
+	BP(BP_LINE, "lees verder"),
+	BP(BP_LINE, "läs mer"),
+	BP(BP_LINE, "ler mais"),
+	BP(BP_LINE, "czytaj dalej"),
+	BP(BP_LINE, "читать далее"),
+	BP(BP_PREFIX, "continue reading"),		/* "Continue reading “TITLE” →" */
+	BP(BP_PREFIX, "read more at"),
+	BP(BP_PREFIX, "read more on"),
+	BP(BP_PREFIX, "this article originally appeared on"),
+	BP(BP_PREFIX, "this article originally appeared in"),
+	BP(BP_PREFIX, "this article first appeared on"),
+	BP(BP_PREFIX, "this article was originally published on"),
+	BP(BP_PREFIX, "this article was originally published at"),
+	BP(BP_PREFIX, "this article was originally published by"),
+	BP(BP_PREFIX, "this story originally appeared"),
+	BP(BP_PREFIX, "this story was originally published"),
+	BP(BP_PREFIX, "this article is republished from"),	/* The Conversation */
+	BP(BP_PREFIX, "originally published on"),
+	BP(BP_PREFIX, "originally published at"),
+	BP(BP_PREFIX, "originally published by"),
+	BP(BP_SUFFIX, "continue reading"),
+	BP(BP_SUFFIX, "read more"),
+	BP(BP_SUFFIX, "weiterlesen"),
+	BP(BP_SUFFIX, "lire la suite"),
 };
 
 /* Make room for n more bytes. */
@@ -126,6 +128,14 @@ is_token_cp(int32_t cp)
 	return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_NO;
 }
 
+/* 1 for an ASCII letter or digit. */
+static inline int
+ascii_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	    (c >= 'A' && c <= 'Z');
+}
+
 /* Split folded text into tokens: letters, marks and digits; the rest separates. */
 static void
 norm_run(struct norm *n, const char *s, size_t len)
@@ -138,8 +148,7 @@ norm_run(struct norm *n, const char *s, size_t len)
 
 		step = 1;
 		if (c < 0x80) {
-			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			    (c >= 'A' && c <= 'Z'))
+			if (ascii_alnum(c))
 				norm_put(n, s + i, 1);
 			else
 				norm_sep(n, c);
@@ -153,23 +162,71 @@ norm_run(struct norm *n, const char *s, size_t len)
 	}
 }
 
+/*
+ * Split an ASCII run straight from the source: what text_fold (which lower-
+ * cases ASCII and leaves it otherwise alone) and norm_run would make of it,
+ * a word at a time.
+ */
+static void
+norm_ascii(struct norm *n, const char *s, size_t len)
+{
+	for (size_t i = 0, j; i < len; i = j + 1) {
+		for (j = i; j < len && ascii_alnum(s[j]); j++)
+			;
+		if (j > i) {
+			char *d;
+
+			norm_put(n, s + i, j - i);
+			d = n->buf + n->len - (j - i);
+			for (size_t k = 0; k < j - i; k++)
+				if (d[k] >= 'A' && d[k] <= 'Z')
+					d[k] += 32;
+		}
+		if (j < len)
+			norm_sep(n, (unsigned char)s[j]);
+	}
+}
+
+/*
+ * Fold and split s. ASCII runs are split here; the rest goes through
+ * text_fold, cut where text_fold itself cuts its slow path (from the letter or
+ * digit before a non-ASCII run to the next ASCII byte), so the result is
+ * text_fold's, without folding and copying the ASCII bulk of a text.
+ */
+static void
+fold_split(struct norm *n, const char *s, size_t len)
+{
+	size_t	 i = 0, j, k, m, flen;
+	char	*folded;
+
+	while (i < len) {
+		for (j = i; j < len && (unsigned char)s[j] < 0x80; j++)
+			;
+		k = (j < len && j > i && ascii_alnum(s[j - 1])) ? j - 1 : j;
+		norm_ascii(n, s + i, k - i);
+		if (j == len)
+			break;
+		for (m = j; m < len && (unsigned char)s[m] >= 0x80; m++)
+			;
+		folded = text_fold(s + k, m - k, &flen);
+		norm_run(n, folded, flen);
+		free(folded);
+		i = m;
+	}
+}
+
 /* Normalise into a new struct norm. */
 static void
 normalise(struct norm *n, const char *s, size_t len, int keep_lines)
 {
-	char	*folded;
-	size_t	 flen;
-
 	memset(n, 0, sizeof *n);
 	n->keep_lines = keep_lines;
 	if (len > DEDUP_MAX_TEXT)
 		len = DEDUP_MAX_TEXT;
-	folded = text_fold(s, len, &flen);
-	n->size = flen + 16;
+	n->size = len + 16;
 	n->buf = xmalloc(n->size);
-	norm_run(n, folded, flen);
+	fold_split(n, s, len);
 	n->buf[n->len] = '\0';
-	free(folded);
 }
 
 /* The normalised form of s (see dedup.h). */
@@ -230,7 +287,7 @@ strip_line(const char *p, size_t len)
 
 	for (size_t i = 0; i < sizeof boilerplate / sizeof boilerplate[0]; i++) {
 		const struct boilerplate	*b = &boilerplate[i];
-		size_t				 pl = strlen(b->words);
+		size_t				 pl = b->len;
 
 		switch (b->kind) {
 		case BP_LINE:
@@ -343,28 +400,27 @@ dedup_title_hash(const char *title)
 	return h;
 }
 
-/* Sort 32-bit values (LSD radix, 3 passes of 11 bits). */
+/* Sort 32-bit values (LSD radix, 4 passes of 8 bits). */
 static void
 sort_u32(uint32_t *v, size_t n)
 {
 	uint32_t	*tmp, *a = v, *b;
-	size_t		 count[2048];
+	size_t		 count[256];
 
 	if (n < 2)
 		return;
 	tmp = b = xreallocarray(NULL, n, sizeof *tmp);
-
-	for (int shift = 0; shift < 33; shift += 11) {
+	for (int shift = 0; shift < 32; shift += 8) {
 		memset(count, 0, sizeof count);
 		for (size_t i = 0; i < n; i++)
-			count[(a[i] >> shift) & 2047]++;
-		for (size_t i = 0, sum = 0; i < 2048; i++) {
+			count[(a[i] >> shift) & 255]++;
+		for (size_t i = 0, sum = 0; i < 256; i++) {
 			size_t c = count[i];
 			count[i] = sum;
 			sum += c;
 		}
 		for (size_t i = 0; i < n; i++)
-			b[count[(a[i] >> shift) & 2047]++] = a[i];
+			b[count[(a[i] >> shift) & 255]++] = a[i];
 		uint32_t *t = a; a = b; b = t;
 	}
 	if (a != v)

@@ -252,10 +252,89 @@ test_near(void)
 	free(t);
 }
 
+/* The normalisation without the ASCII fast path: text_fold, then norm_run. */
+static char *
+slow_normalise(const char *s, size_t len, int keep_lines, size_t *words)
+{
+	struct norm	 n;
+	char		*f;
+	size_t		 flen;
+
+	memset(&n, 0, sizeof n);
+	n.keep_lines = keep_lines;
+	f = text_fold(s, len, &flen);
+	n.size = flen + 16;
+	n.buf = xmalloc(n.size);
+	norm_run(&n, f, flen);
+	n.buf[n.len] = '\0';
+	free(f);
+	*words = n.words;
+	return n.buf;
+}
+
+/* 1 when the fast path and the slow one agree on s (lines kept or not). */
+static int
+same_as_slow(const char *s, size_t len)
+{
+	int ok = 1;
+
+	for (int keep = 0; keep < 2; keep++) {
+		struct norm	 n;
+		size_t		 w;
+		char		*slow = slow_normalise(s, len, keep, &w);
+
+		normalise(&n, s, len, keep);
+		if (strcmp(n.buf, slow) != 0 || n.words != w) {
+			diag("fast \"%s\" (%zu) != slow \"%s\" (%zu)", n.buf,
+			    n.words, slow, w);
+			ok = 0;
+		}
+		free(n.buf);
+		free(slow);
+	}
+	return ok;
+}
+
+/* The ASCII fast path gives text_fold's result on every shape of input. */
+static void
+test_fast_path(void)
+{
+	static const char *cases[] = {
+		"Plain ASCII, Upper And lower; digits 42.\n\nNew para.",
+		"Cafe\xcc\x81 and cafe\xcc\x81s",	/* e + combining acute */
+		"A \xcc\x81 after a space, \xcc\x81\xcc\x81 twice",
+		"Stra\xc3\x9f" "e, \xc3\x85ngstr\xc3\xb6m, \xc5\x81\xc3\xb3" "d\xc5\xba",
+		"ＡＢＣ１２３ and \xef\xac\x81le",	/* fullwidth, ligature */
+		"bad \xff byte, cut \xe2\x82 seq, lone \x80x",
+		"\xe2\x80\x9cQuoted\xe2\x80\x9d \xe2\x80\x94 dash\xc2\xa0nbsp",
+		"x\xe2\x82",				/* cut at the end */
+		"\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0 \xe0\xa4\xb9\xe0\xa4\xbf\xe0\xa4\xa8",
+		"soft\xc2\xadhyphen zero\xe2\x80\x8bwidth TAB\tCR\r\nend",
+		"9\xcc\x81 digit then mark, \xc3\x89T\xc3\x89",
+	};
+	static const char *files[] = { "floods-original.txt", "bahn-de.txt",
+	    "floods-chrome.txt", "weather-mon.txt" };
+	int ok = 1;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ok &= same_as_slow(cases[i], strlen(cases[i]));
+	ok(ok, "fast path: the tricky strings as text_fold folds them");
+	ok = 1;
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		size_t	 len;
+		char	*buf = slurp(files[i], &len);
+
+		ok &= same_as_slow(buf, len);
+		free(buf);
+	}
+	ok(ok, "fast path: the fixtures as text_fold folds them");
+}
+
 int
 main(void)
 {
 	test_normalise();
+	test_fast_path();
 	test_boilerplate();
 	test_hashes();
 	test_stories();

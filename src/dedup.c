@@ -929,13 +929,22 @@ cmp_cand(const void *a, const void *b)
 	return x[1] < y[1] ? -1 : x[1] > y[1];
 }
 
+/* Compare 32-bit values for qsort. */
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* Count the hits of each slot in v (sorted in place) into (hits, article). */
 static size_t
 count_hits(const struct dedup_index *x, uint32_t *v, size_t n, int64_t *pairs)
 {
 	size_t m = 0;
 
-	sort_u32(v, n);
+	qsort(v, n, sizeof *v, cmp_u32);
 	for (size_t i = 0, j; i < n; i = j) {
 		for (j = i; j < n && v[j] == v[i]; j++)
 			;

@@ -22,6 +22,7 @@ struct store_dedup {
 	struct dedup_index	*index;
 	int64_t			 last;		/* highest article indexed */
 	int64_t			 committed;	/* the same at the last commit */
+	int			 in_txn;	/* caught up in this transaction */
 };
 
 /*
@@ -466,6 +467,7 @@ commit_cb(void *arg)
 	struct store_dedup *d = arg;
 
 	d->committed = d->last;
+	d->in_txn = 0;
 	return 0;
 }
 
@@ -476,29 +478,37 @@ rollback_cb(void *arg)
 	struct store_dedup *d = arg;
 
 	d->last = d->committed;
+	d->in_txn = 0;
 }
 
 /*
  * The store's candidate index, loaded on first use and brought up to date
- * with the articles other connections added; NULL on a read error.
+ * with the articles other connections added; NULL on a read error. Inside a
+ * transaction that is done once: no other connection's rows become visible
+ * before it ends, and this one's are added as they are written.
  */
 static struct dedup_index *
 store_index(struct store *s)
 {
-	struct store_dedup **dp = store_dedup_state(s), *d = *dp;
+	struct store_dedup	**dp = store_dedup_state(s), *d = *dp;
+	int			  txn = !sqlite3_get_autocommit(store_db(s)), first;
 
-	if (d == NULL) {
+	if ((first = d == NULL)) {
 		d = *dp = xcalloc(1, sizeof *d);
 		d->index = dedup_index_new();
 		sqlite3_commit_hook(store_db(s), commit_cb, d);
 		sqlite3_rollback_hook(store_db(s), rollback_cb, d);
-		if (index_catch_up(s, d) == -1)
-			return NULL;
+	}
+	if (d->in_txn && txn)
+		return d->index;
+	if (index_catch_up(s, d) == -1)
+		return NULL;
+	if (first) {
 		dedup_index_shrink(d->index);
 		d->committed = d->last;
-		return d->index;
 	}
-	return index_catch_up(s, d) == -1 ? NULL : d->index;
+	d->in_txn = txn;
+	return d->index;
 }
 
 /* Load the index now (it loads itself on first use); its size, or -1. */

@@ -661,16 +661,18 @@ dedup_same(const struct dedup_fp *a, const struct dedup_fp *b, int near_distance
  * they were added.
  */
 struct postings {
-	int		 bits;		/* bucket = key >> (32 - bits) */
-	int		 checked;	/* the low 16 bits are compared */
+	int		 bits;		/* 2^bits buckets */
+	int		 checked;	/* a 16-bit check per slot */
 	struct bucket {
 		uint32_t	*v;	/* cap slots, then cap checks */
 		uint32_t	 n, cap;
 	}		*b;
+	char		*arena;		/* the blocks reserved for a bulk load */
+	size_t		 arena_size;
 };
 
 struct dedup_index {
-	struct postings	 bands;		/* band i, value v: key (i << 16 | v) << 14 */
+	struct postings	 bands;		/* band i, value v: (i << 16 | v) << 14 */
 	struct postings	 anchors;	/* dedup_anchor_key() */
 	struct postings	 titles;	/* the title hash's low 32 bits */
 	int64_t		*article;	/* by slot */
@@ -687,12 +689,45 @@ postings_init(struct postings *p, int bits, int checked)
 	p->b = xcalloc((size_t)1 << bits, sizeof *p->b);
 }
 
+/* 1 when a bucket's block lies in the arena (and is not freed alone). */
+static int
+in_arena(const struct postings *p, const void *v)
+{
+	return p->arena != NULL && (const char *)v >= p->arena &&
+	    (const char *)v < p->arena + p->arena_size;
+}
+
+/*
+ * Before a bulk load into empty postings whose buckets have counted (in n)
+ * what is coming: give every bucket that room and a sixteenth more, in one
+ * arena, so that a load allocates neither bucket by bucket nor by doubling; a
+ * bucket that outgrows its room later moves to a block of its own.
+ */
+static void
+postings_reserve(struct postings *p)
+{
+	size_t	nb = (size_t)1 << p->bits, entry = p->checked ? 6 : 4, off = 0;
+
+	p->arena_size = 0;
+	for (size_t i = 0; i < nb; i++)
+		p->arena_size += (p->b[i].n + p->b[i].n / 16 + 2) * entry;
+	p->arena = xmalloc(p->arena_size);
+	for (size_t i = 0; i < nb; i++) {
+		p->b[i].cap = p->b[i].n + p->b[i].n / 16 + 2;
+		p->b[i].v = (uint32_t *)(p->arena + off);
+		p->b[i].n = 0;
+		off += p->b[i].cap * entry;
+	}
+}
+
 /* Free the buckets of postings. */
 static void
 postings_free(struct postings *p)
 {
 	for (size_t i = 0; i < (size_t)1 << p->bits; i++)
-		free(p->b[i].v);
+		if (!in_arena(p, p->b[i].v))
+			free(p->b[i].v);
+	free(p->arena);
 	free(p->b);
 }
 
@@ -703,7 +738,7 @@ bucket_checks(const struct bucket *b)
 	return (uint16_t *)(b->v + b->cap);
 }
 
-/* Resize a bucket's block to cap entries. */
+/* Move a bucket to a new block of cap entries (the old one is the caller's). */
 static void
 bucket_resize(struct bucket *b, uint32_t cap, int checked)
 {
@@ -715,42 +750,44 @@ bucket_resize(struct bucket *b, uint32_t cap, int checked)
 			memcpy((uint16_t *)(v + cap), bucket_checks(b),
 			    b->n * sizeof (uint16_t));
 	}
-	free(b->v);
 	b->v = v;
 	b->cap = cap;
 }
 
-/* Add (key, slot) to postings. */
-static void
-postings_add(struct postings *p, uint32_t key, uint32_t slot)
+/* The bucket of a 32-bit key: its top bits. */
+static inline uint32_t
+key_bucket(const struct postings *p, uint32_t key)
 {
-	struct bucket *b = &p->b[key >> (32 - p->bits)];
-
-	if (b->n == b->cap)
-		bucket_resize(b, b->cap == 0 ? 2 : 2 * b->cap, p->checked);
-	b->v[b->n] = slot;
-	if (p->checked)
-		bucket_checks(b)[b->n] = (uint16_t)key;
-	b->n++;
+	return key >> (32 - p->bits);
 }
 
-/* Give every bucket exactly the room it uses (after a bulk load). */
+/* Add slot to a bucket of postings, with its check. */
 static void
-postings_shrink(struct postings *p)
+postings_add(struct postings *p, uint32_t bucket, uint16_t check, uint32_t slot)
 {
-	for (size_t i = 0; i < (size_t)1 << p->bits; i++)
-		if (p->b[i].cap > p->b[i].n && p->b[i].n > 0)
-			bucket_resize(&p->b[i], p->b[i].n, p->checked);
+	struct bucket	*b = &p->b[bucket];
+	uint32_t	*old = b->v;
+
+	if (b->n == b->cap) {
+		bucket_resize(b, b->cap == 0 ? 2 : 2 * b->cap, p->checked);
+		if (!in_arena(p, old))
+			free(old);
+	}
+	b->v[b->n] = slot;
+	if (p->checked)
+		bucket_checks(b)[b->n] = check;
+	b->n++;
 }
 
 /* Bytes held by postings. */
 static size_t
 postings_bytes(const struct postings *p)
 {
-	size_t n = ((size_t)1 << p->bits) * sizeof *p->b;
+	size_t n = ((size_t)1 << p->bits) * sizeof *p->b + p->arena_size;
 
 	for (size_t i = 0; i < (size_t)1 << p->bits; i++)
-		n += (size_t)p->b[i].cap * (p->checked ? 6 : 4);
+		if (!in_arena(p, p->b[i].v))
+			n += (size_t)p->b[i].cap * (p->checked ? 6 : 4);
 	return n;
 }
 
@@ -758,7 +795,7 @@ postings_bytes(const struct postings *p)
 static size_t
 postings_get(const struct postings *p, uint32_t key, uint32_t *out, size_t max)
 {
-	const struct bucket	*b = &p->b[key >> (32 - p->bits)];
+	const struct bucket	*b = &p->b[key_bucket(p, key)];
 	const uint16_t		*chk = bucket_checks(b);
 	size_t			 n = 0;
 
@@ -776,7 +813,7 @@ postings_get(const struct postings *p, uint32_t key, uint32_t *out, size_t max)
 static size_t
 postings_last(const struct postings *p, uint32_t key, uint32_t *out, size_t max)
 {
-	const struct bucket	*b = &p->b[key >> (32 - p->bits)];
+	const struct bucket	*b = &p->b[key_bucket(p, key)];
 	const uint16_t		*chk = bucket_checks(b);
 	size_t			 n = 0;
 
@@ -792,8 +829,8 @@ dedup_index_new(void)
 {
 	struct dedup_index *x = xcalloc(1, sizeof *x);
 
-	postings_init(&x->bands, 18, 0);
-	postings_init(&x->anchors, 16, 1);
+	postings_init(&x->bands, 18, 1);
+	postings_init(&x->anchors, 18, 1);
 	postings_init(&x->titles, 16, 1);
 	return x;
 }
@@ -812,11 +849,15 @@ dedup_index_free(struct dedup_index *x)
 	free(x);
 }
 
-/* The key of band i of a SimHash in the band postings. */
+/*
+ * The band postings: band i of value v is bucket i << 16 | v; the check is the
+ * next band's bits, so that most fingerprints too far away are passed over
+ * without reading their SimHash.
+ */
 static inline uint32_t
-band_key(uint64_t simhash, int i)
+band_bucket(uint64_t simhash, int i)
 {
-	return ((uint32_t)i << 16 | dedup_band(simhash, i)) << 14;
+	return (uint32_t)i << 16 | dedup_band(simhash, i);
 }
 
 /* Index one article (see dedup.h). */
@@ -837,27 +878,40 @@ dedup_index_add(struct dedup_index *x, int64_t article, uint64_t simhash,
 	x->simhash[slot] = simhash;
 	x->nslots++;
 	for (int i = 0; i < 4; i++)
-		postings_add(&x->bands, band_key(simhash, i), slot);
+		postings_add(&x->bands, band_bucket(simhash, i),
+		    dedup_band(simhash, (i + 1) % 4), slot);
 	for (size_t i = 0; i < nanchors && i < DEDUP_ANCHORS; i++)
-		postings_add(&x->anchors, anchors[i], slot);
+		postings_add(&x->anchors, key_bucket(&x->anchors, anchors[i]),
+		    (uint16_t)anchors[i], slot);
 	if (title_hash != 0)
-		postings_add(&x->titles, (uint32_t)title_hash, slot);
+		postings_add(&x->titles, key_bucket(&x->titles,
+		    (uint32_t)title_hash), (uint16_t)title_hash, slot);
 }
 
-/* Trim the index's spare room after a bulk load. */
+/* Count an article coming in a bulk load (see dedup.h). */
 void
-dedup_index_shrink(struct dedup_index *x)
+dedup_index_plan(struct dedup_index *x, uint64_t simhash, uint64_t title_hash,
+    const uint32_t *anchors, size_t nanchors)
 {
-	postings_shrink(&x->bands);
-	postings_shrink(&x->anchors);
-	postings_shrink(&x->titles);
-	if (x->nslots > 0 && x->capslots > x->nslots) {
-		x->capslots = x->nslots;
-		x->article = xreallocarray(x->article, x->capslots,
-		    sizeof *x->article);
-		x->simhash = xreallocarray(x->simhash, x->capslots,
-		    sizeof *x->simhash);
-	}
+	for (int i = 0; i < 4; i++)
+		x->bands.b[band_bucket(simhash, i)].n++;
+	for (size_t i = 0; i < nanchors && i < DEDUP_ANCHORS; i++)
+		x->anchors.b[key_bucket(&x->anchors, anchors[i])].n++;
+	if (title_hash != 0)
+		x->titles.b[key_bucket(&x->titles, (uint32_t)title_hash)].n++;
+	x->capslots++;
+}
+
+/* Make room for the articles counted by dedup_index_plan (see dedup.h). */
+void
+dedup_index_reserve(struct dedup_index *x)
+{
+	postings_reserve(&x->bands);
+	postings_reserve(&x->anchors);
+	postings_reserve(&x->titles);
+	x->article = xreallocarray(NULL, x->capslots + 1, sizeof *x->article);
+	x->simhash = xreallocarray(NULL, x->capslots + 1, sizeof *x->simhash);
+	x->capslots++;
 }
 
 /* Bytes the index holds. */
@@ -905,11 +959,17 @@ dedup_index_near(const struct dedup_index *x, uint64_t simhash, int maxd,
 	size_t n = 0;
 
 	for (int i = 0; i < 4; i++) {
-		const struct bucket *b = &x->bands.b[band_key(simhash, i) >> 14];
+		const struct bucket	*b = &x->bands.b[band_bucket(simhash, i)];
+		const uint16_t		*chk = bucket_checks(b);
+		uint16_t		 next = dedup_band(simhash, (i + 1) % 4);
 
 		for (uint32_t j = 0; j < b->n; j++) {
-			int d = dedup_hamming(x->simhash[b->v[j]], simhash);
+			int d;
 
+			/* within maxd bits in all, so within maxd in this band */
+			if (__builtin_popcount(chk[j] ^ next) > maxd)
+				continue;
+			d = dedup_hamming(x->simhash[b->v[j]], simhash);
 			if (d <= maxd)
 				n = near_insert(out, dist, n, max,
 				    x->article[b->v[j]], d);

@@ -100,8 +100,15 @@ void		 dedup_index_free(struct dedup_index *);
 void		 dedup_index_add(struct dedup_index *, int64_t article,
 		     uint64_t simhash, uint64_t title_hash,
 		     const uint32_t *anchors, size_t nanchors);
-/* Give back the spare room of a bulk load. */
-void		 dedup_index_shrink(struct dedup_index *);
+/*
+ * A bulk load into a new index, in two passes over the same articles: each
+ * counted with dedup_index_plan, then dedup_index_reserve, then each added
+ * with dedup_index_add. The index then holds them in one piece of memory,
+ * with a sixteenth to spare.
+ */
+void		 dedup_index_plan(struct dedup_index *, uint64_t simhash,
+		     uint64_t title_hash, const uint32_t *anchors, size_t nanchors);
+void		 dedup_index_reserve(struct dedup_index *);
 size_t		 dedup_index_bytes(const struct dedup_index *);
 size_t		 dedup_index_count(const struct dedup_index *);
 /*

@@ -430,9 +430,12 @@ by_hash(struct store *s, const struct dedup_key *k, struct dedup_result *r)
 	return step_int64(s, st, &r->story_id);
 }
 
-/* Load the index entries of articles above the last one seen; 0 or -1. */
+/*
+ * Read the anchors rows of articles above the last one indexed into the index
+ * (or, with plan, only count them for dedup_index_reserve); 0 or -1.
+ */
 static int
-index_catch_up(struct store *s, struct store_dedup *d)
+index_read(struct store *s, struct store_dedup *d, int plan)
 {
 	sqlite3_stmt	*st;
 	uint32_t	 keys[DEDUP_ANCHORS];
@@ -444,14 +447,19 @@ index_catch_up(struct store *s, struct store_dedup *d)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const unsigned char	*h = sqlite3_column_blob(st, 3);
 		size_t			 n = (size_t)sqlite3_column_bytes(st, 3) / 4;
+		uint64_t		 sim = sqlite3_column_int64(st, 1);
+		uint64_t		 title = sqlite3_column_int64(st, 2);
 
 		if (n > DEDUP_ANCHORS)
 			n = DEDUP_ANCHORS;
 		for (size_t i = 0; i < n; i++)
 			keys[i] = get_le32(h + 4 * i);
+		if (plan) {
+			dedup_index_plan(d->index, sim, title, keys, n);
+			continue;
+		}
 		d->last = sqlite3_column_int64(st, 0);
-		dedup_index_add(d->index, d->last, (uint64_t)sqlite3_column_int64(st,
-		    1), (uint64_t)sqlite3_column_int64(st, 2), keys, n);
+		dedup_index_add(d->index, d->last, sim, title, keys, n);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
@@ -501,12 +509,15 @@ store_index(struct store *s)
 	}
 	if (d->in_txn && txn)
 		return d->index;
-	if (index_catch_up(s, d) == -1)
-		return NULL;
-	if (first) {
-		dedup_index_shrink(d->index);
-		d->committed = d->last;
+	if (first) {		/* two passes: count, then load in one piece */
+		if (index_read(s, d, 1) == -1)
+			return NULL;
+		dedup_index_reserve(d->index);
 	}
+	if (index_read(s, d, 0) == -1)
+		return NULL;
+	if (first)
+		d->committed = d->last;
 	d->in_txn = txn;
 	return d->index;
 }

@@ -709,12 +709,14 @@ postings_reserve(struct postings *p)
 	size_t	nb = (size_t)1 << p->bits, entry = p->checked ? 6 : 4, off = 0;
 
 	p->arena_size = 0;
-	for (size_t i = 0; i < nb; i++)
-		p->arena_size += (p->b[i].n + p->b[i].n / 16 + 2) * entry;
+	for (size_t i = 0; i < nb; i++) {
+		/* an even count keeps the next block's slots 4-byte aligned */
+		p->b[i].cap = (p->b[i].n + p->b[i].n / 16 + 3) & ~1U;
+		p->arena_size += p->b[i].cap * entry;
+	}
 	p->arena = xmalloc(p->arena_size);
 	for (size_t i = 0; i < nb; i++) {
-		p->b[i].cap = p->b[i].n + p->b[i].n / 16 + 2;
-		p->b[i].v = (uint32_t *)(p->arena + off);
+		p->b[i].v = (uint32_t *)(void *)(p->arena + off);
 		p->b[i].n = 0;
 		off += p->b[i].cap * entry;
 	}

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -283,7 +284,7 @@ post_cut(const char *p, size_t len, const char *pat, size_t plen)
 static size_t
 strip_line(const char *p, size_t len)
 {
-	size_t ntok = count_tokens(p, len);
+	size_t full = len, ntok = SIZE_MAX;	/* the whole line's, when needed */
 
 	for (size_t i = 0; i < sizeof boilerplate / sizeof boilerplate[0]; i++) {
 		const struct boilerplate	*b = &boilerplate[i];
@@ -295,7 +296,11 @@ strip_line(const char *p, size_t len)
 				return 0;
 			break;
 		case BP_PREFIX:
-			if (ntok <= BP_MAX_TOKENS && has_prefix(p, len, b->words, pl))
+			if (!has_prefix(p, len, b->words, pl))
+				break;
+			if (ntok == SIZE_MAX)
+				ntok = count_tokens(p, full);
+			if (ntok <= BP_MAX_TOKENS)
 				return 0;
 			break;
 		case BP_SUFFIX:
@@ -311,11 +316,14 @@ strip_line(const char *p, size_t len)
 	return len;
 }
 
-/* Remove boilerplate lines from n (lines kept) and join the rest by spaces. */
+/*
+ * Remove boilerplate lines from n (lines kept) and join the rest by spaces;
+ * the tokens of what is cut are taken off the count.
+ */
 static void
 strip_lines(struct norm *n)
 {
-	size_t	out = 0, words = 0;
+	size_t	out = 0, words = n->words;
 
 	for (size_t i = 0; i < n->len;) {
 		char	*nl = memchr(n->buf + i, '\n', n->len - i);
@@ -324,11 +332,14 @@ strip_lines(struct norm *n)
 
 		while (keep > 0 && n->buf[i + keep - 1] == ' ')
 			keep--;
+		if (keep < end - i)
+			words -= count_tokens(n->buf + i, end - i) -
+			    count_tokens(n->buf + i, keep);
 		if (keep > 0) {
 			if (out > 0)
 				n->buf[out++] = ' ';
-			memmove(n->buf + out, n->buf + i, keep);
-			words += count_tokens(n->buf + out, keep);
+			if (out != i)
+				memmove(n->buf + out, n->buf + i, keep);
 			out += keep;
 		}
 		i = end + 1;

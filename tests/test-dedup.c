@@ -112,13 +112,20 @@ test_boilerplate(void)
 		  "read more books the minister urged as libraries reopened body" },
 		{ "The post office closed.\nBody.", "the post office closed body" },
 	};
-	char *s;
+	char	*s;
+	size_t	 w;
+	int	 counted = 1;
 
 	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
-		s = dedup_text(c[i].in, strlen(c[i].in), NULL);
+		s = dedup_text(c[i].in, strlen(c[i].in), &w);
 		is_str(s, c[i].want, "boilerplate %zu", i);
+		if (w != count_tokens(s, strlen(s))) {
+			diag("boilerplate %zu: %zu words counted", i, w);
+			counted = 0;
+		}
 		free(s);
 	}
+	ok(counted, "boilerplate: the words left are counted");
 }
 
 static void

@@ -722,12 +722,14 @@ postings_reserve(struct postings *p)
 	p->arena_size = 0;
 	for (size_t i = 0; i < nb; i++) {
 		/* an even count keeps the next block's slots 4-byte aligned */
-		p->b[i].cap = (p->b[i].n + p->b[i].n / 16 + 3) & ~1U;
+		p->b[i].cap = p->b[i].n == 0 ? 0 :
+		    (p->b[i].n + p->b[i].n / 16 + 3) & ~1U;
 		p->arena_size += p->b[i].cap * entry;
 	}
-	p->arena = xmalloc(p->arena_size);
+	p->arena = p->arena_size > 0 ? xmalloc(p->arena_size) : NULL;
 	for (size_t i = 0; i < nb; i++) {
-		p->b[i].v = (uint32_t *)(void *)(p->arena + off);
+		p->b[i].v = p->b[i].cap == 0 ? NULL :
+		    (uint32_t *)(void *)(p->arena + off);
 		p->b[i].n = 0;
 		off += p->b[i].cap * entry;
 	}

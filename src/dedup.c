@@ -163,29 +163,48 @@ norm_run(struct norm *n, const char *s, size_t len)
 	}
 }
 
+/* An ASCII letter lower-cased, a digit as it is, 0 for anything else. */
+static inline unsigned char
+ascii_token_char(unsigned char c)
+{
+	if ((unsigned)(c - '0') < 10)
+		return c;
+	c |= 0x20;
+	return (unsigned)(c - 'a') < 26 ? c : 0;
+}
+
 /*
  * Split an ASCII run straight from the source: what text_fold (which lower-
- * cases ASCII and leaves it otherwise alone) and norm_run would make of it,
- * a word at a time.
+ * cases ASCII and leaves it otherwise alone) and norm_run would make of it.
+ * The output is at most one byte per input byte and a separator owed, so the
+ * room is made once.
  */
 static void
 norm_ascii(struct norm *n, const char *s, size_t len)
 {
-	for (size_t i = 0, j; i < len; i = j + 1) {
-		for (j = i; j < len && ascii_alnum(s[j]); j++)
-			;
-		if (j > i) {
-			char *d;
+	char	*d;
+	size_t	 o;
 
-			norm_put(n, s + i, j - i);
-			d = n->buf + n->len - (j - i);
-			for (size_t k = 0; k < j - i; k++)
-				if (d[k] >= 'A' && d[k] <= 'Z')
-					d[k] += 32;
+	norm_grow(n, len + 1);
+	d = n->buf;
+	o = n->len;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = ascii_token_char(s[i]);
+
+		if (c == 0) {
+			norm_sep(n, (unsigned char)s[i]);
+			continue;
 		}
-		if (j < len)
-			norm_sep(n, (unsigned char)s[j]);
+		if (!n->in_word) {
+			if (n->pending != 0 && o > 0)
+				d[o++] = n->pending;
+			n->pending = 0;
+			n->in_word = 1;
+			n->words++;
+		}
+		d[o++] = c;
 	}
+	n->len = o;
 }
 
 /*

@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -710,6 +712,26 @@ struct dedup_index {
 	size_t		 nslots, capslots;
 };
 
+/*
+ * Ask for huge pages under a large block not touched yet: the index is read
+ * at random, and 4 KiB pages would cost a TLB miss on nearly every access.
+ */
+static void
+huge_pages(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t	align = 2 * 1024 * 1024;
+	uintptr_t	a = ((uintptr_t)p + align - 1) & ~(align - 1);
+	uintptr_t	e = ((uintptr_t)p + len) & ~(align - 1);
+
+	if (e > a)
+		madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
 /* Set up empty postings of 2^bits buckets. */
 static void
 postings_init(struct postings *p, int bits, int checked)
@@ -717,6 +739,7 @@ postings_init(struct postings *p, int bits, int checked)
 	p->bits = bits;
 	p->checked = checked;
 	p->b = xcalloc((size_t)1 << bits, sizeof *p->b);
+	huge_pages(p->b, ((size_t)1 << bits) * sizeof *p->b);
 }
 
 /* 1 when a bucket's block lies in the arena (and is not freed alone). */
@@ -746,6 +769,7 @@ postings_reserve(struct postings *p)
 		p->arena_size += p->b[i].cap * entry;
 	}
 	p->arena = p->arena_size > 0 ? xmalloc(p->arena_size) : NULL;
+	huge_pages(p->arena, p->arena_size);
 	for (size_t i = 0; i < nb; i++) {
 		p->b[i].v = p->b[i].cap == 0 ? NULL :
 		    (uint32_t *)(void *)(p->arena + off);
@@ -980,9 +1004,11 @@ dedup_index_reserve(struct dedup_index *x)
 	postings_reserve(&x->bands);
 	postings_reserve(&x->anchors);
 	postings_reserve(&x->titles);
-	x->article = xreallocarray(NULL, x->capslots + 1, sizeof *x->article);
-	x->simhash = xreallocarray(NULL, x->capslots + 1, sizeof *x->simhash);
 	x->capslots++;
+	x->article = xreallocarray(NULL, x->capslots, sizeof *x->article);
+	x->simhash = xreallocarray(NULL, x->capslots, sizeof *x->simhash);
+	huge_pages(x->article, x->capslots * sizeof *x->article);
+	huge_pages(x->simhash, x->capslots * sizeof *x->simhash);
 }
 
 /* Bytes the index holds. */
@@ -1049,6 +1075,25 @@ dedup_index_near(const struct dedup_index *x, uint64_t simhash, int maxd,
 	return n;
 }
 
+/*
+ * Ask for the buckets of up to DEDUP_ANCHORS keys, then for their checks,
+ * before reading any: the look-up waits for memory about twice, not per key.
+ */
+static void
+prefetch_buckets(const struct postings *p, const uint32_t *keys, size_t n)
+{
+	if (n > DEDUP_ANCHORS)
+		n = DEDUP_ANCHORS;
+	for (size_t i = 0; i < n; i++)
+		__builtin_prefetch(&p->b[key_bucket(p, keys[i])]);
+	for (size_t i = 0; i < n; i++) {
+		const struct bucket *b = &p->b[key_bucket(p, keys[i])];
+
+		if (b->n > 0)
+			__builtin_prefetch(bucket_checks(b));
+	}
+}
+
 /* Order candidate (hits, article) pairs: most hits, then oldest article. */
 static int
 cmp_cand(const void *a, const void *b)
@@ -1094,6 +1139,7 @@ dedup_index_candidates(const struct dedup_index *x, const uint32_t *anchors,
 	int64_t		 pairs[2 * DEDUP_ANCHORS * DEDUP_POSTINGS];
 	size_t		 n = 0, m, k, need = nanchors >= 4 ? 2 : 1, out_n = 0;
 
+	prefetch_buckets(&x->anchors, anchors, nanchors);
 	for (size_t i = 0; i < nanchors && i < DEDUP_ANCHORS; i++) {
 		k = postings_get(&x->anchors, anchors[i], got + n,
 		    DEDUP_POSTINGS);

@@ -231,7 +231,7 @@ store_open(const char *path, char **cause)
 		return NULL;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	if (store_dedup_register(s) == -1 || open_retry(s, cause) == -1) {
+	if (store_dedup_sql(s) == -1 || open_retry(s, cause) == -1) {
 		store_close(s);
 		return NULL;
 	}

@@ -268,12 +268,9 @@ host_be_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, *(const unsigned char *)&one == 0);
 }
 
-/*
- * Register hamming() and the functions of migration 7 on the store's
- * connection (store_open does it before migrating).
- */
+/* Register hamming() and the functions of migration 7 (store_open does it). */
 int
-store_dedup_register(struct store *s)
+store_dedup_sql(struct store *s)
 {
 	sqlite3	*db = store_db(s);
 	int	 f = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
@@ -288,6 +285,25 @@ store_dedup_register(struct store *s)
 		log_warnx("store: functions: %s", sqlite3_errmsg(db));
 		return -1;
 	}
+	return 0;
+}
+
+/* Get a store ready for the identity step: its candidate index loaded. */
+int
+store_dedup_register(struct store *s)
+{
+	struct timespec	t0, t1;
+	size_t		n;
+	int64_t		bytes;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (store_dedup_sql(s) == -1 || (bytes = store_dedup_load(s, &n)) == -1)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (n > 0)
+		log_info("store: candidate index of %zu articles, %.1f MiB, loaded"
+		    " in %.2f s", n, bytes / 1048576.0, t1.tv_sec - t0.tv_sec +
+		    (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return 0;
 }
 

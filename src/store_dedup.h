@@ -72,10 +72,13 @@ struct dedup_result {
 };
 
 /*
- * Register the hamming() SQL function (and those migration 7 uses) on the
- * store's connection; store_open does it.
+ * Get a store ready for the identity step (the daemon does it at start, the
+ * dedup and test-source commands after opening): the hamming() SQL function,
+ * and the candidate index loaded now rather than at the first article. 0 or -1.
  */
 int		 store_dedup_register(struct store *);
+/* Register hamming() and the SQL functions migration 7 uses; store_open does. */
+int		 store_dedup_sql(struct store *);
 
 /*
  * The near-duplicate and containment candidates come from an index in memory

@@ -688,9 +688,9 @@ dedup_same(const struct dedup_fp *a, const struct dedup_fp *b, int near_distance
 
 /*
  * The in-memory candidate index (see dedup.h). Postings are kept per bucket:
- * the slot numbers, then (for checked keys) the key's low 16 bits, in one
- * block grown by doubling. Slots number the indexed articles in the order
- * they were added.
+ * the slot numbers, then (when checked) a 16-bit check of each, in one block:
+ * a piece of the arena of the last bulk load, or its own block grown by
+ * doubling. Slots number the indexed articles in the order they were added.
  */
 struct postings {
 	int		 bits;		/* 2^bits buckets */
@@ -704,9 +704,9 @@ struct postings {
 };
 
 struct dedup_index {
-	struct postings	 bands;		/* band i, value v: (i << 16 | v) << 14 */
-	struct postings	 anchors;	/* dedup_anchor_key() */
-	struct postings	 titles;	/* the title hash's low 32 bits */
+	struct postings	 bands;		/* bucket i << 16 | band i, check band i + 1 */
+	struct postings	 anchors;	/* dedup_anchor_key(): top bits, low 16 */
+	struct postings	 titles;	/* the title hash's low 32 bits, the same */
 	int64_t		*article;	/* by slot */
 	uint64_t	*simhash;
 	size_t		 nslots, capslots;
@@ -854,9 +854,12 @@ static size_t
 postings_get(const struct postings *p, uint32_t key, uint32_t *out, size_t max)
 {
 	const struct bucket	*b = &p->b[key_bucket(p, key)];
-	const uint16_t		*chk = bucket_checks(b);
+	const uint16_t		*chk;
 	size_t			 n = 0;
 
+	if (b->n == 0)
+		return 0;
+	chk = bucket_checks(b);
 	for (uint32_t i = 0; i < b->n; i++) {
 		if (p->checked && chk[i] != (uint16_t)key)
 			continue;
@@ -872,9 +875,12 @@ static size_t
 postings_last(const struct postings *p, uint32_t key, uint32_t *out, size_t max)
 {
 	const struct bucket	*b = &p->b[key_bucket(p, key)];
-	const uint16_t		*chk = bucket_checks(b);
+	const uint16_t		*chk;
 	size_t			 n = 0;
 
+	if (b->n == 0)
+		return 0;
+	chk = bucket_checks(b);
 	for (uint32_t i = b->n; i > 0 && n < max; i--)
 		if (!p->checked || chk[i - 1] == (uint16_t)key)
 			out[n++] = b->v[i - 1];
@@ -1057,13 +1063,16 @@ dedup_index_near(const struct dedup_index *x, uint64_t simhash, int maxd,
 
 	for (int i = 0; i < 4; i++) {
 		const struct bucket	*b = &x->bands.b[band_bucket(simhash, i)];
-		const uint16_t		*chk = bucket_checks(b);
+		const uint16_t		*chk;
 		uint16_t		 next = dedup_band(simhash, (i + 1) % 4);
 
+		if (b->n == 0)
+			continue;
+		chk = bucket_checks(b);
 		for (uint32_t j = 0; j < b->n; j++) {
 			int d;
 
-			/* within maxd bits in all, so within maxd in this band */
+			/* within maxd bits in all, so in the next band too */
 			if (__builtin_popcount(chk[j] ^ next) > maxd)
 				continue;
 			d = dedup_hamming(x->simhash[b->v[j]], simhash);

@@ -158,19 +158,8 @@ exec_or_die(struct store *s, const char *sql)
 }
 
 #define SEED_INDEXES \
-	"articles_content_hash", "articles_url", "articles_band0", \
-	"articles_band1", "articles_band2", "articles_band3", \
-	"articles_title_hash", "articles_story", "articles_prune", \
-	"articles_fetched", "anchors_article"
-
-/* Order (hash, article) pairs by hash. */
-static int
-cmp_pair(const void *a, const void *b)
-{
-	const uint64_t *x = a, *y = b;
-
-	return x[0] < y[0] ? -1 : x[0] > y[0];
-}
+	"articles_content_hash", "articles_url", "articles_story", \
+	"articles_prune", "articles_fetched", "articles_source_fetched"
 
 /* Seed n stories: one article each with keys and fingerprints, no text. */
 static void
@@ -179,8 +168,6 @@ seed(struct store *s, int n)
 	static const char *idx[] = { SEED_INDEXES };
 	char		**saved = xcalloc(sizeof idx / sizeof idx[0], sizeof *saved);
 	sqlite3_stmt	*st, *ast, *sst;
-	uint64_t	*anch = xreallocarray(NULL, (size_t)n * 16, 2 * sizeof *anch);
-	size_t		 na = 0;
 
 	/* indexes are rebuilt after the load: faster than n random inserts */
 	for (size_t i = 0; i < sizeof idx / sizeof idx[0]; i++) {
@@ -202,12 +189,18 @@ seed(struct store *s, int n)
 	    " first_seen, canonical_url) VALUES (?1, ?1, ?2, ?3)", -1, &sst, NULL);
 	sqlite3_prepare_v2(store_db(s), "INSERT INTO articles (id, source_id,"
 	    " entry_id, raw_fp, fetched_at, story_id, canonical_url, content_hash,"
-	    " title_hash, simhash, band0, band1, band2, band3, words, text_pruned)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?1, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-	    " 800, 0)", -1, &st, NULL);
+	    " title_hash, simhash, words, text_pruned)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?1, ?6, ?7, ?8, ?9, 800, 0)", -1, &st,
+	    NULL);
+	sqlite3_prepare_v2(store_db(s), "INSERT INTO anchors (article_id,"
+	    " simhash, title_hash, hashes) VALUES (?1, ?2, ?3, ?4)", -1, &ast,
+	    NULL);
 	for (int i = 1; i <= n; i++) {
 		char		url[96], entry[32];
 		uint64_t	h[4] = { rnd(), rnd(), rnd(), rnd() }, sim = rnd();
+		uint64_t	title = rnd() | 1;
+		uint32_t	anch[DEDUP_ANCHORS];
+		unsigned char	*blob;
 
 		snprintf(url, sizeof url, "https://seed%d.example/news/%d.html",
 		    i % 500, i);
@@ -224,31 +217,26 @@ seed(struct store *s, int n)
 		sqlite3_bind_int64(st, 5, time(NULL) - 86400);
 		sqlite3_bind_text(st, 6, url, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_blob(st, 7, h, 32, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 8, (int64_t)(rnd() | 1));
+		sqlite3_bind_int64(st, 8, (int64_t)title);
 		sqlite3_bind_int64(st, 9, (int64_t)sim);
-		for (int b = 0; b < 4; b++)
-			sqlite3_bind_int(st, 10 + b, dedup_band(sim, b));
 		if (sqlite3_step(st) != SQLITE_DONE)
 			fatalx("seed: %s", sqlite3_errmsg(store_db(s)));
 		sqlite3_reset(st);
-		for (int k = 0; k < 16; k++) {
-			anch[2 * na] = rnd() >> DEDUP_ANCHOR_BITS;
-			anch[2 * na++ + 1] = i;
-		}
+		/* 16 anchors below the anchor threshold (the index needs no order) */
+		for (int k = 0; k < DEDUP_ANCHORS; k++)
+			anch[k] = dedup_anchor_key(rnd() >> DEDUP_ANCHOR_BITS);
+		blob = le32_blob(anch, DEDUP_ANCHORS);
+		sqlite3_bind_int(ast, 1, i);
+		sqlite3_bind_int64(ast, 2, (int64_t)sim);
+		sqlite3_bind_int64(ast, 3, (int64_t)title);
+		sqlite3_bind_blob(ast, 4, blob, 4 * DEDUP_ANCHORS, free);
+		if (sqlite3_step(ast) != SQLITE_DONE)
+			fatalx("seed: %s", sqlite3_errmsg(store_db(s)));
+		sqlite3_reset(ast);
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(sst);
-	qsort(anch, na, 2 * sizeof *anch, cmp_pair);
-	sqlite3_prepare_v2(store_db(s), "INSERT OR IGNORE INTO anchors (hash,"
-	    " article_id) VALUES (?1, ?2)", -1, &ast, NULL);
-	for (size_t i = 0; i < na; i++) {
-		sqlite3_bind_int64(ast, 1, (int64_t)anch[2 * i]);
-		sqlite3_bind_int64(ast, 2, (int64_t)anch[2 * i + 1]);
-		sqlite3_step(ast);
-		sqlite3_reset(ast);
-	}
 	sqlite3_finalize(ast);
-	free(anch);
 	for (size_t i = 0; i < sizeof idx / sizeof idx[0]; i++) {
 		if (saved[i] != NULL)
 			exec_or_die(s, saved[i]);
@@ -382,6 +370,38 @@ report(const char *name, struct timings *t, int n, double norm)
 	free(t->lookup);
 }
 
+/* The resident set size in bytes. */
+static long long
+rss_bytes(void)
+{
+	long long	 pages = 0, rss = 0;
+	FILE		*f = fopen("/proc/self/statm", "r");
+
+	if (f != NULL) {
+		if (fscanf(f, "%lld %lld", &pages, &rss) != 2)
+			rss = 0;
+		fclose(f);
+	}
+	return rss * sysconf(_SC_PAGESIZE);
+}
+
+/* Load the candidate index of a store (as the daemon does on its first article). */
+static void
+load_index(struct store *s, const char *name)
+{
+	double		 t0 = now_s(), w0 = wall_s();
+	long long	 rss0 = rss_bytes();
+	size_t		 n = 0;
+	int64_t		 bytes = store_dedup_load(s, &n);
+
+	if (bytes < 0)
+		fatalx("load");
+	printf("%s: index of %zu articles loaded in %.2f s of CPU (%.2f s"
+	    " elapsed): %.1f MiB, %.0f bytes per article (RSS +%.1f MiB)\n",
+	    name, n, now_s() - t0, wall_s() - w0, bytes / 1048576.0,
+	    n > 0 ? (double)bytes / n : 0.0, (rss_bytes() - rss0) / 1048576.0);
+}
+
 /* Open a fresh database file in dir. */
 static struct store *
 fresh(const char *dir, const char *name, char **path)
@@ -410,7 +430,7 @@ main(int argc, char **argv)
 	struct doc	*d;
 	struct store	*s;
 	struct timings	 t;
-	char		*path;
+	char		*path, *cause = NULL;
 	double		 t0, norm = 0, bytes_text = 0;
 	long long	 before, after;
 
@@ -447,6 +467,7 @@ main(int argc, char **argv)
 	/* baseline: the same articles into an empty database */
 	s = fresh(dir, "dedup-bench-empty.db", &path);
 	before = db_bytes(s, path);
+	load_index(s, "empty database");
 	run(s, d, n, &t);
 	after = db_bytes(s, path);
 	report("baseline, empty database", &t, n, norm);
@@ -467,6 +488,12 @@ main(int argc, char **argv)
 	    " (keys, fingerprints, 16 anchors, indexes)\n", stories,
 	    now_s() - t0, (double)(after - before) / (stories > 0 ? stories : 1));
 	before = after;
+	store_close(s);		/* as a daemon starting on it */
+	if ((s = store_open(path, &cause)) == NULL)
+		fatalx("%s", cause);
+	if (getenv("BENCH_PRAGMAS") != NULL)
+		exec_or_die(s, getenv("BENCH_PRAGMAS"));
+	load_index(s, "seeded database");
 	run(s, d, n, &t);
 	after = db_bytes(s, path);
 	report("seeded database", &t, n, norm);

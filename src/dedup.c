@@ -5,6 +5,9 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
+
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,49 +38,51 @@ struct norm {
  * TITLE appeared first on SITE" anywhere in a line, cut to the line's end.
  */
 enum bp_kind { BP_LINE, BP_PREFIX, BP_SUFFIX, BP_POST };
+#define BP(kind, words)	{ kind, words, sizeof words - 1 }
 static const struct boilerplate {
 	enum bp_kind	 kind;
 	const char	*words;
+	size_t		 len;
 } boilerplate[] = {
-	{ BP_POST, "appeared first on" },		/* WordPress feeds */
-	{ BP_LINE, "read more" },
-	{ BP_LINE, "continue reading" },
-	{ BP_LINE, "read the full story" },
-	{ BP_LINE, "read the full article" },
-	{ BP_LINE, "read full article" },
-	{ BP_LINE, "read full story" },
-	{ BP_LINE, "click here to read more" },
-	{ BP_LINE, "weiterlesen" },
-	{ BP_LINE, "mehr lesen" },
-	{ BP_LINE, "lire la suite" },
-	{ BP_LINE, "leer más" },
-	{ BP_LINE, "seguir leyendo" },
-	{ BP_LINE, "continua a leggere" },
-	{ BP_LINE, "leggi tutto" },
-	{ BP_LINE, "lees verder" },
-	{ BP_LINE, "läs mer" },
-	{ BP_LINE, "ler mais" },
-	{ BP_LINE, "czytaj dalej" },
-	{ BP_LINE, "читать далее" },
-	{ BP_PREFIX, "continue reading" },		/* "Continue reading “TITLE” →" */
-	{ BP_PREFIX, "read more at" },
-	{ BP_PREFIX, "read more on" },
-	{ BP_PREFIX, "this article originally appeared on" },
-	{ BP_PREFIX, "this article originally appeared in" },
-	{ BP_PREFIX, "this article first appeared on" },
-	{ BP_PREFIX, "this article was originally published on" },
-	{ BP_PREFIX, "this article was originally published at" },
-	{ BP_PREFIX, "this article was originally published by" },
-	{ BP_PREFIX, "this story originally appeared" },
-	{ BP_PREFIX, "this story was originally published" },
-	{ BP_PREFIX, "this article is republished from" },	/* The Conversation */
-	{ BP_PREFIX, "originally published on" },
-	{ BP_PREFIX, "originally published at" },
-	{ BP_PREFIX, "originally published by" },
-	{ BP_SUFFIX, "continue reading" },
-	{ BP_SUFFIX, "read more" },
-	{ BP_SUFFIX, "weiterlesen" },
-	{ BP_SUFFIX, "lire la suite" },
+	BP(BP_POST, "appeared first on"),		/* WordPress feeds */
+	BP(BP_LINE, "read more"),
+	BP(BP_LINE, "continue reading"),
+	BP(BP_LINE, "read the full story"),
+	BP(BP_LINE, "read the full article"),
+	BP(BP_LINE, "read full article"),
+	BP(BP_LINE, "read full story"),
+	BP(BP_LINE, "click here to read more"),
+	BP(BP_LINE, "weiterlesen"),
+	BP(BP_LINE, "mehr lesen"),
+	BP(BP_LINE, "lire la suite"),
+	BP(BP_LINE, "leer más"),
+	BP(BP_LINE, "seguir leyendo"),
+	BP(BP_LINE, "continua a leggere"),
+	BP(BP_LINE, "leggi tutto"),
+	BP(BP_LINE, "lees verder"),
+	BP(BP_LINE, "läs mer"),
+	BP(BP_LINE, "ler mais"),
+	BP(BP_LINE, "czytaj dalej"),
+	BP(BP_LINE, "читать далее"),
+	BP(BP_PREFIX, "continue reading"),		/* "Continue reading “TITLE” →" */
+	BP(BP_PREFIX, "read more at"),
+	BP(BP_PREFIX, "read more on"),
+	BP(BP_PREFIX, "this article originally appeared on"),
+	BP(BP_PREFIX, "this article originally appeared in"),
+	BP(BP_PREFIX, "this article first appeared on"),
+	BP(BP_PREFIX, "this article was originally published on"),
+	BP(BP_PREFIX, "this article was originally published at"),
+	BP(BP_PREFIX, "this article was originally published by"),
+	BP(BP_PREFIX, "this story originally appeared"),
+	BP(BP_PREFIX, "this story was originally published"),
+	BP(BP_PREFIX, "this article is republished from"),	/* The Conversation */
+	BP(BP_PREFIX, "originally published on"),
+	BP(BP_PREFIX, "originally published at"),
+	BP(BP_PREFIX, "originally published by"),
+	BP(BP_SUFFIX, "continue reading"),
+	BP(BP_SUFFIX, "read more"),
+	BP(BP_SUFFIX, "weiterlesen"),
+	BP(BP_SUFFIX, "lire la suite"),
 };
 
 /* Make room for n more bytes. */
@@ -126,6 +131,14 @@ is_token_cp(int32_t cp)
 	return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_NO;
 }
 
+/* 1 for an ASCII letter or digit. */
+static inline int
+ascii_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	    (c >= 'A' && c <= 'Z');
+}
+
 /* Split folded text into tokens: letters, marks and digits; the rest separates. */
 static void
 norm_run(struct norm *n, const char *s, size_t len)
@@ -138,8 +151,7 @@ norm_run(struct norm *n, const char *s, size_t len)
 
 		step = 1;
 		if (c < 0x80) {
-			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			    (c >= 'A' && c <= 'Z'))
+			if (ascii_alnum(c))
 				norm_put(n, s + i, 1);
 			else
 				norm_sep(n, c);
@@ -153,23 +165,90 @@ norm_run(struct norm *n, const char *s, size_t len)
 	}
 }
 
+/* An ASCII letter lower-cased, a digit as it is, 0 for anything else. */
+static inline unsigned char
+ascii_token_char(unsigned char c)
+{
+	if ((unsigned)(c - '0') < 10)
+		return c;
+	c |= 0x20;
+	return (unsigned)(c - 'a') < 26 ? c : 0;
+}
+
+/*
+ * Split an ASCII run straight from the source: what text_fold (which lower-
+ * cases ASCII and leaves it otherwise alone) and norm_run would make of it.
+ * The output is at most one byte per input byte and a separator owed, so the
+ * room is made once.
+ */
+static void
+norm_ascii(struct norm *n, const char *s, size_t len)
+{
+	char	*d;
+	size_t	 o;
+
+	norm_grow(n, len + 1);
+	d = n->buf;
+	o = n->len;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = ascii_token_char(s[i]);
+
+		if (c == 0) {
+			norm_sep(n, (unsigned char)s[i]);
+			continue;
+		}
+		if (!n->in_word) {
+			if (n->pending != 0 && o > 0)
+				d[o++] = n->pending;
+			n->pending = 0;
+			n->in_word = 1;
+			n->words++;
+		}
+		d[o++] = c;
+	}
+	n->len = o;
+}
+
+/*
+ * Fold and split s. ASCII runs are split here; the rest goes through
+ * text_fold, cut where text_fold itself cuts its slow path (from the letter or
+ * digit before a non-ASCII run to the next ASCII byte), so the result is
+ * text_fold's, without folding and copying the ASCII bulk of a text.
+ */
+static void
+fold_split(struct norm *n, const char *s, size_t len)
+{
+	size_t	 i = 0, j, k, m, flen;
+	char	*folded;
+
+	while (i < len) {
+		for (j = i; j < len && (unsigned char)s[j] < 0x80; j++)
+			;
+		k = (j < len && j > i && ascii_alnum(s[j - 1])) ? j - 1 : j;
+		norm_ascii(n, s + i, k - i);
+		if (j == len)
+			break;
+		for (m = j; m < len && (unsigned char)s[m] >= 0x80; m++)
+			;
+		folded = text_fold(s + k, m - k, &flen);
+		norm_run(n, folded, flen);
+		free(folded);
+		i = m;
+	}
+}
+
 /* Normalise into a new struct norm. */
 static void
 normalise(struct norm *n, const char *s, size_t len, int keep_lines)
 {
-	char	*folded;
-	size_t	 flen;
-
 	memset(n, 0, sizeof *n);
 	n->keep_lines = keep_lines;
 	if (len > DEDUP_MAX_TEXT)
 		len = DEDUP_MAX_TEXT;
-	folded = text_fold(s, len, &flen);
-	n->size = flen + 16;
+	n->size = len + 16;
 	n->buf = xmalloc(n->size);
-	norm_run(n, folded, flen);
+	fold_split(n, s, len);
 	n->buf[n->len] = '\0';
-	free(folded);
 }
 
 /* The normalised form of s (see dedup.h). */
@@ -226,11 +305,11 @@ post_cut(const char *p, size_t len, const char *pat, size_t plen)
 static size_t
 strip_line(const char *p, size_t len)
 {
-	size_t ntok = count_tokens(p, len);
+	size_t full = len, ntok = SIZE_MAX;	/* the whole line's, when needed */
 
 	for (size_t i = 0; i < sizeof boilerplate / sizeof boilerplate[0]; i++) {
 		const struct boilerplate	*b = &boilerplate[i];
-		size_t				 pl = strlen(b->words);
+		size_t				 pl = b->len;
 
 		switch (b->kind) {
 		case BP_LINE:
@@ -238,7 +317,11 @@ strip_line(const char *p, size_t len)
 				return 0;
 			break;
 		case BP_PREFIX:
-			if (ntok <= BP_MAX_TOKENS && has_prefix(p, len, b->words, pl))
+			if (!has_prefix(p, len, b->words, pl))
+				break;
+			if (ntok == SIZE_MAX)
+				ntok = count_tokens(p, full);
+			if (ntok <= BP_MAX_TOKENS)
 				return 0;
 			break;
 		case BP_SUFFIX:
@@ -254,11 +337,14 @@ strip_line(const char *p, size_t len)
 	return len;
 }
 
-/* Remove boilerplate lines from n (lines kept) and join the rest by spaces. */
+/*
+ * Remove boilerplate lines from n (lines kept) and join the rest by spaces;
+ * the tokens of what is cut are taken off the count.
+ */
 static void
 strip_lines(struct norm *n)
 {
-	size_t	out = 0, words = 0;
+	size_t	out = 0, words = n->words;
 
 	for (size_t i = 0; i < n->len;) {
 		char	*nl = memchr(n->buf + i, '\n', n->len - i);
@@ -267,11 +353,14 @@ strip_lines(struct norm *n)
 
 		while (keep > 0 && n->buf[i + keep - 1] == ' ')
 			keep--;
+		if (keep < end - i)
+			words -= count_tokens(n->buf + i, end - i) -
+			    count_tokens(n->buf + i, keep);
 		if (keep > 0) {
 			if (out > 0)
 				n->buf[out++] = ' ';
-			memmove(n->buf + out, n->buf + i, keep);
-			words += count_tokens(n->buf + out, keep);
+			if (out != i)
+				memmove(n->buf + out, n->buf + i, keep);
 			out += keep;
 		}
 		i = end + 1;
@@ -343,28 +432,27 @@ dedup_title_hash(const char *title)
 	return h;
 }
 
-/* Sort 32-bit values (LSD radix, 3 passes of 11 bits). */
+/* Sort 32-bit values (LSD radix, 4 passes of 8 bits). */
 static void
 sort_u32(uint32_t *v, size_t n)
 {
 	uint32_t	*tmp, *a = v, *b;
-	size_t		 count[2048];
+	size_t		 count[256];
 
 	if (n < 2)
 		return;
 	tmp = b = xreallocarray(NULL, n, sizeof *tmp);
-
-	for (int shift = 0; shift < 33; shift += 11) {
+	for (int shift = 0; shift < 32; shift += 8) {
 		memset(count, 0, sizeof count);
 		for (size_t i = 0; i < n; i++)
-			count[(a[i] >> shift) & 2047]++;
-		for (size_t i = 0, sum = 0; i < 2048; i++) {
+			count[(a[i] >> shift) & 255]++;
+		for (size_t i = 0, sum = 0; i < 256; i++) {
 			size_t c = count[i];
 			count[i] = sum;
 			sum += c;
 		}
 		for (size_t i = 0; i < n; i++)
-			b[count[(a[i] >> shift) & 2047]++] = a[i];
+			b[count[(a[i] >> shift) & 255]++] = a[i];
 		uint32_t *t = a; a = b; b = t;
 	}
 	if (a != v)
@@ -596,4 +684,499 @@ dedup_same(const struct dedup_fp *a, const struct dedup_fp *b, int near_distance
 	if (dedup_hamming(a->simhash, b->simhash) <= near_distance)
 		return 1;
 	return dedup_containment(a, b) >= DEDUP_CONTAINMENT;
+}
+
+/*
+ * The in-memory candidate index (see dedup.h). Postings are kept per bucket:
+ * the slot numbers, then (when checked) a 16-bit check of each, in one block:
+ * a piece of the arena of the last bulk load, or its own block grown by
+ * doubling. Slots number the indexed articles in the order they were added.
+ */
+struct postings {
+	int		 bits;		/* 2^bits buckets */
+	int		 checked;	/* a 16-bit check per slot */
+	struct bucket {
+		uint32_t	*v;	/* cap slots, then cap checks */
+		uint32_t	 n, cap;
+	}		*b;
+	char		*arena;		/* the blocks reserved for a bulk load */
+	size_t		 arena_size;
+};
+
+struct dedup_index {
+	struct postings	 bands;		/* bucket i << 16 | band i, check band i + 1 */
+	struct postings	 anchors;	/* dedup_anchor_key(): top bits, low 16 */
+	struct postings	 titles;	/* the title hash's low 32 bits, the same */
+	int64_t		*article;	/* by slot */
+	uint64_t	*simhash;
+	size_t		 nslots, capslots;
+};
+
+/*
+ * Ask for huge pages under a large block not touched yet: the index is read
+ * at random, and 4 KiB pages would cost a TLB miss on nearly every access.
+ */
+static void
+huge_pages(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t	align = 2 * 1024 * 1024;
+	uintptr_t	a = ((uintptr_t)p + align - 1) & ~(align - 1);
+	uintptr_t	e = ((uintptr_t)p + len) & ~(align - 1);
+
+	if (e > a)
+		madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
+/* Set up empty postings of 2^bits buckets. */
+static void
+postings_init(struct postings *p, int bits, int checked)
+{
+	p->bits = bits;
+	p->checked = checked;
+	p->b = xcalloc((size_t)1 << bits, sizeof *p->b);
+	huge_pages(p->b, ((size_t)1 << bits) * sizeof *p->b);
+}
+
+/* 1 when a bucket's block lies in the arena (and is not freed alone). */
+static int
+in_arena(const struct postings *p, const void *v)
+{
+	return p->arena != NULL && (const char *)v >= p->arena &&
+	    (const char *)v < p->arena + p->arena_size;
+}
+
+/*
+ * Before a bulk load into empty postings whose buckets have counted (in n)
+ * what is coming: give every bucket that room and a sixteenth more, in one
+ * arena, so that a load allocates neither bucket by bucket nor by doubling; a
+ * bucket that outgrows its room later moves to a block of its own.
+ */
+static void
+postings_reserve(struct postings *p)
+{
+	size_t	nb = (size_t)1 << p->bits, entry = p->checked ? 6 : 4, off = 0;
+
+	p->arena_size = 0;
+	for (size_t i = 0; i < nb; i++) {
+		/* an even count keeps the next block's slots 4-byte aligned */
+		p->b[i].cap = p->b[i].n == 0 ? 0 :
+		    (p->b[i].n + p->b[i].n / 16 + 3) & ~1U;
+		p->arena_size += p->b[i].cap * entry;
+	}
+	p->arena = p->arena_size > 0 ? xmalloc(p->arena_size) : NULL;
+	huge_pages(p->arena, p->arena_size);
+	for (size_t i = 0; i < nb; i++) {
+		p->b[i].v = p->b[i].cap == 0 ? NULL :
+		    (uint32_t *)(void *)(p->arena + off);
+		p->b[i].n = 0;
+		off += p->b[i].cap * entry;
+	}
+}
+
+/* Free the buckets of postings. */
+static void
+postings_free(struct postings *p)
+{
+	for (size_t i = 0; i < (size_t)1 << p->bits; i++)
+		if (!in_arena(p, p->b[i].v))
+			free(p->b[i].v);
+	free(p->arena);
+	free(p->b);
+}
+
+/* The checks of a bucket: after its cap slots. */
+static inline uint16_t *
+bucket_checks(const struct bucket *b)
+{
+	return (uint16_t *)(b->v + b->cap);
+}
+
+/* Move a bucket to a new block of cap entries (the old one is the caller's). */
+static void
+bucket_resize(struct bucket *b, uint32_t cap, int checked)
+{
+	uint32_t	*v = xreallocarray(NULL, cap, checked ? 6 : 4);
+
+	if (b->n > 0) {
+		memcpy(v, b->v, b->n * sizeof *v);
+		if (checked)
+			memcpy((uint16_t *)(v + cap), bucket_checks(b),
+			    b->n * sizeof (uint16_t));
+	}
+	b->v = v;
+	b->cap = cap;
+}
+
+/* The bucket of a 32-bit key: its top bits. */
+static inline uint32_t
+key_bucket(const struct postings *p, uint32_t key)
+{
+	return key >> (32 - p->bits);
+}
+
+/* Add slot to a bucket of postings, with its check. */
+static void
+postings_add(struct postings *p, uint32_t bucket, uint16_t check, uint32_t slot)
+{
+	struct bucket	*b = &p->b[bucket];
+	uint32_t	*old = b->v;
+
+	if (b->n == b->cap) {
+		bucket_resize(b, b->cap == 0 ? 2 : 2 * b->cap, p->checked);
+		if (!in_arena(p, old))
+			free(old);
+	}
+	b->v[b->n] = slot;
+	if (p->checked)
+		bucket_checks(b)[b->n] = check;
+	b->n++;
+}
+
+/* Bytes held by postings. */
+static size_t
+postings_bytes(const struct postings *p)
+{
+	size_t n = ((size_t)1 << p->bits) * sizeof *p->b + p->arena_size;
+
+	for (size_t i = 0; i < (size_t)1 << p->bits; i++)
+		if (!in_arena(p, p->b[i].v))
+			n += (size_t)p->b[i].cap * (p->checked ? 6 : 4);
+	return n;
+}
+
+/* The slots of key, at most max (more: common, returns max + 1). */
+static size_t
+postings_get(const struct postings *p, uint32_t key, uint32_t *out, size_t max)
+{
+	const struct bucket	*b = &p->b[key_bucket(p, key)];
+	const uint16_t		*chk;
+	size_t			 n = 0;
+
+	if (b->n == 0)
+		return 0;
+	chk = bucket_checks(b);
+	for (uint32_t i = 0; i < b->n; i++) {
+		if (p->checked && chk[i] != (uint16_t)key)
+			continue;
+		if (n == max)
+			return max + 1;
+		out[n++] = b->v[i];
+	}
+	return n;
+}
+
+/* The last (latest) max slots of key, latest first; the count. */
+static size_t
+postings_last(const struct postings *p, uint32_t key, uint32_t *out, size_t max)
+{
+	const struct bucket	*b = &p->b[key_bucket(p, key)];
+	const uint16_t		*chk;
+	size_t			 n = 0;
+
+	if (b->n == 0)
+		return 0;
+	chk = bucket_checks(b);
+	for (uint32_t i = b->n; i > 0 && n < max; i--)
+		if (!p->checked || chk[i - 1] == (uint16_t)key)
+			out[n++] = b->v[i - 1];
+	return n;
+}
+
+/* A new, empty index. */
+struct dedup_index *
+dedup_index_new(void)
+{
+	struct dedup_index *x = xcalloc(1, sizeof *x);
+
+	postings_init(&x->bands, 18, 1);
+	postings_init(&x->anchors, 18, 1);
+	postings_init(&x->titles, 16, 1);
+	return x;
+}
+
+/* Free an index; NULL does nothing. */
+void
+dedup_index_free(struct dedup_index *x)
+{
+	if (x == NULL)
+		return;
+	postings_free(&x->bands);
+	postings_free(&x->anchors);
+	postings_free(&x->titles);
+	free(x->article);
+	free(x->simhash);
+	free(x);
+}
+
+/*
+ * The band postings: band i of value v is bucket i << 16 | v; the check is the
+ * next band's bits, so that most fingerprints too far away are passed over
+ * without reading their SimHash.
+ */
+static inline uint32_t
+band_bucket(uint64_t simhash, int i)
+{
+	return (uint32_t)i << 16 | dedup_band(simhash, i);
+}
+
+/* The buckets of an article's postings: 4 bands, its anchors, its title. */
+struct places {
+	struct postings	*p[4 + DEDUP_ANCHORS + 1];
+	uint32_t	 bucket[4 + DEDUP_ANCHORS + 1];
+	uint16_t	 check[4 + DEDUP_ANCHORS + 1];
+	size_t		 n;
+};
+
+/*
+ * Find an article's buckets and ask for their headers, then for their next
+ * free entries, before any is touched: a bulk load waits for memory once per
+ * article rather than once per posting.
+ */
+static void
+places(struct dedup_index *x, uint64_t simhash, uint64_t title_hash,
+    const uint32_t *anchors, size_t nanchors, struct places *w)
+{
+	w->n = 0;
+	for (int i = 0; i < 4; i++) {
+		w->p[w->n] = &x->bands;
+		w->check[w->n] = dedup_band(simhash, (i + 1) % 4);
+		w->bucket[w->n++] = band_bucket(simhash, i);
+	}
+	for (size_t i = 0; i < nanchors && i < DEDUP_ANCHORS; i++) {
+		w->p[w->n] = &x->anchors;
+		w->check[w->n] = (uint16_t)anchors[i];
+		w->bucket[w->n++] = key_bucket(&x->anchors, anchors[i]);
+	}
+	if (title_hash != 0) {
+		w->p[w->n] = &x->titles;
+		w->check[w->n] = (uint16_t)title_hash;
+		w->bucket[w->n++] = key_bucket(&x->titles, (uint32_t)title_hash);
+	}
+	for (size_t i = 0; i < w->n; i++)
+		__builtin_prefetch(&w->p[i]->b[w->bucket[i]], 1);
+}
+
+/* Index one article (see dedup.h). */
+void
+dedup_index_add(struct dedup_index *x, int64_t article, uint64_t simhash,
+    uint64_t title_hash, const uint32_t *anchors, size_t nanchors)
+{
+	uint32_t	slot = (uint32_t)x->nslots;
+	struct places	w;
+
+	places(x, simhash, title_hash, anchors, nanchors, &w);
+	if (x->nslots == x->capslots) {
+		x->capslots = x->capslots == 0 ? 1024 : 2 * x->capslots;
+		x->article = xreallocarray(x->article, x->capslots,
+		    sizeof *x->article);
+		x->simhash = xreallocarray(x->simhash, x->capslots,
+		    sizeof *x->simhash);
+	}
+	x->article[slot] = article;
+	x->simhash[slot] = simhash;
+	x->nslots++;
+	for (size_t i = 0; i < w.n; i++) {
+		const struct bucket *b = &w.p[i]->b[w.bucket[i]];
+
+		if (b->n < b->cap)
+			__builtin_prefetch(b->v + b->n, 1);
+	}
+	for (size_t i = 0; i < w.n; i++)
+		postings_add(w.p[i], w.bucket[i], w.check[i], slot);
+}
+
+/* Count an article coming in a bulk load (see dedup.h). */
+void
+dedup_index_plan(struct dedup_index *x, uint64_t simhash, uint64_t title_hash,
+    const uint32_t *anchors, size_t nanchors)
+{
+	struct places w;
+
+	places(x, simhash, title_hash, anchors, nanchors, &w);
+	for (size_t i = 0; i < w.n; i++)
+		w.p[i]->b[w.bucket[i]].n++;
+	x->capslots++;
+}
+
+/* Make room for the articles counted by dedup_index_plan (see dedup.h). */
+void
+dedup_index_reserve(struct dedup_index *x)
+{
+	postings_reserve(&x->bands);
+	postings_reserve(&x->anchors);
+	postings_reserve(&x->titles);
+	x->capslots++;
+	x->article = xreallocarray(NULL, x->capslots, sizeof *x->article);
+	x->simhash = xreallocarray(NULL, x->capslots, sizeof *x->simhash);
+	huge_pages(x->article, x->capslots * sizeof *x->article);
+	huge_pages(x->simhash, x->capslots * sizeof *x->simhash);
+}
+
+/* Bytes the index holds. */
+size_t
+dedup_index_bytes(const struct dedup_index *x)
+{
+	return sizeof *x + postings_bytes(&x->bands) +
+	    postings_bytes(&x->anchors) + postings_bytes(&x->titles) +
+	    x->capslots * (sizeof *x->article + sizeof *x->simhash);
+}
+
+/* Articles indexed. */
+size_t
+dedup_index_count(const struct dedup_index *x)
+{
+	return x->nslots;
+}
+
+/* Insert (article, distance) into a list kept nearest first, distinct. */
+static size_t
+near_insert(int64_t *out, int *dist, size_t n, size_t max, int64_t a, int d)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (out[i] == a)
+			return n;
+	for (i = n; i > 0 && dist[i - 1] > d; i--)
+		if (i < max) {
+			out[i] = out[i - 1];
+			dist[i] = dist[i - 1];
+		}
+	if (i >= max)
+		return n;
+	out[i] = a;
+	dist[i] = d;
+	return n < max ? n + 1 : n;
+}
+
+/* Articles within maxd bits of simhash, nearest first (see dedup.h). */
+size_t
+dedup_index_near(const struct dedup_index *x, uint64_t simhash, int maxd,
+    int64_t *out, int *dist, size_t max)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < 4; i++) {
+		const struct bucket	*b = &x->bands.b[band_bucket(simhash, i)];
+		const uint16_t		*chk;
+		uint16_t		 next = dedup_band(simhash, (i + 1) % 4);
+
+		if (b->n == 0)
+			continue;
+		chk = bucket_checks(b);
+		for (uint32_t j = 0; j < b->n; j++) {
+			int d;
+
+			/* within maxd bits in all, so in the next band too */
+			if (__builtin_popcount(chk[j] ^ next) > maxd)
+				continue;
+			d = dedup_hamming(x->simhash[b->v[j]], simhash);
+			if (d <= maxd)
+				n = near_insert(out, dist, n, max,
+				    x->article[b->v[j]], d);
+		}
+	}
+	return n;
+}
+
+/*
+ * Ask for the buckets of up to DEDUP_ANCHORS keys, then for their checks,
+ * before reading any: the look-up waits for memory about twice, not per key.
+ */
+static void
+prefetch_buckets(const struct postings *p, const uint32_t *keys, size_t n)
+{
+	if (n > DEDUP_ANCHORS)
+		n = DEDUP_ANCHORS;
+	for (size_t i = 0; i < n; i++)
+		__builtin_prefetch(&p->b[key_bucket(p, keys[i])]);
+	for (size_t i = 0; i < n; i++) {
+		const struct bucket *b = &p->b[key_bucket(p, keys[i])];
+
+		if (b->n > 0)
+			__builtin_prefetch(bucket_checks(b));
+	}
+}
+
+/* Order candidate (hits, article) pairs: most hits, then oldest article. */
+static int
+cmp_cand(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+
+	if (x[0] != y[0])
+		return x[0] > y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/* Compare 32-bit values for qsort. */
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Count the hits of each slot in v (sorted in place) into (hits, article). */
+static size_t
+count_hits(const struct dedup_index *x, uint32_t *v, size_t n, int64_t *pairs)
+{
+	size_t m = 0;
+
+	qsort(v, n, sizeof *v, cmp_u32);
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i; j < n && v[j] == v[i]; j++)
+			;
+		pairs[2 * m] = (int64_t)(j - i);
+		pairs[2 * m++ + 1] = x->article[v[i]];
+	}
+	return m;
+}
+
+/* Containment candidates (see dedup.h). */
+size_t
+dedup_index_candidates(const struct dedup_index *x, const uint32_t *anchors,
+    size_t nanchors, uint64_t title_hash, int64_t *out, size_t max)
+{
+	uint32_t	 got[DEDUP_ANCHORS * (DEDUP_POSTINGS + 1)], t[4];
+	int64_t		 pairs[2 * DEDUP_ANCHORS * DEDUP_POSTINGS];
+	size_t		 n = 0, m, k, need = nanchors >= 4 ? 2 : 1, out_n = 0;
+
+	prefetch_buckets(&x->anchors, anchors, nanchors);
+	for (size_t i = 0; i < nanchors && i < DEDUP_ANCHORS; i++) {
+		k = postings_get(&x->anchors, anchors[i], got + n,
+		    DEDUP_POSTINGS);
+		if (k <= DEDUP_POSTINGS)	/* else a common phrase */
+			n += k;
+	}
+	m = count_hits(x, got, n, pairs);
+	qsort(pairs, m, 2 * sizeof *pairs, cmp_cand);
+	for (size_t i = 0; i < m && out_n < DEDUP_CANDIDATES && out_n < max; i++)
+		if (pairs[2 * i] >= (int64_t)need)
+			out[out_n++] = pairs[2 * i + 1];
+	if (title_hash == 0)
+		return out_n;
+	m = postings_last(&x->titles, (uint32_t)title_hash, t, 4);
+	for (size_t i = 0; i < m && out_n < max; i++) {
+		size_t j;
+
+		for (j = 0; j < out_n && out[j] != x->article[t[i]]; j++)
+			;
+		if (j == out_n)
+			out[out_n++] = x->article[t[i]];
+	}
+	return out_n;
+}
+
+/* The 32 bits of an anchor the index and the store keep. */
+uint32_t
+dedup_anchor_key(uint64_t anchor)
+{
+	return (uint32_t)(anchor >> (32 - DEDUP_ANCHOR_BITS));
 }

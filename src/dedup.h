@@ -28,6 +28,8 @@
 #define DEDUP_ANCHORS		16	/* anchor shingles kept at most */
 #define DEDUP_ANCHOR_BITS	4	/* anchors: top 4 bits of the hash zero */
 #define DEDUP_MAX_TEXT		(1024 * 1024)	/* longer texts are cut */
+#define DEDUP_POSTINGS		32	/* articles per anchor, else too common */
+#define DEDUP_CANDIDATES	8	/* containment candidates verified */
 
 struct dedup_fp {
 	size_t		 words;		/* tokens of the normalised text */
@@ -81,5 +83,51 @@ int		 dedup_same(const struct dedup_fp *, const struct dedup_fp *,
 
 /* The 64-bit title hash of a string, 0 for an empty title. */
 uint64_t	 dedup_title_hash(const char *title);
+
+/*
+ * The candidate index, in memory: for each indexed article its SimHash bands,
+ * its anchors (as dedup_anchor_key, the 32 bits below the anchor threshold)
+ * and its title hash, pointing at the article's id. It only proposes
+ * candidates: the caller checks each against the stored article, so an entry
+ * left behind by an update, a rollback or a pruned text costs a check, never
+ * a wrong answer. About 6 bytes per anchor, per band and per title and 16
+ * per article (167 bytes per article with 16 anchors), plus 9 MiB of buckets.
+ */
+struct dedup_index;
+
+struct dedup_index *dedup_index_new(void);
+void		 dedup_index_free(struct dedup_index *);
+void		 dedup_index_add(struct dedup_index *, int64_t article,
+		     uint64_t simhash, uint64_t title_hash,
+		     const uint32_t *anchors, size_t nanchors);
+/*
+ * A bulk load into a new index, in two passes over the same articles: each
+ * counted with dedup_index_plan, then dedup_index_reserve, then each added
+ * with dedup_index_add. The index then holds them in one piece of memory,
+ * with a sixteenth to spare.
+ */
+void		 dedup_index_plan(struct dedup_index *, uint64_t simhash,
+		     uint64_t title_hash, const uint32_t *anchors, size_t nanchors);
+void		 dedup_index_reserve(struct dedup_index *);
+size_t		 dedup_index_bytes(const struct dedup_index *);
+size_t		 dedup_index_count(const struct dedup_index *);
+/*
+ * The articles whose SimHash is within maxd bits of simhash, nearest first, at
+ * most max of them (ids to out, distances to dist); the count.
+ */
+size_t		 dedup_index_near(const struct dedup_index *, uint64_t simhash,
+		     int maxd, int64_t *out, int *dist, size_t max);
+/*
+ * Containment candidates, at most max: the articles sharing at least two of
+ * the anchors (one when there are fewer than four), most shared first, at
+ * most DEDUP_CANDIDATES of them; an anchor held by more than DEDUP_POSTINGS
+ * articles is a common phrase and draws none. Then the latest four articles
+ * of the same title hash. The count.
+ */
+size_t		 dedup_index_candidates(const struct dedup_index *,
+		     const uint32_t *anchors, size_t nanchors,
+		     uint64_t title_hash, int64_t *out, size_t max);
+/* The 32 bits of an anchor that the index and the store keep. */
+uint32_t	 dedup_anchor_key(uint64_t anchor);
 
 #endif

@@ -24,7 +24,9 @@ struct store {
 	sqlite3		*db;
 	char		*path;
 	int		 version;
+	int		 busy;		/* the last error was a lock held elsewhere */
 	sqlite3_stmt	*stmts[STORE_MAX_STMTS];
+	struct store_dedup *dedup;	/* store_dedup's candidate index */
 };
 
 /*
@@ -55,6 +57,8 @@ static const char *const migrations[] = {
 	store_migration_ingest,
 	/* 6: operations, health alerts and newest articles by source */
 	store_migration_health,
+	/* 7: store, the candidate index in memory, from one anchors row per article */
+	store_migration_anchors,
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -68,6 +72,15 @@ enum {
 	STMT_SRC_LOAD,
 	STMT_SRC_SAVE,
 };
+
+/* 1 when the connection's last error is a lock another connection holds. */
+static int
+busy_now(sqlite3 *db)
+{
+	int e = sqlite3_errcode(db);
+
+	return e == SQLITE_BUSY || e == SQLITE_LOCKED;
+}
 
 /* Run SQL without results; -1 with *cause on failure. */
 static int
@@ -107,6 +120,7 @@ migrate_one(struct store *s, int v, char **cause)
 	xasprintf(&sql, "BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
 	    migrations[v], v + 1);
 	if (exec_sql(s->db, sql, &err) == -1) {
+		s->busy = busy_now(s->db);
 		exec_sql(s->db, "ROLLBACK", NULL);
 		xasprintf(cause, "%s: migration %d: %s", s->path, v + 1, err);
 		free(err);
@@ -147,6 +161,7 @@ check_not_newer(struct store *s, char **cause)
 	int v = read_version(s->db);
 
 	if (v < 0) {
+		s->busy = busy_now(s->db);
 		xasprintf(cause, "%s: %s", s->path, sqlite3_errmsg(s->db));
 		return -1;
 	}
@@ -168,11 +183,36 @@ set_pragmas(struct store *s, char **cause)
 	if (exec_sql(s->db, "PRAGMA auto_vacuum = INCREMENTAL;"
 	    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 	    "PRAGMA foreign_keys = ON;", &err) == -1) {
+		s->busy = busy_now(s->db);
 		xasprintf(cause, "%s: %s", s->path, err);
 		free(err);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Check the version, set the pragmas and migrate, again while another
+ * connection holds the lock (a CLI command writing), STORE_OPEN_RETRIES times
+ * at most, about 0.2 s apart.
+ */
+static int
+open_retry(struct store *s, char **cause)
+{
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+
+	for (int i = 1;; i++) {
+		s->busy = 0;
+		if (check_not_newer(s, cause) == 0 && set_pragmas(s, cause) == 0 &&
+		    migrate(s, cause) == 0)
+			return 0;
+		if (!s->busy || i > STORE_OPEN_RETRIES)
+			return -1;
+		log_warnx("%s (retry %d of %d)", *cause, i, STORE_OPEN_RETRIES);
+		free(*cause);
+		*cause = NULL;
+		nanosleep(&pause, NULL);
+	}
 }
 
 /* Open the database (store.h). */
@@ -191,8 +231,7 @@ store_open(const char *path, char **cause)
 		return NULL;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	if (check_not_newer(s, cause) == -1 || set_pragmas(s, cause) == -1 ||
-	    migrate(s, cause) == -1) {
+	if (store_dedup_sql(s) == -1 || open_retry(s, cause) == -1) {
 		store_close(s);
 		return NULL;
 	}
@@ -207,6 +246,11 @@ store_close(struct store *s)
 		return;
 	for (int i = 0; i < STORE_MAX_STMTS; i++)
 		sqlite3_finalize(s->stmts[i]);
+	if (s->db != NULL) {
+		sqlite3_commit_hook(s->db, NULL, NULL);
+		sqlite3_rollback_hook(s->db, NULL, NULL);
+	}
+	store_dedup_free(s->dedup);
 	if (s->db != NULL && s->version > 0)
 		sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
 	sqlite3_close(s->db);
@@ -219,6 +263,13 @@ sqlite3 *
 store_db(struct store *s)
 {
 	return s->db;
+}
+
+/* Where store_dedup keeps its state for this store. */
+struct store_dedup **
+store_dedup_state(struct store *s)
+{
+	return &s->dedup;
 }
 
 /* The schema version after migrations. */

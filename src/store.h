@@ -30,13 +30,18 @@ struct store;
 /*
  * Open (creating if needed) the database at path: WAL, synchronous=NORMAL,
  * foreign keys, auto_vacuum=INCREMENTAL, a short busy timeout, and every pending
- * migration applied, one transaction each. A database of a newer schema version
- * is refused and left untouched. NULL with *cause set on failure.
+ * migration applied, one transaction each. A database locked by another
+ * connection (a CLI command writing) is retried, logged, for up to
+ * STORE_OPEN_RETRIES times. A database of a newer schema version is refused and
+ * left untouched. NULL with *cause set on failure.
  */
 struct store	*store_open(const char *path, char **cause);
+#define STORE_OPEN_RETRIES	50	/* about 10 s with the busy timeout */
 void		 store_close(struct store *);
 sqlite3		*store_db(struct store *);
 int		 store_version(struct store *);
+/* Where store_dedup keeps its state (the candidate index) for this store. */
+struct store_dedup **store_dedup_state(struct store *);
 
 /* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. 0 or -1 (busy, full, …). */
 int		 store_begin(struct store *);

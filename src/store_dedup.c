@@ -14,9 +14,16 @@
 #include "text_url.h"
 #include "xmalloc.h"
 
-#define CANDIDATES	8		/* containment candidates verified */
-#define ANCHOR_POSTINGS	32		/* articles per anchor, else too common */
+#define NEAR_MAX	16		/* near-duplicates checked at most */
 #define YEAR		(366 * 86400)
+
+/* The candidate index of a store and how far it has read the anchors table. */
+struct store_dedup {
+	struct dedup_index	*index;
+	int64_t			 last;		/* highest article indexed */
+	int64_t			 committed;	/* the same at the last commit */
+	int			 in_txn;	/* caught up in this transaction */
+};
 
 /*
  * STAND-IN for migration 2 of the feeds part, exactly as the store issue's brief
@@ -89,14 +96,42 @@ const char store_migration_dedup[] =
 	"CREATE INDEX articles_fetched ON articles (fetched_at);"
 	"CREATE INDEX sightings_story ON sightings (story_id, seen_at);";
 
+/*
+ * Migration 7: the candidate index moves to memory. The four band indexes,
+ * the title hash index and the anchors postings (16 random B-tree leaves per
+ * article) give way to one row per article in a new anchors table, appended in
+ * article order: the SimHash, the title hash and the anchors (4 bytes each,
+ * little-endian), from which store_dedup builds its index when it starts. The
+ * shingle samples were written in the host's byte order: a big-endian host
+ * swaps them to the little-endian order they are now read in.
+ */
+const char store_migration_anchors[] =
+	"CREATE TABLE anchors_new ("
+	"  article_id INTEGER PRIMARY KEY,"
+	"  simhash INTEGER NOT NULL,"
+	"  title_hash INTEGER,"
+	"  hashes BLOB);"
+	"INSERT INTO anchors_new (article_id, simhash, title_hash, hashes)"
+	"  SELECT a.id, a.simhash, a.title_hash, (SELECT dedup_pack_anchors(o.hash)"
+	"  FROM anchors o WHERE o.article_id = a.id) FROM articles a"
+	"  WHERE a.simhash IS NOT NULL ORDER BY a.id;"
+	"DROP TABLE anchors;"
+	"ALTER TABLE anchors_new RENAME TO anchors;"
+	"DROP INDEX articles_band0;"
+	"DROP INDEX articles_band1;"
+	"DROP INDEX articles_band2;"
+	"DROP INDEX articles_band3;"
+	"DROP INDEX articles_title_hash;"
+	"UPDATE articles SET shingles = dedup_swap32(shingles)"
+	"  WHERE dedup_host_big_endian() AND shingles IS NOT NULL;";
+
 /* Statement slots 64-95 (store.h). */
 enum {
 	S_BY_ENTRY = 64,
 	S_BY_URL,
 	S_BY_HASH,
 	S_NEAR,
-	S_ANCHORS,
-	S_TITLE,
+	S_INDEX_LOAD,
 	S_CANDIDATE,
 	S_ART_INSERT,
 	S_ART_UPDATE,
@@ -106,6 +141,7 @@ enum {
 	S_SIGHTING,
 	S_ANCHOR_ADD,
 	S_ANCHOR_DEL,
+	S_ANCHOR_PRUNE,
 	S_PRUNE_PICK,
 	S_PRUNE_PICK_OUTBOX,
 	S_PRUNE_TEXT,
@@ -132,16 +168,142 @@ hamming_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	    sqlite3_value_int64(argv[1])));
 }
 
-/* Register hamming() on the store's connection. */
+/* A little-endian 32-bit value at p. */
+static inline uint32_t
+get_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+/* Store v little-endian at p. */
+static inline void
+put_le32(unsigned char *p, uint32_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+	p[2] = (v >> 16) & 0xff;
+	p[3] = v >> 24;
+}
+
+/* Values as a little-endian blob of 4-byte values, for a statement. */
+static unsigned char *
+le32_blob(const uint32_t *v, size_t n)
+{
+	unsigned char *b = xmalloc(4 * n + 1);
+
+	for (size_t i = 0; i < n; i++)
+		put_le32(b + 4 * i, v[i]);
+	return b;
+}
+
+/* The anchors of one article, while dedup_pack_anchors() collects them. */
+struct pack {
+	uint32_t	v[DEDUP_ANCHORS];
+	size_t		n;
+};
+
+/* dedup_pack_anchors(hash): keep the smallest DEDUP_ANCHORS anchor keys. */
+static void
+pack_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct pack	*p = sqlite3_aggregate_context(ctx, sizeof *p);
+	uint32_t	 k;
+	size_t		 i;
+
+	(void)argc;
+	if (p == NULL || sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	k = dedup_anchor_key((uint64_t)sqlite3_value_int64(argv[0]));
+	for (i = p->n; i > 0 && p->v[i - 1] > k; i--)
+		if (i < DEDUP_ANCHORS)
+			p->v[i] = p->v[i - 1];
+	if (i < DEDUP_ANCHORS) {
+		p->v[i] = k;
+		if (p->n < DEDUP_ANCHORS)
+			p->n++;
+	}
+}
+
+/* The collected anchors as the anchors table's blob; NULL for none. */
+static void
+pack_final(sqlite3_context *ctx)
+{
+	struct pack *p = sqlite3_aggregate_context(ctx, 0);
+
+	if (p == NULL || p->n == 0) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_blob(ctx, le32_blob(p->v, p->n), (int)(4 * p->n), free);
+}
+
+/* dedup_swap32(blob): each 4-byte value's bytes reversed. */
+static void
+swap32_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char	*b = sqlite3_value_blob(argv[0]);
+	int			 n = sqlite3_value_bytes(argv[0]);
+	unsigned char		*o;
+
+	(void)argc;
+	if (b == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	o = xmalloc((size_t)n + 1);
+	for (int i = 0; i < n; i++)
+		o[i] = (i | 3) < n ? b[(i | 3) - (i & 3)] : b[i];
+	sqlite3_result_blob(ctx, o, n, free);
+}
+
+/* dedup_host_big_endian(): 1 on a big-endian host. */
+static void
+host_be_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const uint32_t one = 1;
+
+	(void)argc;
+	(void)argv;
+	sqlite3_result_int(ctx, *(const unsigned char *)&one == 0);
+}
+
+/* Register hamming() and the functions of migration 7 (store_open does it). */
+int
+store_dedup_sql(struct store *s)
+{
+	sqlite3	*db = store_db(s);
+	int	 f = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+
+	if (sqlite3_create_function(db, "hamming", 2, f, NULL, hamming_fn, NULL,
+	    NULL) != SQLITE_OK || sqlite3_create_function(db,
+	    "dedup_pack_anchors", 1, f, NULL, NULL, pack_step, pack_final) !=
+	    SQLITE_OK || sqlite3_create_function(db, "dedup_swap32", 1, f, NULL,
+	    swap32_fn, NULL, NULL) != SQLITE_OK || sqlite3_create_function(db,
+	    "dedup_host_big_endian", 0, f, NULL, host_be_fn, NULL, NULL) !=
+	    SQLITE_OK) {
+		log_warnx("store: functions: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Get a store ready for the identity step: its candidate index loaded. */
 int
 store_dedup_register(struct store *s)
 {
-	if (sqlite3_create_function(store_db(s), "hamming", 2, SQLITE_UTF8 |
-	    SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, hamming_fn, NULL,
-	    NULL) != SQLITE_OK) {
-		log_warnx("store: hamming(): %s", sqlite3_errmsg(store_db(s)));
+	struct timespec	t0, t1;
+	size_t		n;
+	int64_t		bytes;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (store_dedup_sql(s) == -1 || (bytes = store_dedup_load(s, &n)) == -1)
 		return -1;
-	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (n > 0)
+		log_info("store: candidate index of %zu articles, %.1f MiB, loaded"
+		    " in %.2f s", n, bytes / 1048576.0, t1.tv_sec - t0.tv_sec +
+		    (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return 0;
 }
 
@@ -192,6 +354,10 @@ dedup_key_make(struct dedup_key *k, const struct dedup_article *a)
 	for (size_t i = 0; i < k->fp.nshingles; i++)
 		if ((k->fp.shingles[i] & DEDUP_SAMPLE_MASK) == 0)
 			k->sample[k->nsample++] = k->fp.shingles[i];
+	for (size_t i = 0; i < k->fp.nanchors; i++)
+		k->anchors[i] = dedup_anchor_key(k->fp.anchors[i]);
+	k->sample_le = le32_blob(k->sample, k->nsample);
+	k->anchors_le = le32_blob(k->anchors, k->fp.nanchors);
 }
 
 /* Free an identity key. */
@@ -202,6 +368,10 @@ dedup_key_clear(struct dedup_key *k)
 	k->canonical_url = NULL;
 	free(k->sample);
 	k->sample = NULL;
+	free(k->sample_le);
+	k->sample_le = NULL;
+	free(k->anchors_le);
+	k->anchors_le = NULL;
 	dedup_fp_clear(&k->fp);
 }
 
@@ -216,6 +386,16 @@ step_done(struct store *s, sqlite3_stmt *st)
 		return 0;
 	log_warnx("store: %s", sqlite3_errmsg(store_db(s)));
 	return -1;
+}
+
+/* Run a statement taking one id. */
+static int
+run_id(struct store *s, int slot, const char *sql, int64_t id)
+{
+	sqlite3_stmt *st = store_stmt(s, slot, sql);
+
+	sqlite3_bind_int64(st, 1, id);
+	return step_done(s, st);
 }
 
 /* Step a one-integer query; 1 with *v, 0 without a row, -1 on error. */
@@ -267,148 +447,172 @@ by_hash(struct store *s, const struct dedup_key *k, struct dedup_result *r)
 }
 
 /*
- * The SQL of the band lookup (also checked by the tests' query plan): each
- * branch searches one covering band index; the nearest is picked in C, so no
- * temporary B-tree is built.
+ * Read the anchors rows of articles above the last one indexed into the index
+ * (or, with plan, only count them for dedup_index_reserve); 0 or -1.
  */
-#define NEAR_SQL							\
-	"SELECT story_id, hamming(simhash, ?5) AS d FROM articles"	\
-	"  WHERE band0 = ?1 AND d <= ?6"				\
-	" UNION ALL SELECT story_id, hamming(simhash, ?5) AS d FROM articles"\
-	"  WHERE band1 = ?2 AND d <= ?6"				\
-	" UNION ALL SELECT story_id, hamming(simhash, ?5) AS d FROM articles"\
-	"  WHERE band2 = ?3 AND d <= ?6"				\
-	" UNION ALL SELECT story_id, hamming(simhash, ?5) AS d FROM articles"\
-	"  WHERE band3 = ?4 AND d <= ?6"
+static int
+index_read(struct store *s, struct store_dedup *d, int plan)
+{
+	sqlite3_stmt	*st;
+	uint32_t	 keys[DEDUP_ANCHORS];
+	int		 rc;
 
-/* Rule 4: a near-duplicate, through the four band indexes. */
+	st = store_stmt(s, S_INDEX_LOAD, "SELECT article_id, simhash, title_hash,"
+	    " hashes FROM anchors WHERE article_id > ?1 ORDER BY article_id");
+	sqlite3_bind_int64(st, 1, d->last);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char	*h = sqlite3_column_blob(st, 3);
+		size_t			 n = (size_t)sqlite3_column_bytes(st, 3) / 4;
+		uint64_t		 sim = sqlite3_column_int64(st, 1);
+		uint64_t		 title = sqlite3_column_int64(st, 2);
+
+		if (n > DEDUP_ANCHORS)
+			n = DEDUP_ANCHORS;
+		for (size_t i = 0; i < n; i++)
+			keys[i] = get_le32(h + 4 * i);
+		if (plan) {
+			dedup_index_plan(d->index, sim, title, keys, n);
+			continue;
+		}
+		d->last = sqlite3_column_int64(st, 0);
+		dedup_index_add(d->index, d->last, sim, title, keys, n);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	log_warnx("store: anchors: %s", sqlite3_errmsg(store_db(s)));
+	return -1;
+}
+
+/* A commit keeps what the index holds. */
+static int
+commit_cb(void *arg)
+{
+	struct store_dedup *d = arg;
+
+	d->committed = d->last;
+	d->in_txn = 0;
+	return 0;
+}
+
+/* A rollback: read again what was indexed since the last commit. */
+static void
+rollback_cb(void *arg)
+{
+	struct store_dedup *d = arg;
+
+	d->last = d->committed;
+	d->in_txn = 0;
+}
+
+/*
+ * The store's candidate index, loaded on first use and brought up to date
+ * with the articles other connections added; NULL on a read error. Inside a
+ * transaction that is done once: no other connection's rows become visible
+ * before it ends, and this one's are added as they are written.
+ */
+static struct dedup_index *
+store_index(struct store *s)
+{
+	struct store_dedup	**dp = store_dedup_state(s), *d = *dp;
+	int			  txn = !sqlite3_get_autocommit(store_db(s)), first;
+
+	if ((first = d == NULL)) {
+		d = *dp = xcalloc(1, sizeof *d);
+		d->index = dedup_index_new();
+		sqlite3_commit_hook(store_db(s), commit_cb, d);
+		sqlite3_rollback_hook(store_db(s), rollback_cb, d);
+	}
+	if (d->in_txn && txn)
+		return d->index;
+	if (first) {		/* two passes: count, then load in one piece */
+		if (index_read(s, d, 1) == -1)
+			return NULL;
+		dedup_index_reserve(d->index);
+	}
+	if (index_read(s, d, 0) == -1)
+		return NULL;
+	if (first)
+		d->committed = d->last;
+	d->in_txn = txn;
+	return d->index;
+}
+
+/* Load the index now (it loads itself on first use); its size, or -1. */
+int64_t
+store_dedup_load(struct store *s, size_t *articles)
+{
+	struct dedup_index *x = store_index(s);
+
+	if (x == NULL)
+		return -1;
+	if (articles != NULL)
+		*articles = dedup_index_count(x);
+	return (int64_t)dedup_index_bytes(x);
+}
+
+/* Free the index state of a store (store_close); NULL does nothing. */
+void
+store_dedup_free(struct store_dedup *d)
+{
+	if (d == NULL)
+		return;
+	dedup_index_free(d->index);
+	free(d);
+}
+
+/* The stored SimHash and story of an article; 1, 0 when gone, -1 on error. */
+static int
+stored_simhash(struct store *s, int64_t id, uint64_t *simhash, int64_t *story)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	st = store_stmt(s, S_NEAR, "SELECT simhash, story_id FROM articles"
+	    " WHERE id = ?1 AND simhash IS NOT NULL AND story_id IS NOT NULL");
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*simhash = (uint64_t)sqlite3_column_int64(st, 0);
+		*story = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc == SQLITE_ROW;
+	log_warnx("store: %s", sqlite3_errmsg(store_db(s)));
+	return -1;
+}
+
+/*
+ * Rule 4: a near-duplicate. The index proposes the articles whose SimHash is
+ * within near_distance; the nearest one the store confirms wins.
+ */
 static int
 by_near(struct store *s, const struct dedup_key *k, int near_distance,
     struct dedup_result *r)
 {
-	sqlite3_stmt	*st;
-	int		 rc, best = 65;
+	struct dedup_index	*x;
+	int64_t			 ids[NEAR_MAX], story;
+	int			 dist[NEAR_MAX], rc;
+	uint64_t		 sim;
+	size_t			 n;
 
 	if (k->fp.words < DEDUP_MIN_WORDS)
 		return 0;
-	st = store_stmt(s, S_NEAR, NEAR_SQL);
-	for (int i = 0; i < 4; i++)
-		sqlite3_bind_int(st, i + 1, dedup_band(k->fp.simhash, i));
-	sqlite3_bind_int64(st, 5, (int64_t)k->fp.simhash);
-	sqlite3_bind_int(st, 6, near_distance);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int d = sqlite3_column_int(st, 1);
-
-		if (sqlite3_column_type(st, 0) == SQLITE_NULL || d >= best)
-			continue;
-		best = d;
-		r->story_id = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("store: %s", sqlite3_errmsg(store_db(s)));
+	if ((x = store_index(s)) == NULL)
 		return -1;
+	n = dedup_index_near(x, k->fp.simhash, near_distance, ids, dist,
+	    NEAR_MAX);
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = stored_simhash(s, ids[i], &sim, &story)) == -1)
+			return -1;
+		if (rc == 0 || dedup_hamming(sim, k->fp.simhash) != dist[i])
+			continue;	/* gone, or updated since */
+		r->story_id = story;
+		r->distance = dist[i];
+		r->rule = DEDUP_NEAR;
+		return 1;
 	}
-	if (best > near_distance)
-		return 0;
-	r->distance = best;
-	r->rule = DEDUP_NEAR;
-	return 1;
-}
-
-/* Candidate articles and how many anchors they share with the key. */
-struct cands {
-	int64_t	id[DEDUP_ANCHORS * ANCHOR_POSTINGS + CANDIDATES];
-	int	hits[DEDUP_ANCHORS * ANCHOR_POSTINGS + CANDIDATES];
-	size_t	n;
-};
-
-/* Count one more hit for an article. */
-static void
-add_candidate(struct cands *c, int64_t id, int hits)
-{
-	for (size_t i = 0; i < c->n; i++)
-		if (c->id[i] == id) {
-			c->hits[i] += hits;
-			return;
-		}
-	if (c->n < sizeof c->id / sizeof c->id[0]) {
-		c->id[c->n] = id;
-		c->hits[c->n++] = hits;
-	}
-}
-
-/*
- * The articles holding one anchor. An anchor held by more than ANCHOR_POSTINGS
- * articles is a common phrase, not a rare shingle: it draws no candidate.
- */
-static void
-anchor_postings(struct store *s, int64_t anchor, struct cands *c)
-{
-	sqlite3_stmt	*st;
-	int64_t		 got[ANCHOR_POSTINGS + 1];
-	int		 n = 0;
-
-	st = store_stmt(s, S_ANCHORS, "SELECT article_id FROM anchors"
-	    " WHERE hash = ?1 LIMIT ?2");
-	sqlite3_bind_int64(st, 1, anchor);
-	sqlite3_bind_int(st, 2, ANCHOR_POSTINGS + 1);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		got[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (n > ANCHOR_POSTINGS)
-		return;
-	for (int i = 0; i < n; i++)
-		add_candidate(c, got[i], 1);
-}
-
-/* Keep the candidates worth verifying, most hits first, at most CANDIDATES. */
-static void
-select_candidates(struct cands *c, int need)
-{
-	size_t out = 0;
-
-	for (size_t i = 0; i < c->n; i++)
-		if (c->hits[i] >= need) {
-			c->id[out] = c->id[i];
-			c->hits[out++] = c->hits[i];
-		}
-	c->n = out;
-	for (size_t i = 1; i < c->n; i++)	/* insertion sort: few */
-		for (size_t j = i; j > 0 && c->hits[j] > c->hits[j - 1]; j--) {
-			int64_t	id = c->id[j];
-			int	h = c->hits[j];
-
-			c->id[j] = c->id[j - 1];
-			c->hits[j] = c->hits[j - 1];
-			c->id[j - 1] = id;
-			c->hits[j - 1] = h;
-		}
-	if (c->n > CANDIDATES)
-		c->n = CANDIDATES;
-}
-
-/*
- * Candidates for containment: articles sharing at least two rare anchors (one
- * when the key has few), then the latest articles of the same title.
- */
-static void
-candidates(struct store *s, const struct dedup_key *k, struct cands *c)
-{
-	sqlite3_stmt	*st;
-
-	c->n = 0;
-	for (size_t i = 0; i < k->fp.nanchors; i++)
-		anchor_postings(s, (int64_t)k->fp.anchors[i], c);
-	select_candidates(c, k->fp.nanchors >= 4 ? 2 : 1);
-	if (k->fp.title_hash == 0)
-		return;
-	st = store_stmt(s, S_TITLE, "SELECT id FROM articles"
-	    " WHERE title_hash = ?1 ORDER BY id DESC LIMIT 4");
-	sqlite3_bind_int64(st, 1, (int64_t)k->fp.title_hash);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		add_candidate(c, sqlite3_column_int64(st, 0), 0);
-	sqlite3_reset(st);
+	return 0;
 }
 
 /* Containment of the key in a candidate article (or the reverse); -1: none. */
@@ -422,29 +626,37 @@ verify(struct store *s, const struct dedup_key *k, int64_t id, int64_t *story)
 	    " WHERE id = ?1 AND shingles IS NOT NULL AND story_id IS NOT NULL");
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		const uint32_t	*sh = sqlite3_column_blob(st, 1);
-		size_t		 n = sqlite3_column_bytes(st, 1) / sizeof *sh;
+		const unsigned char	*b = sqlite3_column_blob(st, 1);
+		size_t			 n = sqlite3_column_bytes(st, 1) / 4;
+		uint32_t		*sh = xreallocarray(NULL, n + 1, sizeof *sh);
 
+		for (size_t i = 0; i < n; i++)
+			sh[i] = get_le32(b + 4 * i);
 		*story = sqlite3_column_int64(st, 0);
 		c = dedup_containment_sets(k->sample, k->nsample, sh, n);
+		free(sh);
 	}
 	sqlite3_reset(st);
 	return c;
 }
 
-/* Rule 5: containment, verified on the candidates' shingle sets. */
+/* Rule 5: containment, verified on the candidates' shingle samples. */
 static int
 by_containment(struct store *s, const struct dedup_key *k, struct dedup_result *r)
 {
-	struct cands	c;
-	int64_t		story;
-	double		best = 0, v;
+	struct dedup_index	*x;
+	int64_t			 ids[DEDUP_CANDIDATES + 4], story;
+	double			 best = 0, v;
+	size_t			 n;
 
 	if (k->fp.words < DEDUP_MIN_WORDS)
 		return 0;
-	candidates(s, k, &c);
-	for (size_t i = 0; i < c.n; i++) {
-		if ((v = verify(s, k, c.id[i], &story)) >= DEDUP_CONTAINMENT &&
+	if ((x = store_index(s)) == NULL)
+		return -1;
+	n = dedup_index_candidates(x, k->anchors, k->fp.nanchors,
+	    k->fp.title_hash, ids, sizeof ids / sizeof ids[0]);
+	for (size_t i = 0; i < n; i++) {
+		if ((v = verify(s, k, ids[i], &story)) >= DEDUP_CONTAINMENT &&
 		    v > best) {
 			best = v;
 			r->story_id = story;
@@ -472,7 +684,10 @@ store_dedup_lookup(struct store *s, const struct dedup_key *k, int near_distance
 	return 0;
 }
 
-/* Bind an article's identity keys to parameters 13-23 of st. */
+/*
+ * Bind an article's identity keys to parameters 13-23 of st (18-21, the band
+ * columns of migration 3, are left NULL: the bands live in memory).
+ */
 static void
 bind_identity(sqlite3_stmt *st, int64_t story, const struct dedup_key *k)
 {
@@ -490,10 +705,7 @@ bind_identity(sqlite3_stmt *st, int64_t story, const struct dedup_key *k)
 	if (!full)
 		return;
 	sqlite3_bind_int64(st, 17, (int64_t)fp->simhash);
-	for (int i = 0; i < 4; i++)
-		sqlite3_bind_int(st, 18 + i, dedup_band(fp->simhash, i));
-	sqlite3_bind_blob(st, 23, k->sample, k->nsample * sizeof *k->sample,
-	    SQLITE_STATIC);
+	sqlite3_bind_blob(st, 23, k->sample_le, 4 * k->nsample, SQLITE_STATIC);
 }
 
 /* Bind text to a parameter, NULL for NULL. */
@@ -548,30 +760,36 @@ article_insert(struct store *s, const struct dedup_article *a, int64_t story,
 	return sqlite3_last_insert_rowid(store_db(s));
 }
 
-/* Replace the anchors of an article by the key's. */
+/*
+ * Write the anchors row of an article (replacing an older one) and add it to
+ * the candidate index; texts under DEDUP_MIN_WORDS words have none.
+ */
 static int
-set_anchors(struct store *s, int64_t article, const struct dedup_key *k,
-    int replace)
+set_anchors(struct store *s, int64_t article, const struct dedup_key *k)
 {
-	sqlite3_stmt *st;
+	struct dedup_index	*x;
+	sqlite3_stmt		*st;
 
-	if (replace) {
-		st = store_stmt(s, S_ANCHOR_DEL,
-		    "DELETE FROM anchors WHERE article_id = ?1");
-		sqlite3_bind_int64(st, 1, article);
-		if (step_done(s, st) == -1)
-			return -1;
-	}
 	if (k->fp.words < DEDUP_MIN_WORDS)
-		return 0;
-	for (size_t i = 0; i < k->fp.nanchors; i++) {
-		st = store_stmt(s, S_ANCHOR_ADD, "INSERT OR IGNORE INTO anchors"
-		    " (hash, article_id) VALUES (?1, ?2)");
-		sqlite3_bind_int64(st, 1, (int64_t)k->fp.anchors[i]);
-		sqlite3_bind_int64(st, 2, article);
-		if (step_done(s, st) == -1)
-			return -1;
-	}
+		return run_id(s, S_ANCHOR_DEL, "DELETE FROM anchors"
+		    " WHERE article_id = ?1", article);
+	if ((x = store_index(s)) == NULL)
+		return -1;
+	st = store_stmt(s, S_ANCHOR_ADD, "INSERT OR REPLACE INTO anchors"
+	    " (article_id, simhash, title_hash, hashes) VALUES (?1, ?2, ?3, ?4)");
+	sqlite3_bind_int64(st, 1, article);
+	sqlite3_bind_int64(st, 2, (int64_t)k->fp.simhash);
+	if (k->fp.title_hash != 0)
+		sqlite3_bind_int64(st, 3, (int64_t)k->fp.title_hash);
+	if (k->fp.nanchors > 0)
+		sqlite3_bind_blob(st, 4, k->anchors_le, 4 * k->fp.nanchors,
+		    SQLITE_STATIC);
+	if (step_done(s, st) == -1)
+		return -1;
+	dedup_index_add(x, article, k->fp.simhash, k->fp.title_hash, k->anchors,
+	    k->fp.nanchors);
+	if (article > (*store_dedup_state(s))->last)
+		(*store_dedup_state(s))->last = article;
 	return 0;
 }
 
@@ -591,7 +809,7 @@ store_dedup_set_identity(struct store *s, int64_t article, int64_t story,
 	bind_identity(st, story, k);
 	if (step_done(s, st) == -1)
 		return -1;
-	return set_anchors(s, article, k, 1);
+	return set_anchors(s, article, k);
 }
 
 /* A story's first sight. */
@@ -713,7 +931,7 @@ article_new(struct store *s, const struct dedup_article *a,
 		return -1;
 	if (r->new_story && story_set_first(s, r->story_id, r->article_id) == -1)
 		return -1;
-	if (set_anchors(s, r->article_id, k, 0) == -1)
+	if (set_anchors(s, r->article_id, k) == -1)
 		return -1;
 	return store_sighting_add(s, r->story_id, a->source_id, r->article_id,
 	    url, a->seen_at);
@@ -829,17 +1047,7 @@ pick(struct store *s, sqlite3_stmt *st, int64_t before, int n, int64_t *ids)
 	return got;
 }
 
-/* Run a statement taking one id. */
-static int
-run_id(struct store *s, int slot, const char *sql, int64_t id)
-{
-	sqlite3_stmt *st = store_stmt(s, slot, sql);
-
-	sqlite3_bind_int64(st, 1, id);
-	return step_done(s, st);
-}
-
-/* Null the text of one article and drop its anchors. */
+/* Null the text of one article and its anchors (its SimHash stays). */
 static int
 prune_text(struct store *s, int64_t id)
 {
@@ -847,8 +1055,8 @@ prune_text(struct store *s, int64_t id)
 	    " summary = NULL, shingles = NULL, text_pruned = 1 WHERE id = ?1",
 	    id) == -1)
 		return -1;
-	return run_id(s, S_ANCHOR_DEL, "DELETE FROM anchors WHERE article_id = ?1",
-	    id);
+	return run_id(s, S_ANCHOR_PRUNE, "UPDATE anchors SET hashes = NULL"
+	    " WHERE article_id = ?1", id);
 }
 
 /* Delete one old article, and its story when it was the last one. */

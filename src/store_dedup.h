@@ -1,10 +1,14 @@
 /*
  * store_dedup: the identity of articles and stories in the store (issue 6):
  * the stories and sightings tables, the identity columns of articles, the
- * anchor index for containment, and retention pruning. The decisions follow
- * DESIGN.md's order: the source's own id, the canonical URL, the content hash,
- * a near-duplicate through the SimHash bands, containment through anchor
- * shingles. Each lookup goes through an index; none scans a table.
+ * anchors table, and retention pruning. The decisions follow DESIGN.md's
+ * order: the source's own id, the canonical URL, the content hash (SQLite
+ * indexes), a near-duplicate through the SimHash bands, containment through
+ * anchor shingles (the candidate index in memory, dedup.h, built from the
+ * anchors table: one row per article, appended in article order, so that a
+ * new article writes no random B-tree leaf for them). Each lookup goes
+ * through an index; none scans a table. SQLite stays the source of truth:
+ * every candidate is checked against the stored article.
  *
  * Statement slots 64-95 (store.h).
  */
@@ -25,6 +29,8 @@ struct store;
 extern const char store_migration_articles[];
 /* Migration 3: stories, sightings, identity columns and their indexes. */
 extern const char store_migration_dedup[];
+/* Migration 7: the anchors table, one row per article, for the index in memory. */
+extern const char store_migration_anchors[];
 
 /* How an article joined its story. */
 enum dedup_rule {
@@ -65,8 +71,26 @@ struct dedup_result {
 	int		 unchanged;	/* same entry, same bytes: nothing done */
 };
 
-/* Register the hamming() SQL function on the store's connection; once per open. */
+/*
+ * Get a store ready for the identity step (the daemon does it at start, the
+ * dedup and test-source commands after opening): the hamming() SQL function,
+ * and the candidate index loaded now rather than at the first article. 0 or -1.
+ */
 int		 store_dedup_register(struct store *);
+/* Register hamming() and the SQL functions migration 7 uses; store_open does. */
+int		 store_dedup_sql(struct store *);
+
+/*
+ * The near-duplicate and containment candidates come from an index in memory
+ * (dedup.h), built from the anchors table when the store first needs it and
+ * brought up to date before each lookup with the rows other connections added
+ * (rows are appended in article order). Load it now: its size in bytes (and
+ * the number of articles indexed in *articles), or -1.
+ */
+int64_t		 store_dedup_load(struct store *, size_t *articles);
+/* The index state kept with a store; store_close frees it. */
+struct store_dedup;
+void		 store_dedup_free(struct store_dedup *);
 
 /*
  * The whole identity step for one article, inside the caller's transaction:
@@ -83,6 +107,9 @@ struct dedup_key {
 	struct dedup_fp	 fp;
 	uint32_t	*sample;		/* the shingles stored: 1 in 4 */
 	size_t		 nsample;
+	uint32_t	 anchors[DEDUP_ANCHORS];	/* dedup_anchor_key */
+	unsigned char	*sample_le;		/* as stored: little-endian */
+	unsigned char	*anchors_le;
 };
 /* Shingles kept in the store: those with these low bits zero (1 in 4). */
 #define DEDUP_SAMPLE_MASK	3

@@ -90,5 +90,26 @@ done < "$tmp/py"
 t "restart: the next run works on the database" test $rc -eq 0
 t "and finds the story stored before the kill" grep -q 'content-hash' "$tmp/after"
 
+# A database another process holds locked (a python sqlite3 in BEGIN EXCLUSIVE
+# for a second) while it is opened: the open is retried, logged, and succeeds.
+"$PYTHON3" -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+c.execute("CREATE TABLE held (x)")
+open(sys.argv[2], "w").close()
+time.sleep(1)
+c.execute("COMMIT")
+' "$tmp/locked.db" "$tmp/held" &
+lpid=$!
+i=0
+while [ ! -e "$tmp/held" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+"$@" --db "$tmp/locked.db" dedup "$fx/floods-original.txt" > "$tmp/locked.out" \
+	2> "$tmp/locked.err"; rc=$?
+wait $lpid
+t "a locked database: opened once free" test $rc -eq 0 -a -e "$tmp/held"
+t "the wait was logged" grep -q 'database is locked (retry 1 of' "$tmp/locked.err"
+t "and the run stored its article" test "$(cut -f1 "$tmp/locked.out")" = 1
+
 echo "1..$n"
 exit $fail

@@ -112,13 +112,20 @@ test_boilerplate(void)
 		  "read more books the minister urged as libraries reopened body" },
 		{ "The post office closed.\nBody.", "the post office closed body" },
 	};
-	char *s;
+	char	*s;
+	size_t	 w;
+	int	 counted = 1;
 
 	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
-		s = dedup_text(c[i].in, strlen(c[i].in), NULL);
+		s = dedup_text(c[i].in, strlen(c[i].in), &w);
 		is_str(s, c[i].want, "boilerplate %zu", i);
+		if (w != count_tokens(s, strlen(s))) {
+			diag("boilerplate %zu: %zu words counted", i, w);
+			counted = 0;
+		}
 		free(s);
 	}
+	ok(counted, "boilerplate: the words left are counted");
 }
 
 static void
@@ -252,10 +259,200 @@ test_near(void)
 	free(t);
 }
 
+/* The normalisation without the ASCII fast path: text_fold, then norm_run. */
+static char *
+slow_normalise(const char *s, size_t len, int keep_lines, size_t *words)
+{
+	struct norm	 n;
+	char		*f;
+	size_t		 flen;
+
+	memset(&n, 0, sizeof n);
+	n.keep_lines = keep_lines;
+	f = text_fold(s, len, &flen);
+	n.size = flen + 16;
+	n.buf = xmalloc(n.size);
+	norm_run(&n, f, flen);
+	n.buf[n.len] = '\0';
+	free(f);
+	*words = n.words;
+	return n.buf;
+}
+
+/* 1 when the fast path and the slow one agree on s (lines kept or not). */
+static int
+same_as_slow(const char *s, size_t len)
+{
+	int ok = 1;
+
+	for (int keep = 0; keep < 2; keep++) {
+		struct norm	 n;
+		size_t		 w;
+		char		*slow = slow_normalise(s, len, keep, &w);
+
+		normalise(&n, s, len, keep);
+		if (strcmp(n.buf, slow) != 0 || n.words != w) {
+			diag("fast \"%s\" (%zu) != slow \"%s\" (%zu)", n.buf,
+			    n.words, slow, w);
+			ok = 0;
+		}
+		free(n.buf);
+		free(slow);
+	}
+	return ok;
+}
+
+/* The ASCII fast path gives text_fold's result on every shape of input. */
+static void
+test_fast_path(void)
+{
+	static const char *cases[] = {
+		"Plain ASCII, Upper And lower; digits 42.\n\nNew para.",
+		"Cafe\xcc\x81 and cafe\xcc\x81s",	/* e + combining acute */
+		"A \xcc\x81 after a space, \xcc\x81\xcc\x81 twice",
+		"Stra\xc3\x9f" "e, \xc3\x85ngstr\xc3\xb6m, \xc5\x81\xc3\xb3" "d\xc5\xba",
+		"ＡＢＣ１２３ and \xef\xac\x81le",	/* fullwidth, ligature */
+		"bad \xff byte, cut \xe2\x82 seq, lone \x80x",
+		"\xe2\x80\x9cQuoted\xe2\x80\x9d \xe2\x80\x94 dash\xc2\xa0nbsp",
+		"x\xe2\x82",				/* cut at the end */
+		"\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0 \xe0\xa4\xb9\xe0\xa4\xbf\xe0\xa4\xa8",
+		"soft\xc2\xadhyphen zero\xe2\x80\x8bwidth TAB\tCR\r\nend",
+		"9\xcc\x81 digit then mark, \xc3\x89T\xc3\x89",
+	};
+	static const char *files[] = { "floods-original.txt", "bahn-de.txt",
+	    "floods-chrome.txt", "weather-mon.txt" };
+	int ok = 1;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ok &= same_as_slow(cases[i], strlen(cases[i]));
+	ok(ok, "fast path: the tricky strings as text_fold folds them");
+	ok = 1;
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		size_t	 len;
+		char	*buf = slurp(files[i], &len);
+
+		ok &= same_as_slow(buf, len);
+		free(buf);
+	}
+	ok(ok, "fast path: the fixtures as text_fold folds them");
+}
+
+static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
+
+/* xorshift64: the test's fixed random numbers. */
+static uint64_t
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* The index's articles: a SimHash, a title hash and 16 anchors each. */
+struct ixart {
+	int64_t		id;
+	uint64_t	sim, title;
+	uint32_t	anch[DEDUP_ANCHORS];
+};
+
+/* Fill the test articles: random, 40 sharing one common anchor, 6 one title. */
+static void
+ix_articles(struct ixart *v, size_t n, uint32_t common, uint64_t title)
+{
+	for (size_t i = 0; i < n; i++) {
+		v[i].id = 1000 + (int64_t)i;
+		v[i].sim = rng();
+		v[i].title = i >= 400 && i < 406 ? title : rng() | 1;
+		for (int k = 0; k < DEDUP_ANCHORS; k++)
+			v[i].anch[k] = (uint32_t)rng();
+		if (i >= 300 && i < 340)
+			v[i].anch[0] = common;
+	}
+}
+
+/* 1 when id is among the n ids of out. */
+static int
+has_id(const int64_t *out, size_t n, int64_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (out[i] == id)
+			return 1;
+	return 0;
+}
+
+/* Near-duplicate and containment candidates, loaded one by one or in bulk. */
+static void
+test_index(void)
+{
+	struct ixart		 v[460];
+	struct dedup_index	*x[2] = { dedup_index_new(), dedup_index_new() };
+	uint32_t		 q[DEDUP_ANCHORS], common = (uint32_t)rng();
+	uint64_t		 title = rng() | 1;
+	int64_t			 out[2][16];
+	int			 dist[16], same = 1;
+	size_t			 n[2];
+
+	ix_articles(v, 460, common, title);
+	for (size_t i = 0; i < 400; i++)	/* x[1]: a bulk load of 400 */
+		dedup_index_plan(x[1], v[i].sim, v[i].title, v[i].anch,
+		    DEDUP_ANCHORS);
+	dedup_index_reserve(x[1]);
+	for (size_t i = 0; i < 460; i++)	/* then 60 more, beyond its room */
+		for (int k = 0; k < 2; k++)
+			dedup_index_add(x[k], v[i].id, v[i].sim, v[i].title,
+			    v[i].anch, DEDUP_ANCHORS);
+	is_int(dedup_index_count(x[1]), 460, "index: 460 articles");
+
+	for (int k = 0; k < 2; k++)
+		n[k] = dedup_index_near(x[k], v[7].sim ^ 0x8001, 3, out[k], dist,
+		    16);
+	ok(n[1] >= 1 && out[1][0] == v[7].id && dist[0] == 2,
+	    "index: the near-duplicate found, at distance 2");
+	ok(!has_id(out[1], dedup_index_near(x[1], v[7].sim ^ 0x8000800180ULL,
+	    3, out[1], dist, 16), v[7].id), "index: 4 bits away is not near");
+
+	memcpy(q, v[9].anch, 3 * sizeof q[0]);		/* 3 anchors of 9 */
+	for (int i = 3; i < DEDUP_ANCHORS; i++)
+		q[i] = (uint32_t)rng();
+	for (int k = 0; k < 2; k++) {
+		n[k] = dedup_index_candidates(x[k], q, DEDUP_ANCHORS, 0, out[k],
+		    12);
+		same &= n[k] == n[0] && memcmp(out[k], out[0], n[0] * 8) == 0;
+	}
+	ok(n[1] >= 1 && out[1][0] == v[9].id, "index: three shared anchors");
+	q[1] = (uint32_t)rng();
+	q[2] = (uint32_t)rng();
+	ok(!has_id(out[1], dedup_index_candidates(x[1], q, DEDUP_ANCHORS, 0,
+	    out[1], 12), v[9].id), "index: one shared anchor is no candidate");
+
+	q[0] = common;				/* 40 articles share it */
+	q[1] = v[300].anch[1];
+	ok(!has_id(out[1], dedup_index_candidates(x[1], q, DEDUP_ANCHORS, 0,
+	    out[1], 12), v[300].id), "index: a common anchor counts for none");
+	q[2] = v[300].anch[2];
+	ok(has_id(out[1], dedup_index_candidates(x[1], q, DEDUP_ANCHORS, 0,
+	    out[1], 12), v[300].id), "index: two rare ones do");
+
+	for (int k = 0; k < 2; k++) {
+		n[k] = dedup_index_candidates(x[k], q, 0, title, out[k], 12);
+		same &= n[k] == n[0] && memcmp(out[k], out[0], n[0] * 8) == 0;
+	}
+	ok(n[1] == 4 && out[1][0] == v[405].id && out[1][3] == v[402].id,
+	    "index: the latest four of a title");
+	ok(same, "index: a bulk load answers as one by one");
+	ok(dedup_index_bytes(x[1]) > 0, "index: %zu bytes",
+	    dedup_index_bytes(x[1]));
+	dedup_index_free(x[0]);
+	dedup_index_free(x[1]);
+}
+
 int
 main(void)
 {
 	test_normalise();
+	test_fast_path();
+	test_index();
 	test_boilerplate();
 	test_hashes();
 	test_stories();

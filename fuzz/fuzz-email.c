@@ -20,7 +20,7 @@ check_utf8(const char *s)
 	size_t	len = strlen(s), i = 0, n;
 
 	while (i < len) {
-		if ((n = utf8_len((const unsigned char *)s + i, len - i)) == 0)
+		if ((n = pbuf_utf8_len((const unsigned char *)s + i, len - i)) == 0)
 			abort();
 		i += n;
 	}

@@ -243,7 +243,7 @@ struct parser {
 static int use_jit = 1;
 #ifdef MATCH_PHASES
 #include <x86intrin.h>
-uint64_t match_ph[8], match_ph_last, match_nt, match_ntok, match_nprobe;
+uint64_t match_ph[8], match_ph_last, match_nt, match_ntok, match_nprobe, match_nrec, match_nkeys;
 #define PH(i) do { uint64_t t_ = __rdtsc(); if (i) match_ph[i] += t_ - match_ph_last; match_ph_last = t_; } while (0)
 #else
 #define PH(i) do { } while (0)
@@ -1846,24 +1846,25 @@ doc_dup(struct doc *d, const char *s, size_t len)
 	return p;
 }
 
-/* The index of a term of the article (h: its text_hash), added if new. */
+/* The index of a term of the article (h: its text_hash), added if new: one walk of
+ * the table, which doc_build sized for every token (it never fills or grows). */
 static uint32_t
 doc_intern(struct doc *d, const char *s, size_t len, int lang, uint64_t h)
 {
 	struct hkey k = { mix_key(h, lang, K_TERM), s, (uint32_t)len, (uint8_t)lang,
 	    K_TERM };
-	long e = htab_find(&d->h, d->t, sizeof *d->t, &k);
+	uint64_t e, tag = k.hash >> 32;
+	uint32_t i;
 
-	if (e >= 0)
-		return (uint32_t)e;
-	if (d->nt == d->tcap) {
-		d->tcap = d->tcap ? d->tcap * 2 : 256;
-		d->t = xreallocarray(d->t, d->tcap, sizeof *d->t);
-	}
+	for (i = (uint32_t)k.hash & d->h.mask; (e = d->h.slot[i]) != 0;
+	    i = (i + 1) & d->h.mask)
+		if (e >> 32 == tag && key_eq(&d->t[(e & 0xFFFFFFFF) - 1].k, &k))
+			return (uint32_t)(e & 0xFFFFFFFF) - 1;
 	d->t[d->nt].k = k;
 	d->t[d->nt].n = 0;
 	d->t[d->nt].fmask = 0;
-	htab_insert(&d->h, d->t, sizeof *d->t, (uint32_t)d->nt);
+	d->h.slot[i] = tag << 32 | (uint64_t)(d->nt + 1);
+	d->h.n++;
 	return (uint32_t)d->nt++;
 }
 
@@ -2704,6 +2705,9 @@ lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 		if (r->len != p->k.len || r->lang != p->k.lang || r->kind != p->k.kind ||
 		    !bytes_eq(r->key, p->k.s, r->len))
 			continue;
+#ifdef MATCH_PHASES
+		match_nrec++;
+#endif
 		pv = rec_postings(r);
 		for (uint32_t k = 0; k < r->n; k++) {
 			const struct posting *po = &pv[k];
@@ -2775,6 +2779,10 @@ static size_t
 presearch(struct matcher *m, struct doc *d)
 {
 	size_t n = probes(m, d);
+#ifdef MATCH_PHASES
+	match_nprobe += n;
+	match_nkeys += d->nt + d->n0 * m->nplens;
+#endif
 
 	for (size_t j = 0; j < n; j++) {	/* scattered: fetch slots, then records, ahead */
 		if (j + 16 < n)

@@ -241,13 +241,6 @@ struct parser {
 };
 
 static int use_jit = 1;
-#ifdef MATCH_PHASES
-#include <x86intrin.h>
-uint64_t match_ph[8], match_ph_last, match_nt, match_ntok, match_nprobe, match_nrec, match_nkeys;
-#define PH(i) do { uint64_t t_ = __rdtsc(); if (i) match_ph[i] += t_ - match_ph_last; match_ph_last = t_; } while (0)
-#else
-#define PH(i) do { } while (0)
-#endif
 
 void
 match_set_jit(int on)
@@ -1964,14 +1957,12 @@ doc_build(struct matcher *m, struct doc *d, const struct match_doc *md, int all)
 	size_t ntok = 0, size = 256;
 
 	d->d = md;
-	PH(0);
 	for (int f = 0; f < NFIELDS; f++) {
 		d->ftext[f] = src[f] != NULL ? src[f] : "";
 		d->flen[f] = strlen(d->ftext[f]);
 		d->tok[f] = text_tokenize(d->ftext[f], d->flen[f], 0);
 		ntok += d->tok[f]->n * nl;
 	}
-	PH(1);
 	while (size < 2 * (ntok + 1))	/* room for every term: no growing */
 		size *= 2;
 	d->h.slot = xcalloc(size, sizeof *d->h.slot);
@@ -1983,11 +1974,6 @@ doc_build(struct matcher *m, struct doc *d, const struct match_doc *md, int all)
 	if (nl > 1)
 		doc_stem(m, d, nl);
 	doc_occurrences(d, nl);
-#ifdef MATCH_PHASES
-	match_nt += d->nt;
-	match_ntok += ntok;
-#endif
-	PH(2);
 }
 
 /* Free what doc_build made. */
@@ -2705,9 +2691,6 @@ lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 		if (r->len != p->k.len || r->lang != p->k.lang || r->kind != p->k.kind ||
 		    !bytes_eq(r->key, p->k.s, r->len))
 			continue;
-#ifdef MATCH_PHASES
-		match_nrec++;
-#endif
 		pv = rec_postings(r);
 		for (uint32_t k = 0; k < r->n; k++) {
 			const struct posting *po = &pv[k];
@@ -2779,10 +2762,6 @@ static size_t
 presearch(struct matcher *m, struct doc *d)
 {
 	size_t n = probes(m, d);
-#ifdef MATCH_PHASES
-	match_nprobe += n;
-	match_nkeys += d->nt + d->n0 * m->nplens;
-#endif
 
 	for (size_t j = 0; j < n; j++) {	/* scattered: fetch slots, then records, ahead */
 		if (j + 16 < n)
@@ -2795,9 +2774,7 @@ presearch(struct matcher *m, struct doc *d)
 		}
 		lookup(m, d, &m->probe[j]);
 	}
-	PH(6);
 	presearch_lits(m, d);
-	PH(7);
 	for (size_t i = 0; i < m->nalways; i++)
 		candidate(m, m->always[i]);
 	return collect(m);
@@ -2818,7 +2795,6 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 			m->cand[n] = (uint32_t)n;
 	} else
 		n = presearch(m, &d);
-	PH(3);
 	m->st.articles++;
 	for (size_t i = 0; i < n; i++) {
 		const struct query *q = &m->q[m->cand[i] & ~CAND_HIT];
@@ -2843,8 +2819,6 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 	m->st.candidates += n - direct;
 	m->st.direct += direct;
 	m->st.hits += hits;
-	PH(4);
 	doc_free(&d);
-	PH(5);
 	return hits;
 }

@@ -38,7 +38,8 @@
 #define MAX_TERMS	16	/* terms reported with a hit */
 #define SNIPPET_WORDS	25
 #define SNIPPET_BEFORE	10
-#define NLBUCKETS	4096	/* buckets of regex literals by their first 3 bytes */
+#define NLBUCKETS	4096	/* buckets of regex literals' grams (see lit_step) */
+#define MAX_LSTEP	8	/* probe the text at most every 8 bytes for them */
 
 enum { F_TITLE, F_TEXT, F_SUMMARY, F_URL, F_SOURCE, F_AUTHOR, NFIELDS };
 #define M_TITLE		(1 << F_TITLE)
@@ -215,7 +216,7 @@ struct matcher {
 	size_t			 nlit;
 	uint32_t		*lbstart;	/* where each bucket's literal trigrams start in lb */
 	uint32_t		 lstep;		/* the text is probed every lstep bytes */
-	uint32_t		 lgram;		/* for grams of lgram bytes */
+	uint32_t		 lgram;		/* for grams of lgram (3 or 4) bytes */
 	uint64_t		 lbits[NLBUCKETS / 64];	/* buckets in use */
 	struct lref		*lb;
 	uint32_t		*always;
@@ -2567,27 +2568,30 @@ tri(const char *s, size_t g)
 	return (v * 0x9E3779B1U) >> 20;		/* NLBUCKETS = 4096 */
 }
 
-/* The probe step: every literal covers lstep trigrams from its start, so one of
- * them starts at a multiple of lstep (literals are at least three bytes long). */
-static uint32_t
+/* The gram length (4 bytes, 3 if a literal is that short) and the probe step: a
+ * literal covers (its length - gram + 1) gram starts, so one of its first lstep is
+ * probed (at most MAX_LSTEP, which bounds the table of grams). */
+static void
 lit_step(struct matcher *m)
 {
-	size_t min = 66;
+	size_t min = MAX_LSTEP + 3;
 
 	for (size_t i = 0; i < m->nlit; i++)
 		if (m->lit[i].len < min)
 			min = m->lit[i].len;
 	m->lgram = min >= 4 ? 4 : 3;
-	return (uint32_t)(min - m->lgram + 1);
+	m->lstep = (uint32_t)(min - m->lgram + 1);
+	if (m->lstep > MAX_LSTEP)
+		m->lstep = MAX_LSTEP;
 }
 
-/* Group the regex literals' first lstep trigrams by bucket. */
+/* Group the regex literals' first lstep grams by bucket. */
 static void
 lit_buckets(struct matcher *m)
 {
 	uint32_t *start = xcalloc(NLBUCKETS + 1, sizeof *start), b;
 
-	m->lstep = lit_step(m);
+	lit_step(m);
 	m->lb = xreallocarray(NULL, m->nlit * m->lstep + 1, sizeof *m->lb);
 	for (size_t i = 0; i < m->nlit; i++)
 		for (uint32_t o = 0; o < m->lstep; o++)

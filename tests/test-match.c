@@ -524,6 +524,35 @@ test_presearch(void)
 	matcher_free(m);
 }
 
+/* A regex literal is found at every offset inside a word, whatever its length (the
+ * text is probed every few bytes for it). */
+static void
+test_regex_literals(void)
+{
+	const char *alpha = "abcdefghijklmnopqrstuvwxyz";
+	int good = 1, n = 0;
+
+	for (int len = 3; len <= 20; len++)
+		for (int off = 0; off < 12; off++) {
+			char q[64], text[128];
+			struct match_doc d = { NULL, text, NULL, NULL, NULL, NULL, NULL };
+			struct got g;
+
+			snprintf(q, sizeof q, "/%.*s/", len, alpha);
+			snprintf(text, sizeof text, "one %.*s%.*s9 two", off,
+			    "0123456789ab", len, alpha);
+			if (run(q, NULL, &d, &g) != 1)
+				good = 0;
+			got_free(&g);
+			text[4 + off + len / 2] = 'X';	/* a broken literal: no hit */
+			if (run(q, NULL, &d, &g) != 0)
+				good = 0;
+			got_free(&g);
+			n++;
+		}
+	ok(good, "regex literals of 3 to 20 bytes found at every offset in a word (%d)", n);
+}
+
 /* Words only articles use: some hold a query word or prefix, or a regex's literal. */
 static const char *other[] = { "omega", "sigma", "alphabet", "betamax", "kappas",
 	"gammaray", "zed", "Lambda", "omega-alpha", "Etas", "thetas", "ALPHABETA" };
@@ -611,6 +640,7 @@ main(void)
 	test_snippets();
 	test_presearch();
 	test_presearch_shapes();
+	test_regex_literals();
 	test_vocab();
 	ok(lazy_checked > 100 && lazy_differ == 0, "match_hit_describe gives the eager hits' "
 	    "terms and snippets (%d queries, %d differ)", lazy_checked, lazy_differ);

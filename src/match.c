@@ -140,7 +140,7 @@ struct ptab {
 	uint32_t	 mask;
 };
 
-struct lref {				/* a literal's trigram at offset off */
+struct lref {				/* a literal's gram at offset off */
 	uint32_t	 lit, off;
 };
 
@@ -214,7 +214,7 @@ struct matcher {
 	size_t			 probecap;
 	struct lit		*lit;
 	size_t			 nlit;
-	uint32_t		*lbstart;	/* where each bucket's literal trigrams start in lb */
+	uint32_t		*lbstart;	/* where each bucket's literal grams start in lb */
 	uint32_t		 lstep;		/* the text is probed every lstep bytes */
 	uint32_t		 lgram;		/* for grams of lgram (3 or 4) bytes */
 	uint64_t		 lbits[NLBUCKETS / 64];	/* buckets in use */
@@ -2611,7 +2611,7 @@ lit_buckets(struct matcher *m)
 	m->lbstart = start;
 }
 
-/* The queries of the literals whose trigram of bucket b is at w[t] (of len bytes)
+/* The queries of the literals whose gram of bucket b is at w[t] (of len bytes)
  * become candidates if the whole literal is there. */
 static void
 lits_at(struct matcher *m, const char *w, size_t len, size_t t, uint32_t b)

@@ -38,7 +38,8 @@
 #define MAX_TERMS	16	/* terms reported with a hit */
 #define SNIPPET_WORDS	25
 #define SNIPPET_BEFORE	10
-#define NLBUCKETS	4096	/* buckets of regex literals by their first 3 bytes */
+#define NLBUCKETS	4096	/* buckets of regex literals' grams (see lit_step) */
+#define MAX_LSTEP	8	/* probe the text at most every 8 bytes for them */
 
 enum { F_TITLE, F_TEXT, F_SUMMARY, F_URL, F_SOURCE, F_AUTHOR, NFIELDS };
 #define M_TITLE		(1 << F_TITLE)
@@ -139,6 +140,10 @@ struct ptab {
 	uint32_t	 mask;
 };
 
+struct lref {				/* a literal's gram at offset off */
+	uint32_t	 lit, off;
+};
+
 struct lit {				/* a regex literal and its queries */
 	char		*s;
 	size_t		 len;
@@ -198,6 +203,8 @@ struct matcher {
 	struct ptab		 pt[2];		/* the index by full hash: terms, prefixes */
 	uint64_t		*filt;		/* a bit per key hash: most probes stop here */
 	uint32_t		 filtmask;
+	uint64_t		*vocab;		/* two bits per word and prefix any query names */
+	uint32_t		 vocabmask;	/* (NULL with stemming: every term is needed) */
 	char			*rec;		/* their records (struct prec), key by key */
 	struct tchunk		*trees;		/* the queries' trees, packed in order */
 	uint8_t			 plen[MAX_PREFIX + 1];	/* prefix lengths in use */
@@ -207,9 +214,11 @@ struct matcher {
 	size_t			 probecap;
 	struct lit		*lit;
 	size_t			 nlit;
-	uint32_t		*lbstart;	/* literals by the bucket of their first 3 bytes */
+	uint32_t		*lbstart;	/* where each bucket's literal grams start in lb */
+	uint32_t		 lstep;		/* the text is probed every lstep bytes */
+	uint32_t		 lgram;		/* for grams of lgram (3 or 4) bytes */
 	uint64_t		 lbits[NLBUCKETS / 64];	/* buckets in use */
-	uint32_t		*lb;
+	struct lref		*lb;
 	uint32_t		*always;
 	size_t			 nalways;
 	uint64_t		*cbits;		/* candidates of this article, by query */
@@ -1244,6 +1253,7 @@ matcher_free(struct matcher *m)
 	free(m->always);
 	free(m->pt[0].s);
 	free(m->filt);
+	free(m->vocab);
 	free(m->rec);
 	while ((c = m->trees) != NULL) {
 		m->trees = c->next;
@@ -1693,6 +1703,40 @@ filter_build(struct matcher *m, size_t keys)
 	}
 }
 
+/* Set a key's two bits in the vocabulary filter. */
+static void
+vocab_set(struct matcher *m, uint64_t hash)
+{
+	m->vocab[(hash >> 20) & m->vocabmask] |= 1ULL << (hash & 63) |
+	    1ULL << (hash >> 6 & 63);
+}
+
+/* Might some query name a word or prefix of this key hash? */
+static int
+vocab_has(const struct matcher *m, uint64_t hash)
+{
+	uint64_t want = 1ULL << (hash & 63) | 1ULL << (hash >> 6 & 63);
+
+	return (m->vocab[(hash >> 20) & m->vocabmask] & want) == want;
+}
+
+/* The vocabulary filter: every word and prefix of every query (negated, optional or
+ * in a phrase alike), 16 bits per key; none when stemming needs every term. */
+static void
+vocab_build(struct matcher *m)
+{
+	size_t words = 1;
+
+	if (m->nlang > 1)
+		return;
+	while (words * 4 < m->nie && words < ((size_t)1 << 28))
+		words *= 2;
+	m->vocab = xcalloc(words, sizeof *m->vocab);
+	m->vocabmask = (uint32_t)(words - 1);
+	for (size_t e = 0; e < m->nie; e++)
+		vocab_set(m, m->ie[e].k.hash);
+}
+
 /* Build the probe tables (every key with postings by full hash: terms apart from
  * prefixes, which are fewer and probed more often) and the prefix lengths. */
 static void
@@ -1711,6 +1755,7 @@ probe_table(struct matcher *m)
 		m->pt[k].mask = (uint32_t)size[k] - 1;
 	}
 	filter_build(m, count[0] + count[1]);
+	vocab_build(m);
 	m->rec = xmalloc(rec_size(m, m->nie) + 1);
 	for (size_t e = 0, off = 0; e < m->nie; e++) {
 		if (m->ie[e].n == 0)
@@ -1768,6 +1813,8 @@ matcher_stats(const struct matcher *m, struct match_stats *st)
 
 /* ---- the article ---- */
 
+#define NO_TERM	UINT32_MAX	/* in doc.tid: a token no query needs */
+
 /* Copy bytes into the article's chunks, which never move. */
 static const char *
 doc_dup(struct doc *d, const char *s, size_t len)
@@ -1793,24 +1840,25 @@ doc_dup(struct doc *d, const char *s, size_t len)
 	return p;
 }
 
-/* The index of a term of the article (h: its text_hash), added if new. */
+/* The index of a term of the article (h: its text_hash), added if new: one walk of
+ * the table, which doc_build sized for every token (it never fills or grows). */
 static uint32_t
 doc_intern(struct doc *d, const char *s, size_t len, int lang, uint64_t h)
 {
 	struct hkey k = { mix_key(h, lang, K_TERM), s, (uint32_t)len, (uint8_t)lang,
 	    K_TERM };
-	long e = htab_find(&d->h, d->t, sizeof *d->t, &k);
+	uint64_t e, tag = k.hash >> 32;
+	uint32_t i;
 
-	if (e >= 0)
-		return (uint32_t)e;
-	if (d->nt == d->tcap) {
-		d->tcap = d->tcap ? d->tcap * 2 : 256;
-		d->t = xreallocarray(d->t, d->tcap, sizeof *d->t);
-	}
+	for (i = (uint32_t)k.hash & d->h.mask; (e = d->h.slot[i]) != 0;
+	    i = (i + 1) & d->h.mask)
+		if (e >> 32 == tag && key_eq(&d->t[(e & 0xFFFFFFFF) - 1].k, &k))
+			return (uint32_t)(e & 0xFFFFFFFF) - 1;
 	d->t[d->nt].k = k;
 	d->t[d->nt].n = 0;
 	d->t[d->nt].fmask = 0;
-	htab_insert(&d->h, d->t, sizeof *d->t, (uint32_t)d->nt);
+	d->h.slot[i] = tag << 32 | (uint64_t)(d->nt + 1);
+	d->h.n++;
 	return (uint32_t)d->nt++;
 }
 
@@ -1843,39 +1891,70 @@ doc_occurrences(struct doc *d, size_t nl)
 	uint32_t id;
 
 	for (int f = 0; f < NFIELDS; f++)
-		total += d->tok[f]->n * nl;
-	d->occ = xreallocarray(NULL, total + 1, sizeof *d->occ);
-	d->nocc = total;
-	for (int f = 0; f < NFIELDS; f++)
 		for (size_t k = 0; k < d->tok[f]->n * nl; k++) {
-			d->t[d->tid[f][k]].n++;
-			d->t[d->tid[f][k]].fmask |= (uint8_t)(1 << f);
+			if ((id = d->tid[f][k]) == NO_TERM)
+				continue;
+			d->t[id].n++;
+			d->t[id].fmask |= (uint8_t)(1 << f);
 		}
-	total = 0;
 	for (size_t i = 0; i < d->nt; i++) {
 		d->t[i].first = (uint32_t)total;
 		total += d->t[i].n;
 		d->t[i].n = 0;
 	}
+	d->occ = xreallocarray(NULL, total + 1, sizeof *d->occ);
+	d->nocc = total;
 	for (int f = 0; f < NFIELDS; f++)
 		for (size_t k = 0; k < d->tok[f]->n * nl; k++) {
-			struct dterm *t = &d->t[id = d->tid[f][k]];
-			struct occ *o = &d->occ[t->first + t->n++];
+			struct dterm *t;
+			struct occ *o;
 
+			if ((id = d->tid[f][k]) == NO_TERM)
+				continue;
+			t = &d->t[id];
+			o = &d->occ[t->first + t->n++];
 			o->field = (uint8_t)f;
 			o->tok = (uint32_t)(k / nl);
 			o->pos = d->tok[f]->v[k / nl].pos;
 		}
 }
 
-/* Tokenise every field of an article and build its term dictionary. */
+/* Does a token need a place in the article's dictionary: a word or prefix some
+ * query names (all: every token does)? */
+static int
+term_needed(struct matcher *m, const struct text_token *tk, int all)
+{
+	if (all || m->vocab == NULL || vocab_has(m, mix_key(tk->hash, 0, K_TERM)))
+		return 1;
+	for (size_t l = 0; l < m->nplens && m->plens[l] <= tk->normlen; l++)
+		if (vocab_has(m, hash_key(tk->norm, m->plens[l], 0, K_PREFIX)))
+			return 1;
+	return 0;
+}
+
+/* Put the tokens of every field that some query needs into the dictionary. */
 static void
-doc_build(struct matcher *m, struct doc *d, const struct match_doc *md)
+doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
+{
+	for (int f = 0; f < NFIELDS; f++) {
+		d->tid[f] = xreallocarray(NULL, d->tok[f]->n * nl + 1, sizeof **d->tid);
+		for (size_t k = 0; k < d->tok[f]->n; k++) {
+			const struct text_token *tk = &d->tok[f]->v[k];
+
+			d->tid[f][k * nl] = !term_needed(m, tk, all) ? NO_TERM :
+			    doc_intern(d, tk->norm, tk->normlen, 0, tk->hash);
+		}
+	}
+}
+
+/* Tokenise every field of an article and build its term dictionary (of the terms
+ * queries need, unless all). */
+static void
+doc_build(struct matcher *m, struct doc *d, const struct match_doc *md, int all)
 {
 	const char *src[NFIELDS] = { md->title, md->text, md->summary, md->url,
 	    md->source, md->author };
 	size_t nl = m->nlang > 1 ? m->nlang : 1;
-
 	size_t ntok = 0, size = 256;
 
 	d->d = md;
@@ -1891,15 +1970,7 @@ doc_build(struct matcher *m, struct doc *d, const struct match_doc *md)
 	d->h.mask = (uint32_t)size - 1;
 	d->tcap = ntok + 1;
 	d->t = xreallocarray(NULL, d->tcap, sizeof *d->t);
-	for (int f = 0; f < NFIELDS; f++) {
-		d->tid[f] = xreallocarray(NULL, d->tok[f]->n * nl + 1, sizeof **d->tid);
-		for (size_t k = 0; k < d->tok[f]->n; k++) {
-			const struct text_token *tk = &d->tok[f]->v[k];
-
-			d->tid[f][k * nl] = doc_intern(d, tk->norm, tk->normlen, 0,
-			    tk->hash);
-		}
-	}
+	doc_terms(m, d, nl, all);
 	d->n0 = d->nt;
 	if (nl > 1)
 		doc_stem(m, d, nl);
@@ -2483,58 +2554,94 @@ direct_hit(struct matcher *m, uint32_t i)
 	m->sbits[i / 4096] |= 1ULL << (i / 64 % 64);
 }
 
-/* The bucket of three bytes (regex literals are at least three long). */
+/* The bucket of the g (3 or 4) bytes at s (regex literals are at least three long). */
 static uint32_t
-tri(const char *s)
+tri(const char *s, size_t g)
 {
-	return ((unsigned char)s[0] * 961U + (unsigned char)s[1] * 31U +
-	    (unsigned char)s[2]) & (NLBUCKETS - 1);
+	uint32_t v;
+
+	if (g == 4)
+		memcpy(&v, s, 4);
+	else
+		v = (uint32_t)(unsigned char)s[0] | (uint32_t)(unsigned char)s[1] << 8 |
+		    (uint32_t)(unsigned char)s[2] << 16;
+	return (v * 0x9E3779B1U) >> 20;		/* NLBUCKETS = 4096 */
 }
 
-/* Group the regex literals by the bucket of their first three bytes. */
+/* The gram length (4 bytes, 3 if a literal is that short) and the probe step: a
+ * literal covers (its length - gram + 1) gram starts, so one of its first lstep is
+ * probed (at most MAX_LSTEP, which bounds the table of grams). */
+static void
+lit_step(struct matcher *m)
+{
+	size_t min = MAX_LSTEP + 3;
+
+	for (size_t i = 0; i < m->nlit; i++)
+		if (m->lit[i].len < min)
+			min = m->lit[i].len;
+	m->lgram = min >= 4 ? 4 : 3;
+	m->lstep = (uint32_t)(min - m->lgram + 1);
+	if (m->lstep > MAX_LSTEP)
+		m->lstep = MAX_LSTEP;
+}
+
+/* Group the regex literals' first lstep grams by bucket. */
 static void
 lit_buckets(struct matcher *m)
 {
-	uint32_t *start = xcalloc(NLBUCKETS + 1, sizeof *start);
+	uint32_t *start = xcalloc(NLBUCKETS + 1, sizeof *start), b;
 
-	m->lb = xreallocarray(NULL, m->nlit + 1, sizeof *m->lb);
+	lit_step(m);
+	m->lb = xreallocarray(NULL, m->nlit * m->lstep + 1, sizeof *m->lb);
 	for (size_t i = 0; i < m->nlit; i++)
-		start[tri(m->lit[i].s) + 1]++;
-	for (size_t b = 0; b < NLBUCKETS; b++)
+		for (uint32_t o = 0; o < m->lstep; o++)
+			start[tri(m->lit[i].s + o, m->lgram) + 1]++;
+	for (b = 0; b < NLBUCKETS; b++)
 		start[b + 1] += start[b];
-	for (size_t i = 0; i < m->nlit; i++) {
-		m->lb[start[tri(m->lit[i].s)]++] = (uint32_t)i;
-		m->lbits[tri(m->lit[i].s) / 64] |= 1ULL << (tri(m->lit[i].s) % 64);
-	}
-	for (size_t b = NLBUCKETS; b > 0; b--)
+	for (size_t i = 0; i < m->nlit; i++)
+		for (uint32_t o = 0; o < m->lstep; o++) {
+			b = tri(m->lit[i].s + o, m->lgram);
+			m->lb[start[b]].lit = (uint32_t)i;
+			m->lb[start[b]++].off = o;
+			m->lbits[b / 64] |= 1ULL << (b % 64);
+		}
+	for (b = NLBUCKETS; b > 0; b--)
 		start[b] = start[b - 1];
 	start[0] = 0;
 	m->lbstart = start;
 }
 
-/* Regex literals: queries whose literal occurs inside one of the article's words. */
+/* The queries of the literals whose gram of bucket b is at w[t] (of len bytes)
+ * become candidates if the whole literal is there. */
+static void
+lits_at(struct matcher *m, const char *w, size_t len, size_t t, uint32_t b)
+{
+	for (uint32_t k = m->lbstart[b]; k < m->lbstart[b + 1]; k++) {
+		const struct lit *l = &m->lit[m->lb[k].lit];
+		size_t at = t - m->lb[k].off;
+
+		if (m->lb[k].off > t || l->len > len - at ||
+		    memcmp(w + at, l->s, l->len) != 0)
+			continue;
+		for (uint32_t q = 0; q < l->n; q++)
+			candidate(m, l->q[q]);
+	}
+}
+
+/* Regex literals: queries whose literal occurs inside one of the article's words,
+ * found in the tokens' folded forms (each NUL-terminated, so no match spans two). */
 static void
 presearch_lits(struct matcher *m, struct doc *d)
 {
-	if (m->nlit == 0)
-		return;
-	for (size_t i = 0; i < d->n0; i++) {
-		const char *w = d->t[i].k.s;
-		size_t len = d->t[i].k.len;
+	for (int f = 0; f < NFIELDS && m->nlit > 0; f++) {
+		const char *w = d->tok[f]->arena;
+		size_t len = d->tok[f]->arenalen;
+		uint32_t b;
 
-		for (size_t p = 0; p + 3 <= len; p++) {
-			uint32_t b = tri(w + p);
-
-			if (!(m->lbits[b / 64] >> (b % 64) & 1))
-				continue;
-			for (uint32_t k = m->lbstart[b]; k < m->lbstart[b + 1]; k++) {
-				const struct lit *l = &m->lit[m->lb[k]];
-
-				if (l->len > len - p || memcmp(w + p, l->s, l->len) != 0)
-					continue;
-				for (uint32_t q = 0; q < l->n; q++)
-					candidate(m, l->q[q]);
-			}
+		for (size_t t = 0; t + m->lgram <= len; t += m->lstep) {
+			b = tri(w + t, m->lgram);
+			if (m->lbits[b / 64] >> (b % 64) & 1)
+				lits_at(m, w, len, t, b);
 		}
 	}
 }
@@ -2686,7 +2793,7 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 
 	matcher_compile(m);
 	memset(&d, 0, sizeof d);
-	doc_build(m, &d, md);
+	doc_build(m, &d, md, flags & MATCH_ALLTERMS);
 	if (flags & MATCH_EVERY) {
 		for (n = 0; n < m->nq; n++)
 			m->cand[n] = (uint32_t)n;

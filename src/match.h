@@ -78,6 +78,8 @@ struct match_stats {
 #define MATCH_EVERY	0x1	/* matcher_match: evaluate every query (no presearch) */
 #define MATCH_NOSNIPPET	0x2	/* matcher_match: no terms or snippets in hits (cheap;
 				   match_hit_describe builds them for the hits that need them) */
+#define MATCH_ALLTERMS	0x4	/* matcher_match: every word of the article in its term
+				   dictionary, not only those some query names (tests) */
 
 typedef void (*match_cb)(const struct match_hit *, void *);
 

@@ -381,14 +381,66 @@ emit_chain(struct text_tokens *t, size_t *cap, struct buf *a, const char *s,
 	}
 }
 
+#define ONES	0x0101010101010101ULL
+#define HIGHS	(ONES * 0x80)
+
+/* Bit 7 of each byte of v (eight bytes of text, the first lowest) that is an ASCII
+ * letter or digit: byte-wise range checks that never carry into the next byte. */
+static uint64_t
+alnum_bytes(uint64_t v)
+{
+	uint64_t lo7 = v & ~HIGHS, l = lo7 | ONES * 0x20;	/* l: letters lower-cased */
+	uint64_t alpha = (l + ONES * (0x80 - 'a')) & ~(l + ONES * (0x80 - 'z' - 1));
+	uint64_t digit = (lo7 + ONES * (0x80 - '0')) & ~(lo7 + ONES * (0x80 - '9' - 1));
+
+	return (alpha | digit) & ~v & HIGHS;
+}
+
+/* Does this machine load the first of eight bytes into the lowest (the scans need it)? */
+static int
+little_endian(void)
+{
+	return __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+}
+
+/* The first byte at or after i that is not an ASCII letter or digit (or len). */
+static size_t
+alnum_end(const char *s, size_t len, size_t i)
+{
+	uint64_t v, stop;
+
+	for (; little_endian() && i + 8 <= len; i += 8) {
+		memcpy(&v, s + i, 8);
+		if ((stop = ~alnum_bytes(v) & HIGHS) != 0)
+			return i + (size_t)__builtin_ctzll(stop) / 8;
+	}
+	while (i < len && alnum_tab[(unsigned char)s[i]])
+		i++;
+	return i;
+}
+
+/* The first byte at or after i that is an ASCII letter or digit or not ASCII (or len). */
+static size_t
+skip_separators(const char *s, size_t len, size_t i)
+{
+	uint64_t v, stop;
+
+	for (; little_endian() && i + 8 <= len; i += 8) {
+		memcpy(&v, s + i, 8);
+		if ((stop = alnum_bytes(v) | (v & HIGHS)) != 0)
+			return i + (size_t)__builtin_ctzll(stop) / 8;
+	}
+	while (i < len && (unsigned char)s[i] < 0x80 && !alnum_tab[(unsigned char)s[i]])
+		i++;
+	return i;
+}
+
 /* The end of an ASCII word at i that no hyphen or other script continues, or 0. */
 static size_t
 ascii_word(const char *s, size_t len, size_t i)
 {
-	size_t j = i + 1;
+	size_t j = alnum_end(s, len, i + 1);
 
-	while (j < len && alnum_tab[(unsigned char)s[j]])
-		j++;
 	if (j < len && ((unsigned char)s[j] >= 0x80 || s[j] == '-'))
 		return 0;	/* maybe a chain, a soft hyphen or a mark: the full path */
 	return j;
@@ -430,11 +482,7 @@ text_tokenize(const char *s, size_t len, int flags)
 	buf_reserve(&a, len + len / 4 + 16);
 	cap = len / 5 < 4096 ? len / 5 + 16 : 4096;	/* about a token per 5 bytes of prose */
 	t->v = xreallocarray(NULL, cap, sizeof *t->v);
-	while (i < len) {
-		if ((unsigned char)s[i] < 0x80 && !alnum_tab[(unsigned char)s[i]]) {
-			i++;
-			continue;
-		}
+	while ((i = skip_separators(s, len, i)) < len) {
 		if (fast_tokens && alnum_tab[(unsigned char)s[i]] &&
 		    (j = ascii_word(s, len, i)) != 0) {
 			emit_ascii(t, &cap, &a, s, len, i, j);

@@ -1,7 +1,8 @@
 /*
  * test-match: the query language operator by operator, fields, folding, word
  * boundaries, =TERM, regexes, stemming, keywords, sources, bad queries with their
- * column, snippets, and the presearcher against evaluating every query.
+ * column, snippets, the presearcher against evaluating every query, and the
+ * vocabulary filter against the full dictionary.
  */
 #include "config.h"
 
@@ -523,6 +524,106 @@ test_presearch(void)
 	matcher_free(m);
 }
 
+/* A regex literal is found at every offset inside a word, whatever its length (the
+ * text is probed every few bytes for it). */
+static void
+test_regex_literals(void)
+{
+	const char *alpha = "abcdefghijklmnopqrstuvwxyz";
+	int good = 1, n = 0;
+
+	for (int len = 3; len <= 20; len++)
+		for (int off = 0; off < 12; off++) {
+			char q[64], text[128];
+			struct match_doc d = { NULL, text, NULL, NULL, NULL, NULL, NULL };
+			struct got g;
+
+			snprintf(q, sizeof q, "/%.*s/", len, alpha);
+			snprintf(text, sizeof text, "one %.*s%.*s9 two", off,
+			    "0123456789ab", len, alpha);
+			if (run(q, NULL, &d, &g) != 1)
+				good = 0;
+			got_free(&g);
+			text[4 + off + len / 2] = 'X';	/* a broken literal: no hit */
+			if (run(q, NULL, &d, &g) != 0)
+				good = 0;
+			got_free(&g);
+			n++;
+		}
+	ok(good, "regex literals of 3 to 20 bytes found at every offset in a word (%d)", n);
+}
+
+/* Words only articles use: some hold a query word or prefix, or a regex's literal. */
+static const char *other[] = { "omega", "sigma", "alphabet", "betamax", "kappas",
+	"gammaray", "zed", "Lambda", "omega-alpha", "Etas", "thetas", "ALPHABETA" };
+#define NO (sizeof other / sizeof other[0])
+
+/* A random text of query words and many others. */
+static void
+mixed_text(unsigned int *seed, char *t, size_t size, int words)
+{
+	static const char *sep[] = { " ", " ", ", ", "-", "’", "\n" };
+
+	t[0] = '\0';
+	for (int i = 0; i < words; i++) {
+		strncat(t, rand_r(seed) % 3 ? other[rand_r(seed) % NO] :
+		    vocab[rand_r(seed) % NV], size - strlen(t) - 1);
+		strncat(t, sep[rand_r(seed) % 6], size - strlen(t) - 1);
+	}
+}
+
+/* Do two hits agree, details included? */
+static int
+same_hits(const struct got *a, const struct got *b)
+{
+	return a->n == b->n && memcmp(a->ids, b->ids, a->n * sizeof a->ids[0]) == 0 &&
+	    (a->n == 0 || (strcmp(a->snippet, b->snippet) == 0 &&
+	    strcmp(a->terms, b->terms) == 0));
+}
+
+/* The vocabulary filter: the article's dictionary holds only the words queries name,
+ * and every answer (hits, terms, snippets) is what the full dictionary gives. */
+static void
+test_vocab(void)
+{
+	struct matcher *m = matcher_new();
+	unsigned int seed = 11;
+	char q[1024], title[256], text[1024];
+	struct got a, b, c;
+	int same = 1, total = 0;
+
+	for (int i = 0; i < 400; i++) {
+		random_query(&seed, q, sizeof q, 0);
+		if (matcher_add(m, (uint64_t)i, q, NULL, NULL) == -1)
+			same = 0;
+	}
+	matcher_compile(m);
+	for (int i = 0; i < 300; i++) {
+		struct match_doc d = { title, text, NULL, "https://example.com/omega-beta",
+		    i % 3 ? "Sigma" : "Alpha", NULL, i % 2 ? "en" : "de" };
+
+		mixed_text(&seed, title, sizeof title, 1 + rand_r(&seed) % 4);
+		mixed_text(&seed, text, sizeof text, rand_r(&seed) % 40);
+		memset(&a, 0, sizeof a);
+		memset(&b, 0, sizeof b);
+		memset(&c, 0, sizeof c);
+		matcher_match(m, &d, MATCH_EVERY | MATCH_ALLTERMS, hit_cb, &a);
+		matcher_match(m, &d, 0, hit_cb, &b);
+		matcher_match(m, &d, MATCH_NOSNIPPET, lazy_cb, &c);
+		total += (int)a.n;
+		if (!same_hits(&a, &b) || !same_hits(&a, &c)) {
+			diag("doc %d: %zu vs %zu vs %zu hits", i, a.n, b.n, c.n);
+			same = 0;
+		}
+		got_free(&a);
+		got_free(&b);
+		got_free(&c);
+	}
+	ok(same && total > 300, "the vocabulary filter changes no hit, term or snippet "
+	    "(%d hits)", total);
+	matcher_free(m);
+}
+
 int
 main(void)
 {
@@ -539,6 +640,8 @@ main(void)
 	test_snippets();
 	test_presearch();
 	test_presearch_shapes();
+	test_regex_literals();
+	test_vocab();
 	ok(lazy_checked > 100 && lazy_differ == 0, "match_hit_describe gives the eager hits' "
 	    "terms and snippets (%d queries, %d differ)", lazy_checked, lazy_differ);
 	diag("again with the PCRE2 interpreter, as under MemoryDenyWriteExecute=yes");
@@ -546,6 +649,7 @@ main(void)
 	test_regex_stem();
 	test_snippets();
 	test_presearch();
+	test_vocab();
 	text_stemmers_free();
 	return done_testing();
 }

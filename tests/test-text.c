@@ -286,6 +286,32 @@ test_token_fast_path(void)
 	    "text_hash tells lengths apart");
 }
 
+/* The eight-byte scans classify every byte value at every place as the table does. */
+static void
+test_scan_bytes(void)
+{
+	int good = 1;
+
+	for (int c = 0; c < 256; c++)
+		for (int at = 0; at < 8; at++) {
+			char s[16];
+			size_t want;
+
+			memset(s, 'a', (size_t)at);	/* a word, then c, then a period */
+			s[at] = (char)c;
+			memset(s + at + 1, '.', sizeof s - at - 1);
+			want = alnum_tab[c] ? (size_t)at + 1 : (size_t)at;
+			if (alnum_end(s, sizeof s, 0) != want)
+				good = 0;
+			memset(s, ' ', sizeof s);	/* spaces and c */
+			s[at] = (char)c;
+			want = c < 0x80 && !alnum_tab[c] ? sizeof s : (size_t)at;
+			if (skip_separators(s, sizeof s, 0) != want)
+				good = 0;
+		}
+	ok(good, "the eight-byte word and separator scans agree with the byte table");
+}
+
 static void
 test_stem_hash(void)
 {
@@ -320,6 +346,7 @@ main(void)
 	test_offsets();
 	test_invalid();
 	test_fast_path();
+	test_scan_bytes();
 	test_token_fast_path();
 	test_stem_hash();
 	return done_testing();

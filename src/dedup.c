@@ -707,6 +707,7 @@ struct dedup_index {
 	struct postings	 bands;		/* bucket i << 16 | band i, check band i + 1 */
 	struct postings	 anchors;	/* dedup_anchor_key(): top bits, low 16 */
 	struct postings	 titles;	/* the title hash's low 32 bits, the same */
+	struct postings	 keys;		/* URL and content hash keys' top 32 bits */
 	int64_t		*article;	/* by slot */
 	uint64_t	*simhash;
 	size_t		 nslots, capslots;
@@ -896,6 +897,7 @@ dedup_index_new(void)
 	postings_init(&x->bands, 18, 1);
 	postings_init(&x->anchors, 18, 1);
 	postings_init(&x->titles, 16, 1);
+	postings_init(&x->keys, 17, 1);
 	return x;
 }
 
@@ -908,6 +910,7 @@ dedup_index_free(struct dedup_index *x)
 	postings_free(&x->bands);
 	postings_free(&x->anchors);
 	postings_free(&x->titles);
+	postings_free(&x->keys);
 	free(x->article);
 	free(x->simhash);
 	free(x);
@@ -961,15 +964,12 @@ places(struct dedup_index *x, uint64_t simhash, uint64_t title_hash,
 		__builtin_prefetch(&w->p[i]->b[w->bucket[i]], 1);
 }
 
-/* Index one article (see dedup.h). */
-void
-dedup_index_add(struct dedup_index *x, int64_t article, uint64_t simhash,
-    uint64_t title_hash, const uint32_t *anchors, size_t nanchors)
+/* A new slot for an article; its number. */
+static uint32_t
+slot_new(struct dedup_index *x, int64_t article, uint64_t simhash)
 {
-	uint32_t	slot = (uint32_t)x->nslots;
-	struct places	w;
+	uint32_t slot = (uint32_t)x->nslots;
 
-	places(x, simhash, title_hash, anchors, nanchors, &w);
 	if (x->nslots == x->capslots) {
 		x->capslots = x->capslots == 0 ? 1024 : 2 * x->capslots;
 		x->article = xreallocarray(x->article, x->capslots,
@@ -980,6 +980,19 @@ dedup_index_add(struct dedup_index *x, int64_t article, uint64_t simhash,
 	x->article[slot] = article;
 	x->simhash[slot] = simhash;
 	x->nslots++;
+	return slot;
+}
+
+/* Index one article (see dedup.h). */
+void
+dedup_index_add(struct dedup_index *x, int64_t article, uint64_t simhash,
+    uint64_t title_hash, const uint32_t *anchors, size_t nanchors)
+{
+	uint32_t	slot;
+	struct places	w;
+
+	places(x, simhash, title_hash, anchors, nanchors, &w);
+	slot = slot_new(x, article, simhash);
 	for (size_t i = 0; i < w.n; i++) {
 		const struct bucket *b = &w.p[i]->b[w.bucket[i]];
 
@@ -1010,6 +1023,7 @@ dedup_index_reserve(struct dedup_index *x)
 	postings_reserve(&x->bands);
 	postings_reserve(&x->anchors);
 	postings_reserve(&x->titles);
+	postings_reserve(&x->keys);
 	x->capslots++;
 	x->article = xreallocarray(NULL, x->capslots, sizeof *x->article);
 	x->simhash = xreallocarray(NULL, x->capslots, sizeof *x->simhash);
@@ -1023,7 +1037,7 @@ dedup_index_bytes(const struct dedup_index *x)
 {
 	return sizeof *x + postings_bytes(&x->bands) +
 	    postings_bytes(&x->anchors) + postings_bytes(&x->titles) +
-	    x->capslots * (sizeof *x->article + sizeof *x->simhash);
+	    postings_bytes(&x->keys) + x->capslots * (sizeof *x->article + sizeof *x->simhash);
 }
 
 /* Articles indexed. */
@@ -1179,4 +1193,80 @@ uint32_t
 dedup_anchor_key(uint64_t anchor)
 {
 	return (uint32_t)(anchor >> (32 - DEDUP_ANCHOR_BITS));
+}
+
+/* The key of a canonical URL (see dedup.h). */
+uint64_t
+dedup_url_key(const char *url)
+{
+	return hash_bytes(url, strlen(url)) | 1;
+}
+
+/* The key of a content hash: its first 8 bytes, little-endian (see dedup.h). */
+uint64_t
+dedup_hash_key(const unsigned char hash[32])
+{
+	uint64_t k = 0;
+
+	for (int i = 7; i >= 0; i--)
+		k = k << 8 | hash[i];
+	return k | 1;
+}
+
+/* The postings key of an exact key: its top 32 bits. */
+static inline uint32_t
+exact_key(uint64_t key)
+{
+	return (uint32_t)(key >> 32);
+}
+
+/* Index an article's URL and content hash keys (see dedup.h). */
+void
+dedup_index_add_keys(struct dedup_index *x, int64_t article, uint64_t url_key,
+    uint64_t hash_key)
+{
+	uint64_t	key[2] = { url_key, hash_key };
+	uint32_t	slot;
+
+	if (url_key == 0 && hash_key == 0)
+		return;
+	if (x->nslots > 0 && x->article[x->nslots - 1] == article)
+		slot = (uint32_t)x->nslots - 1;
+	else
+		slot = slot_new(x, article, 0);
+	for (int i = 0; i < 2; i++)
+		if (key[i] != 0)
+			postings_add(&x->keys, key_bucket(&x->keys,
+			    exact_key(key[i])), (uint16_t)exact_key(key[i]), slot);
+}
+
+/* Count an article's keys coming in a bulk load (see dedup.h). */
+void
+dedup_index_plan_keys(struct dedup_index *x, uint64_t url_key,
+    uint64_t hash_key, int own_slot)
+{
+	if (url_key != 0)
+		x->keys.b[key_bucket(&x->keys, exact_key(url_key))].n++;
+	if (hash_key != 0)
+		x->keys.b[key_bucket(&x->keys, exact_key(hash_key))].n++;
+	if (own_slot && (url_key != 0 || hash_key != 0))
+		x->capslots++;
+}
+
+/* The articles holding an exact key, oldest first (see dedup.h). */
+size_t
+dedup_index_keys(const struct dedup_index *x, uint64_t key, int64_t *out,
+    size_t max)
+{
+	uint32_t	slots[16];
+	size_t		n;
+
+	if (max > sizeof slots / sizeof slots[0])
+		max = sizeof slots / sizeof slots[0];
+	n = postings_get(&x->keys, exact_key(key), slots, max);
+	if (n > max)
+		n = max;
+	for (size_t i = 0; i < n; i++)
+		out[i] = x->article[slots[i]];
+	return n;
 }

@@ -31,6 +31,7 @@ extern const char store_migration_articles[];
 extern const char store_migration_dedup[];
 /* Migration 7: the anchors table, one row per article, for the index in memory. */
 extern const char store_migration_anchors[];
+extern const char store_migration_keys[];
 
 /* How an article joined its story. */
 enum dedup_rule {

@@ -111,15 +111,24 @@ norm_put(struct norm *n, const char *p, size_t len)
 	n->len += len;
 }
 
-/* A separator: end the token; a newline is remembered when lines are kept. */
+/*
+ * The separator owed after a separating character c, pending the one owed
+ * before: a newline is remembered when lines are kept, else one space.
+ */
+static inline int
+sep_owed(int pending, int c, int keep_lines)
+{
+	if (c == '\n' && keep_lines)
+		return '\n';
+	return pending == 0 ? ' ' : pending;
+}
+
+/* A separator: end the token and owe a separator. */
 static void
 norm_sep(struct norm *n, int c)
 {
 	n->in_word = 0;
-	if (c == '\n' && n->keep_lines)
-		n->pending = '\n';
-	else if (n->pending == 0)
-		n->pending = ' ';
+	n->pending = sep_owed(n->pending, c, n->keep_lines);
 }
 
 /* 1 when a code point belongs to a token: letters, marks and numbers. */
@@ -137,6 +146,16 @@ ascii_alnum(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 	    (c >= 'A' && c <= 'Z');
+}
+
+/* An ASCII letter lower-cased, a digit as it is, 0 for anything else. */
+static inline unsigned char
+ascii_token_char(unsigned char c)
+{
+	if ((unsigned)(c - '0') < 10)
+		return c;
+	c |= 0x20;
+	return (unsigned)(c - 'a') < 26 ? c : 0;
 }
 
 /* Split folded text into tokens: letters, marks and digits; the rest separates. */
@@ -165,48 +184,56 @@ norm_run(struct norm *n, const char *s, size_t len)
 	}
 }
 
-/* An ASCII letter lower-cased, a digit as it is, 0 for anything else. */
-static inline unsigned char
-ascii_token_char(unsigned char c)
-{
-	if ((unsigned)(c - '0') < 10)
-		return c;
-	c |= 0x20;
-	return (unsigned)(c - 'a') < 26 ? c : 0;
-}
-
 /*
  * Split an ASCII run straight from the source: what text_fold (which lower-
  * cases ASCII and leaves it otherwise alone) and norm_run would make of it.
  * The output is at most one byte per input byte and a separator owed, so the
- * room is made once.
+ * room is made once. The state is kept in locals: a store through d could
+ * otherwise alias n's fields and make each byte reload them.
  */
 static void
 norm_ascii(struct norm *n, const char *s, size_t len)
 {
 	char	*d;
-	size_t	 o;
+	size_t	 o, words = n->words;
+	int	 in_word = n->in_word, pending = n->pending, keep = n->keep_lines;
 
 	norm_grow(n, len + 1);
 	d = n->buf;
 	o = n->len;
 	for (size_t i = 0; i < len; i++) {
-		unsigned char c = ascii_token_char(s[i]);
+		unsigned char	c = ascii_token_char(s[i]);
+		int		tok = c != 0, start = tok && !in_word;
 
-		if (c == 0) {
-			norm_sep(n, (unsigned char)s[i]);
-			continue;
-		}
-		if (!n->in_word) {
-			if (n->pending != 0 && o > 0)
-				d[o++] = n->pending;
-			n->pending = 0;
-			n->in_word = 1;
-			n->words++;
-		}
-		d[o++] = c;
+		/* stores made whether or not they count: fewer branches */
+		d[o] = (char)pending;
+		o += start && pending != 0 && o > 0;
+		d[o] = (char)c;
+		o += tok;
+		words += start;
+		pending = tok ? 0 : sep_owed(pending, (unsigned char)s[i], keep);
+		in_word = tok;
 	}
 	n->len = o;
+	n->words = words;
+	n->in_word = in_word;
+	n->pending = pending;
+}
+
+/* The first byte at or after i that is not ASCII, or len: 8 bytes a step. */
+static size_t
+ascii_end(const char *s, size_t i, size_t len)
+{
+	uint64_t w;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (w & 0x8080808080808080ULL)
+			break;
+	}
+	while (i < len && (unsigned char)s[i] < 0x80)
+		i++;
+	return i;
 }
 
 /*
@@ -222,8 +249,7 @@ fold_split(struct norm *n, const char *s, size_t len)
 	char	*folded;
 
 	while (i < len) {
-		for (j = i; j < len && (unsigned char)s[j] < 0x80; j++)
-			;
+		j = ascii_end(s, i, len);
 		k = (j < len && j > i && ascii_alnum(s[j - 1])) ? j - 1 : j;
 		norm_ascii(n, s + i, k - i);
 		if (j == len)
@@ -395,16 +421,17 @@ fmix64(uint64_t k)
 	return k;
 }
 
+#define FNV_BASIS	0xcbf29ce484222325ULL
+#define FNV_PRIME	0x100000001b3ULL
+
 /* A 64-bit hash of bytes: FNV-1a, then mixed. */
 static uint64_t
 hash_bytes(const char *p, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = FNV_BASIS;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 0x100000001b3ULL;
-	}
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * FNV_PRIME;
 	return fmix64(h ^ len);
 }
 
@@ -432,27 +459,32 @@ dedup_title_hash(const char *title)
 	return h;
 }
 
-/* Sort 32-bit values (LSD radix, 4 passes of 8 bits). */
+/*
+ * Sort 32-bit values (LSD radix, 4 passes of 8 bits; the four byte counts
+ * taken in one pass). n is below 2^32 (texts are cut at DEDUP_MAX_TEXT).
+ */
 static void
 sort_u32(uint32_t *v, size_t n)
 {
-	uint32_t	*tmp, *a = v, *b;
-	size_t		 count[256];
+	uint32_t	*tmp, *a = v, *b, count[4][256];
 
 	if (n < 2)
 		return;
 	tmp = b = xreallocarray(NULL, n, sizeof *tmp);
-	for (int shift = 0; shift < 32; shift += 8) {
-		memset(count, 0, sizeof count);
-		for (size_t i = 0; i < n; i++)
-			count[(a[i] >> shift) & 255]++;
-		for (size_t i = 0, sum = 0; i < 256; i++) {
-			size_t c = count[i];
-			count[i] = sum;
-			sum += c;
+	memset(count, 0, sizeof count);
+	for (size_t i = 0; i < n; i++)
+		for (int p = 0; p < 4; p++)
+			count[p][(a[i] >> (8 * p)) & 255]++;
+	for (int p = 0; p < 4; p++) {
+		uint32_t *c = count[p];
+
+		for (uint32_t i = 0, sum = 0; i < 256; i++) {
+			uint32_t k = c[i];
+			c[i] = sum;
+			sum += k;
 		}
 		for (size_t i = 0; i < n; i++)
-			b[count[(a[i] >> shift) & 255]++] = a[i];
+			b[c[(a[i] >> (8 * p)) & 255]++] = a[i];
 		uint32_t *t = a; a = b; b = t;
 	}
 	if (a != v)
@@ -493,21 +525,28 @@ add_anchor(struct dedup_fp *fp, uint64_t h)
 	fp->anchors[i] = h;
 }
 
-/* Hash the tokens of the normalised text t; the count, in *toks. */
+/*
+ * Hash the tokens of the normalised text t (split at each space, as
+ * hash_bytes would hash each, in the same pass); the count, in *toks.
+ */
 static size_t
 token_hashes(const char *t, size_t len, uint64_t **toks)
 {
-	size_t		 n = 0, cap = len / 4 + 4;
-	uint64_t	*v = xreallocarray(NULL, cap, sizeof *v);
+	size_t		 n = 0, cap = len / 4 + 4, start = 0;
+	uint64_t	*v = xreallocarray(NULL, cap, sizeof *v), h = FNV_BASIS;
 
-	for (size_t i = 0; i < len;) {
-		const char	*sp = memchr(t + i, ' ', len - i);
-		size_t		 end = sp != NULL ? (size_t)(sp - t) : len;
-
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && t[i] != ' ') {
+			h = (h ^ (unsigned char)t[i]) * FNV_PRIME;
+			continue;
+		}
+		if (i == len && start == len)
+			break;		/* no token after a last space */
 		if (n == cap)
 			v = xreallocarray(v, cap *= 2, sizeof *v);
-		v[n++] = hash_bytes(t + i, end - i);
-		i = end + 1;
+		v[n++] = fmix64(h ^ (i - start));
+		h = FNV_BASIS;
+		start = i + 1;
 	}
 	*toks = v;
 	return n;

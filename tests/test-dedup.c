@@ -447,6 +447,67 @@ test_index(void)
 	dedup_index_free(x[1]);
 }
 
+/* Fold a fingerprint (and the hashed text) into a running FNV-1a digest. */
+static uint64_t
+fp_digest(uint64_t h, const struct dedup_fp *fp, const char *t)
+{
+	uint64_t v[4] = { fp->words, (uint64_t)fp->has_hash, fp->simhash,
+	    fp->title_hash };
+
+	for (size_t i = 0; i < 4; i++)
+		h = (h ^ v[i]) * 0x100000001b3ULL;
+	for (size_t i = 0; i < fp->nshingles; i++)
+		h = (h ^ fp->shingles[i]) * 0x100000001b3ULL;
+	for (size_t i = 0; i < fp->nanchors; i++)
+		h = (h ^ fp->anchors[i]) * 0x100000001b3ULL;
+	for (size_t i = 0; i < 32; i++)
+		h = (h ^ fp->hash[i]) * 0x100000001b3ULL;
+	for (size_t i = 0; t[i] != '\0'; i++)
+		h = (h ^ (unsigned char)t[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * Every fingerprint of 2,000 random texts (ASCII, folded and invalid UTF-8,
+ * boilerplate, lines) pinned in one digest, taken from the code before the
+ * fast paths: a change here changes stored keys.
+ */
+static void
+test_fingerprint_pinned(void)
+{
+	static const char *pieces[] = { "word", "W\xc3\xb6rd", " ", "  ", "\n",
+	    "\n\n", ".", ",", "\xc3\x89" "COLE", "stra\xc3\x9f" "e", "\xef\xac\x81",
+	    "read more", "Continue reading", "The post", " appeared first on ",
+	    "Site.", "123", "a1b2", "\xe2\x80\x9cq\xe2\x80\x9d", "\t", "e\xcc\x81",
+	    "\xe6\x97\xa5", "\xff", "\xc3", "Weiterlesen", "[\xe2\x80\xa6]",
+	    "this article originally appeared on", "x", "\xc7\x85" };
+	size_t		 np = sizeof pieces / sizeof pieces[0];
+	char		*buf = xmalloc(4096), *t;
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+
+	rng_state = 0x2545f4914f6cdd1dULL;	/* the same texts whatever ran before */
+	for (int i = 0; i < 2000; i++) {
+		struct dedup_fp	fp;
+		size_t		len = 0, target = rng() % 3000;
+
+		while (len < target) {
+			const char *p = pieces[rng() % np];
+
+			memcpy(buf + len, p, strlen(p));
+			len += strlen(p);
+		}
+		buf[len] = '\0';
+		dedup_fingerprint(&fp, buf, len, i % 5 ? buf + len / 2 : NULL);
+		t = dedup_text(buf, len, NULL);
+		h = fp_digest(h, &fp, t);
+		free(t);
+		dedup_fp_clear(&fp);
+	}
+	ok(h == 0x0620aab518b6d4b3ULL, "2,000 random texts: fingerprints pinned (%016llx)",
+	    (unsigned long long)h);
+	free(buf);
+}
+
 /* Add article i's keys (every third a short text: keys only) to x. */
 static void
 keys_add(struct dedup_index *x, const struct ixart *v, size_t i,
@@ -522,6 +583,7 @@ main(void)
 	test_fast_path();
 	test_index();
 	test_index_keys();
+	test_fingerprint_pinned();
 	test_boilerplate();
 	test_hashes();
 	test_stories();

@@ -202,17 +202,21 @@ norm_ascii(struct norm *n, const char *s, size_t len)
 	d = n->buf;
 	o = n->len;
 	for (size_t i = 0; i < len; i++) {
-		unsigned char	c = ascii_token_char(s[i]);
-		int		tok = c != 0, start = tok && !in_word;
+		unsigned char c = ascii_token_char(s[i]);
 
-		/* stores made whether or not they count: fewer branches */
-		d[o] = (char)pending;
-		o += start && pending != 0 && o > 0;
-		d[o] = (char)c;
-		o += tok;
-		words += start;
-		pending = tok ? 0 : sep_owed(pending, (unsigned char)s[i], keep);
-		in_word = tok;
+		if (c == 0) {
+			in_word = 0;
+			pending = sep_owed(pending, (unsigned char)s[i], keep);
+			continue;
+		}
+		if (!in_word) {
+			if (pending != 0 && o > 0)
+				d[o++] = pending;
+			pending = 0;
+			in_word = 1;
+			words++;
+		}
+		d[o++] = c;
 	}
 	n->len = o;
 	n->words = words;

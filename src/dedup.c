@@ -95,18 +95,24 @@ norm_grow(struct norm *n, size_t more)
 	n->buf = xrealloc(n->buf, n->size);
 }
 
+/* A token starts at d + *o: the separator owed goes first (none at the start). */
+static inline void
+token_start(char *d, size_t *o, size_t *words, int *in_word, int *pending)
+{
+	if (*pending != 0 && *o > 0)
+		d[(*o)++] = (char)*pending;
+	*pending = 0;
+	*in_word = 1;
+	(*words)++;
+}
+
 /* Append the bytes of a token character, after the separator owed. */
 static void
 norm_put(struct norm *n, const char *p, size_t len)
 {
 	norm_grow(n, len + 1);
-	if (!n->in_word) {
-		if (n->pending != 0 && n->len > 0)
-			n->buf[n->len++] = n->pending;
-		n->pending = 0;
-		n->in_word = 1;
-		n->words++;
-	}
+	if (!n->in_word)
+		token_start(n->buf, &n->len, &n->words, &n->in_word, &n->pending);
 	memcpy(n->buf + n->len, p, len);
 	n->len += len;
 }
@@ -218,13 +224,8 @@ ascii_words(const char *s, size_t len, char *d, size_t *o, size_t *words,
 		if (tok & 0x80) {
 			run = (~tok & HIGHS) != 0 ?
 			    (unsigned)__builtin_ctzll(~tok & HIGHS) / 8 : 8;
-			if (!*in_word) {
-				if (*pending != 0 && *o > 0)
-					d[(*o)++] = (char)*pending;
-				*pending = 0;
-				*in_word = 1;
-				(*words)++;
-			}
+			if (!*in_word)
+				token_start(d, o, words, in_word, pending);
 			memcpy(d + *o, &lw, 8);	/* the run's bytes count */
 			*o += run;
 		} else {
@@ -270,13 +271,8 @@ norm_ascii(struct norm *n, const char *s, size_t len)
 			pending = sep_owed(pending, (unsigned char)s[i], keep);
 			continue;
 		}
-		if (!in_word) {
-			if (pending != 0 && o > 0)
-				d[o++] = pending;
-			pending = 0;
-			in_word = 1;
-			words++;
-		}
+		if (!in_word)
+			token_start(d, &o, &words, &in_word, &pending);
 		d[o++] = c;
 	}
 	n->len = o;

@@ -158,7 +158,7 @@ exec_or_die(struct store *s, const char *sql)
 }
 
 #define SEED_INDEXES \
-	"articles_content_hash", "articles_url", "articles_story", \
+	"articles_story", \
 	"articles_prune", "articles_fetched", "articles_source_fetched"
 
 /* Seed n stories: one article each with keys and fingerprints, no text. */
@@ -193,8 +193,8 @@ seed(struct store *s, int n)
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?1, ?6, ?7, ?8, ?9, 800, 0)", -1, &st,
 	    NULL);
 	sqlite3_prepare_v2(store_db(s), "INSERT INTO anchors (article_id,"
-	    " simhash, title_hash, hashes) VALUES (?1, ?2, ?3, ?4)", -1, &ast,
-	    NULL);
+	    " simhash, title_hash, hashes, url_key, hash_key) VALUES (?1, ?2, ?3,"
+	    " ?4, ?5, ?6)", -1, &ast, NULL);
 	for (int i = 1; i <= n; i++) {
 		char		url[96], entry[32];
 		uint64_t	h[4] = { rnd(), rnd(), rnd(), rnd() }, sim = rnd();
@@ -230,6 +230,9 @@ seed(struct store *s, int n)
 		sqlite3_bind_int64(ast, 2, (int64_t)sim);
 		sqlite3_bind_int64(ast, 3, (int64_t)title);
 		sqlite3_bind_blob(ast, 4, blob, 4 * DEDUP_ANCHORS, free);
+		sqlite3_bind_int64(ast, 5, (int64_t)dedup_url_key(url));
+		sqlite3_bind_int64(ast, 6, (int64_t)dedup_hash_key(
+		    (const unsigned char *)h));
 		if (sqlite3_step(ast) != SQLITE_DONE)
 			fatalx("seed: %s", sqlite3_errmsg(store_db(s)));
 		sqlite3_reset(ast);

@@ -95,31 +95,46 @@ norm_grow(struct norm *n, size_t more)
 	n->buf = xrealloc(n->buf, n->size);
 }
 
+/* A token starts at d + *o: the separator owed goes first (none at the start). */
+static inline void
+token_start(char *d, size_t *o, size_t *words, int *in_word, int *pending)
+{
+	if (*pending != 0 && *o > 0)
+		d[(*o)++] = (char)*pending;
+	*pending = 0;
+	*in_word = 1;
+	(*words)++;
+}
+
 /* Append the bytes of a token character, after the separator owed. */
 static void
 norm_put(struct norm *n, const char *p, size_t len)
 {
 	norm_grow(n, len + 1);
-	if (!n->in_word) {
-		if (n->pending != 0 && n->len > 0)
-			n->buf[n->len++] = n->pending;
-		n->pending = 0;
-		n->in_word = 1;
-		n->words++;
-	}
+	if (!n->in_word)
+		token_start(n->buf, &n->len, &n->words, &n->in_word, &n->pending);
 	memcpy(n->buf + n->len, p, len);
 	n->len += len;
 }
 
-/* A separator: end the token; a newline is remembered when lines are kept. */
+/*
+ * The separator owed after a separating character c, pending the one owed
+ * before: a newline is remembered when lines are kept, else one space.
+ */
+static inline int
+sep_owed(int pending, int c, int keep_lines)
+{
+	if (c == '\n' && keep_lines)
+		return '\n';
+	return pending == 0 ? ' ' : pending;
+}
+
+/* A separator: end the token and owe a separator. */
 static void
 norm_sep(struct norm *n, int c)
 {
 	n->in_word = 0;
-	if (c == '\n' && n->keep_lines)
-		n->pending = '\n';
-	else if (n->pending == 0)
-		n->pending = ' ';
+	n->pending = sep_owed(n->pending, c, n->keep_lines);
 }
 
 /* 1 when a code point belongs to a token: letters, marks and numbers. */
@@ -137,6 +152,16 @@ ascii_alnum(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 	    (c >= 'A' && c <= 'Z');
+}
+
+/* An ASCII letter lower-cased, a digit as it is, 0 for anything else. */
+static inline unsigned char
+ascii_token_char(unsigned char c)
+{
+	if ((unsigned)(c - '0') < 10)
+		return c;
+	c |= 0x20;
+	return (unsigned)(c - 'a') < 26 ? c : 0;
 }
 
 /* Split folded text into tokens: letters, marks and digits; the rest separates. */
@@ -165,48 +190,111 @@ norm_run(struct norm *n, const char *s, size_t len)
 	}
 }
 
-/* An ASCII letter lower-cased, a digit as it is, 0 for anything else. */
-static inline unsigned char
-ascii_token_char(unsigned char c)
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+/* The high bit of each byte of w (ASCII bytes only) between lo and hi. */
+static inline uint64_t
+bytes_in(uint64_t w, unsigned lo, unsigned hi)
 {
-	if ((unsigned)(c - '0') < 10)
-		return c;
-	c |= 0x20;
-	return (unsigned)(c - 'a') < 26 ? c : 0;
+	return (w + ONES * (0x80 - lo)) & ~(w + ONES * (0x7f - hi)) & HIGHS;
+}
+
+/*
+ * Split ASCII eight bytes at a time, while eight are left: a step takes the
+ * run of token bytes (or of separators) that starts the eight, found with
+ * one count of trailing zeros rather than a branch per byte. Little-endian
+ * hosts only (the first byte is the lowest); the rest is norm_ascii's loop.
+ * The state is passed in and out like norm_ascii's; the bytes used.
+ */
+static size_t
+ascii_words(const char *s, size_t len, char *d, size_t *o, size_t *words,
+    int *in_word, int *pending, int keep)
+{
+	size_t i = 0;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (i + 8 <= len) {
+		uint64_t	w, lw, tok, nl, span;
+		unsigned	run;
+
+		memcpy(&w, s + i, 8);
+		lw = w | ONES * 0x20;		/* 0x20 is set in digits too */
+		tok = bytes_in(lw, 'a', 'z') | bytes_in(w, '0', '9');
+		if (tok & 0x80) {
+			run = (~tok & HIGHS) != 0 ?
+			    (unsigned)__builtin_ctzll(~tok & HIGHS) / 8 : 8;
+			if (!*in_word)
+				token_start(d, o, words, in_word, pending);
+			memcpy(d + *o, &lw, 8);	/* the run's bytes count */
+			*o += run;
+		} else {
+			run = tok != 0 ? (unsigned)__builtin_ctzll(tok) / 8 : 8;
+			span = run == 8 ? ~0ULL : (1ULL << (8 * run)) - 1;
+			nl = bytes_in(w, '\n', '\n') & span;
+			*in_word = 0;
+			*pending = sep_owed(*pending, nl != 0 ? '\n' : ' ', keep);
+		}
+		i += run;
+	}
+#else
+	(void)s; (void)len; (void)d; (void)o; (void)words; (void)in_word;
+	(void)pending; (void)keep;
+#endif
+	return i;
 }
 
 /*
  * Split an ASCII run straight from the source: what text_fold (which lower-
  * cases ASCII and leaves it otherwise alone) and norm_run would make of it.
  * The output is at most one byte per input byte and a separator owed, so the
- * room is made once.
+ * room is made once (ascii_words' 8-byte stores stay inside it). The state is
+ * kept in locals: a store through d could otherwise alias n's fields and make
+ * each byte reload them.
  */
 static void
 norm_ascii(struct norm *n, const char *s, size_t len)
 {
 	char	*d;
-	size_t	 o;
+	size_t	 o, words = n->words, i;
+	int	 in_word = n->in_word, pending = n->pending, keep = n->keep_lines;
 
 	norm_grow(n, len + 1);
 	d = n->buf;
 	o = n->len;
-	for (size_t i = 0; i < len; i++) {
+	i = ascii_words(s, len, d, &o, &words, &in_word, &pending, keep);
+	for (; i < len; i++) {
 		unsigned char c = ascii_token_char(s[i]);
 
 		if (c == 0) {
-			norm_sep(n, (unsigned char)s[i]);
+			in_word = 0;
+			pending = sep_owed(pending, (unsigned char)s[i], keep);
 			continue;
 		}
-		if (!n->in_word) {
-			if (n->pending != 0 && o > 0)
-				d[o++] = n->pending;
-			n->pending = 0;
-			n->in_word = 1;
-			n->words++;
-		}
+		if (!in_word)
+			token_start(d, &o, &words, &in_word, &pending);
 		d[o++] = c;
 	}
 	n->len = o;
+	n->words = words;
+	n->in_word = in_word;
+	n->pending = pending;
+}
+
+/* The first byte at or after i that is not ASCII, or len: 8 bytes a step. */
+static size_t
+ascii_end(const char *s, size_t i, size_t len)
+{
+	uint64_t w;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (w & 0x8080808080808080ULL)
+			break;
+	}
+	while (i < len && (unsigned char)s[i] < 0x80)
+		i++;
+	return i;
 }
 
 /*
@@ -222,8 +310,7 @@ fold_split(struct norm *n, const char *s, size_t len)
 	char	*folded;
 
 	while (i < len) {
-		for (j = i; j < len && (unsigned char)s[j] < 0x80; j++)
-			;
+		j = ascii_end(s, i, len);
 		k = (j < len && j > i && ascii_alnum(s[j - 1])) ? j - 1 : j;
 		norm_ascii(n, s + i, k - i);
 		if (j == len)
@@ -395,16 +482,17 @@ fmix64(uint64_t k)
 	return k;
 }
 
+#define FNV_BASIS	0xcbf29ce484222325ULL
+#define FNV_PRIME	0x100000001b3ULL
+
 /* A 64-bit hash of bytes: FNV-1a, then mixed. */
 static uint64_t
 hash_bytes(const char *p, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = FNV_BASIS;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 0x100000001b3ULL;
-	}
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * FNV_PRIME;
 	return fmix64(h ^ len);
 }
 
@@ -432,27 +520,32 @@ dedup_title_hash(const char *title)
 	return h;
 }
 
-/* Sort 32-bit values (LSD radix, 4 passes of 8 bits). */
+/*
+ * Sort 32-bit values (LSD radix, 4 passes of 8 bits; the four byte counts
+ * taken in one pass). n is below 2^32 (texts are cut at DEDUP_MAX_TEXT).
+ */
 static void
 sort_u32(uint32_t *v, size_t n)
 {
-	uint32_t	*tmp, *a = v, *b;
-	size_t		 count[256];
+	uint32_t	*tmp, *a = v, *b, count[4][256];
 
 	if (n < 2)
 		return;
 	tmp = b = xreallocarray(NULL, n, sizeof *tmp);
-	for (int shift = 0; shift < 32; shift += 8) {
-		memset(count, 0, sizeof count);
-		for (size_t i = 0; i < n; i++)
-			count[(a[i] >> shift) & 255]++;
-		for (size_t i = 0, sum = 0; i < 256; i++) {
-			size_t c = count[i];
-			count[i] = sum;
-			sum += c;
+	memset(count, 0, sizeof count);
+	for (size_t i = 0; i < n; i++)
+		for (int p = 0; p < 4; p++)
+			count[p][(a[i] >> (8 * p)) & 255]++;
+	for (int p = 0; p < 4; p++) {
+		uint32_t *c = count[p];
+
+		for (uint32_t i = 0, sum = 0; i < 256; i++) {
+			uint32_t k = c[i];
+			c[i] = sum;
+			sum += k;
 		}
 		for (size_t i = 0; i < n; i++)
-			b[count[(a[i] >> shift) & 255]++] = a[i];
+			b[c[(a[i] >> (8 * p)) & 255]++] = a[i];
 		uint32_t *t = a; a = b; b = t;
 	}
 	if (a != v)
@@ -493,21 +586,28 @@ add_anchor(struct dedup_fp *fp, uint64_t h)
 	fp->anchors[i] = h;
 }
 
-/* Hash the tokens of the normalised text t; the count, in *toks. */
+/*
+ * Hash the tokens of the normalised text t (split at each space, as
+ * hash_bytes would hash each, in the same pass); the count, in *toks.
+ */
 static size_t
 token_hashes(const char *t, size_t len, uint64_t **toks)
 {
-	size_t		 n = 0, cap = len / 4 + 4;
-	uint64_t	*v = xreallocarray(NULL, cap, sizeof *v);
+	size_t		 n = 0, cap = len / 4 + 4, start = 0;
+	uint64_t	*v = xreallocarray(NULL, cap, sizeof *v), h = FNV_BASIS;
 
-	for (size_t i = 0; i < len;) {
-		const char	*sp = memchr(t + i, ' ', len - i);
-		size_t		 end = sp != NULL ? (size_t)(sp - t) : len;
-
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && t[i] != ' ') {
+			h = (h ^ (unsigned char)t[i]) * FNV_PRIME;
+			continue;
+		}
+		if (i == len && start == len)
+			break;		/* no token after a last space */
 		if (n == cap)
 			v = xreallocarray(v, cap *= 2, sizeof *v);
-		v[n++] = hash_bytes(t + i, end - i);
-		i = end + 1;
+		v[n++] = fmix64(h ^ (i - start));
+		h = FNV_BASIS;
+		start = i + 1;
 	}
 	*toks = v;
 	return n;
@@ -707,6 +807,7 @@ struct dedup_index {
 	struct postings	 bands;		/* bucket i << 16 | band i, check band i + 1 */
 	struct postings	 anchors;	/* dedup_anchor_key(): top bits, low 16 */
 	struct postings	 titles;	/* the title hash's low 32 bits, the same */
+	struct postings	 keys;		/* URL and content hash keys' top 32 bits */
 	int64_t		*article;	/* by slot */
 	uint64_t	*simhash;
 	size_t		 nslots, capslots;
@@ -896,6 +997,7 @@ dedup_index_new(void)
 	postings_init(&x->bands, 18, 1);
 	postings_init(&x->anchors, 18, 1);
 	postings_init(&x->titles, 16, 1);
+	postings_init(&x->keys, 17, 1);
 	return x;
 }
 
@@ -908,6 +1010,7 @@ dedup_index_free(struct dedup_index *x)
 	postings_free(&x->bands);
 	postings_free(&x->anchors);
 	postings_free(&x->titles);
+	postings_free(&x->keys);
 	free(x->article);
 	free(x->simhash);
 	free(x);
@@ -961,15 +1064,12 @@ places(struct dedup_index *x, uint64_t simhash, uint64_t title_hash,
 		__builtin_prefetch(&w->p[i]->b[w->bucket[i]], 1);
 }
 
-/* Index one article (see dedup.h). */
-void
-dedup_index_add(struct dedup_index *x, int64_t article, uint64_t simhash,
-    uint64_t title_hash, const uint32_t *anchors, size_t nanchors)
+/* A new slot for an article; its number. */
+static uint32_t
+slot_new(struct dedup_index *x, int64_t article, uint64_t simhash)
 {
-	uint32_t	slot = (uint32_t)x->nslots;
-	struct places	w;
+	uint32_t slot = (uint32_t)x->nslots;
 
-	places(x, simhash, title_hash, anchors, nanchors, &w);
 	if (x->nslots == x->capslots) {
 		x->capslots = x->capslots == 0 ? 1024 : 2 * x->capslots;
 		x->article = xreallocarray(x->article, x->capslots,
@@ -980,6 +1080,19 @@ dedup_index_add(struct dedup_index *x, int64_t article, uint64_t simhash,
 	x->article[slot] = article;
 	x->simhash[slot] = simhash;
 	x->nslots++;
+	return slot;
+}
+
+/* Index one article (see dedup.h). */
+void
+dedup_index_add(struct dedup_index *x, int64_t article, uint64_t simhash,
+    uint64_t title_hash, const uint32_t *anchors, size_t nanchors)
+{
+	uint32_t	slot;
+	struct places	w;
+
+	places(x, simhash, title_hash, anchors, nanchors, &w);
+	slot = slot_new(x, article, simhash);
 	for (size_t i = 0; i < w.n; i++) {
 		const struct bucket *b = &w.p[i]->b[w.bucket[i]];
 
@@ -1010,6 +1123,7 @@ dedup_index_reserve(struct dedup_index *x)
 	postings_reserve(&x->bands);
 	postings_reserve(&x->anchors);
 	postings_reserve(&x->titles);
+	postings_reserve(&x->keys);
 	x->capslots++;
 	x->article = xreallocarray(NULL, x->capslots, sizeof *x->article);
 	x->simhash = xreallocarray(NULL, x->capslots, sizeof *x->simhash);
@@ -1023,7 +1137,7 @@ dedup_index_bytes(const struct dedup_index *x)
 {
 	return sizeof *x + postings_bytes(&x->bands) +
 	    postings_bytes(&x->anchors) + postings_bytes(&x->titles) +
-	    x->capslots * (sizeof *x->article + sizeof *x->simhash);
+	    postings_bytes(&x->keys) + x->capslots * (sizeof *x->article + sizeof *x->simhash);
 }
 
 /* Articles indexed. */
@@ -1179,4 +1293,80 @@ uint32_t
 dedup_anchor_key(uint64_t anchor)
 {
 	return (uint32_t)(anchor >> (32 - DEDUP_ANCHOR_BITS));
+}
+
+/* The key of a canonical URL (see dedup.h). */
+uint64_t
+dedup_url_key(const char *url)
+{
+	return hash_bytes(url, strlen(url)) | 1;
+}
+
+/* The key of a content hash: its first 8 bytes, little-endian (see dedup.h). */
+uint64_t
+dedup_hash_key(const unsigned char hash[32])
+{
+	uint64_t k = 0;
+
+	for (int i = 7; i >= 0; i--)
+		k = k << 8 | hash[i];
+	return k | 1;
+}
+
+/* The postings key of an exact key: its top 32 bits. */
+static inline uint32_t
+exact_key(uint64_t key)
+{
+	return (uint32_t)(key >> 32);
+}
+
+/* Index an article's URL and content hash keys (see dedup.h). */
+void
+dedup_index_add_keys(struct dedup_index *x, int64_t article, uint64_t url_key,
+    uint64_t hash_key)
+{
+	uint64_t	key[2] = { url_key, hash_key };
+	uint32_t	slot;
+
+	if (url_key == 0 && hash_key == 0)
+		return;
+	if (x->nslots > 0 && x->article[x->nslots - 1] == article)
+		slot = (uint32_t)x->nslots - 1;
+	else
+		slot = slot_new(x, article, 0);
+	for (int i = 0; i < 2; i++)
+		if (key[i] != 0)
+			postings_add(&x->keys, key_bucket(&x->keys,
+			    exact_key(key[i])), (uint16_t)exact_key(key[i]), slot);
+}
+
+/* Count an article's keys coming in a bulk load (see dedup.h). */
+void
+dedup_index_plan_keys(struct dedup_index *x, uint64_t url_key,
+    uint64_t hash_key, int own_slot)
+{
+	if (url_key != 0)
+		x->keys.b[key_bucket(&x->keys, exact_key(url_key))].n++;
+	if (hash_key != 0)
+		x->keys.b[key_bucket(&x->keys, exact_key(hash_key))].n++;
+	if (own_slot && (url_key != 0 || hash_key != 0))
+		x->capslots++;
+}
+
+/* The articles holding an exact key, oldest first (see dedup.h). */
+size_t
+dedup_index_keys(const struct dedup_index *x, uint64_t key, int64_t *out,
+    size_t max)
+{
+	uint32_t	slots[16];
+	size_t		n;
+
+	if (max > sizeof slots / sizeof slots[0])
+		max = sizeof slots / sizeof slots[0];
+	n = postings_get(&x->keys, exact_key(key), slots, max);
+	if (n > max)
+		n = max;
+	for (size_t i = 0; i < n; i++)
+		out[i] = x->article[slots[i]];
+	return n;
 }

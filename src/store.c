@@ -59,6 +59,8 @@ static const char *const migrations[] = {
 	store_migration_health,
 	/* 7: store, the candidate index in memory, from one anchors row per article */
 	store_migration_anchors,
+	/* 8: store, the URL and content hash keys in memory with the anchors */
+	store_migration_keys,
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -15,6 +15,7 @@
 #include "xmalloc.h"
 
 #define NEAR_MAX	16		/* near-duplicates checked at most */
+#define KEYS_MAX	8		/* articles of one URL or hash checked */
 #define YEAR		(366 * 86400)
 
 /* The candidate index of a store and how far it has read the anchors table. */
@@ -124,6 +125,34 @@ const char store_migration_anchors[] =
 	"DROP INDEX articles_title_hash;"
 	"UPDATE articles SET shingles = dedup_swap32(shingles)"
 	"  WHERE dedup_host_big_endian() AND shingles IS NOT NULL;";
+
+/*
+ * Migration 8: the canonical URL and content hash indexes (two random B-tree
+ * leaves written per article) give way to two keys in the anchors row, which
+ * the candidate index holds in memory like the anchors (dedup_url_key,
+ * dedup_hash_key). Every article with a URL or a content hash has an anchors
+ * row now; simhash is NULL in the rows of texts under DEDUP_MIN_WORDS words.
+ * The content hash stays unique: the store checks it before it writes one.
+ */
+const char store_migration_keys[] =
+	"CREATE TABLE anchors_new ("
+	"  article_id INTEGER PRIMARY KEY,"
+	"  simhash INTEGER,"
+	"  title_hash INTEGER,"
+	"  hashes BLOB,"
+	"  url_key INTEGER,"
+	"  hash_key INTEGER);"
+	"INSERT INTO anchors_new (article_id, simhash, title_hash, hashes,"
+	"  url_key, hash_key)"
+	"  SELECT a.id, o.simhash, o.title_hash, o.hashes,"
+	"  dedup_key64(a.canonical_url), dedup_key64(a.content_hash)"
+	"  FROM articles a LEFT JOIN anchors o ON o.article_id = a.id"
+	"  WHERE o.article_id IS NOT NULL OR a.canonical_url IS NOT NULL"
+	"  OR a.content_hash IS NOT NULL ORDER BY a.id;"
+	"DROP TABLE anchors;"
+	"ALTER TABLE anchors_new RENAME TO anchors;"
+	"DROP INDEX articles_url;"
+	"DROP INDEX articles_content_hash;";
 
 /* Statement slots 64-95 (store.h). */
 enum {
@@ -268,7 +297,23 @@ host_be_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, *(const unsigned char *)&one == 0);
 }
 
-/* Register hamming() and the functions of migration 7 (store_open does it). */
+/* dedup_key64(x): the index key of a canonical URL (text) or a content hash. */
+static void
+key64_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_TEXT)
+		sqlite3_result_int64(ctx, (int64_t)dedup_url_key((const char *)
+		    sqlite3_value_text(argv[0])));
+	else if (sqlite3_value_type(argv[0]) == SQLITE_BLOB &&
+	    sqlite3_value_bytes(argv[0]) == 32)
+		sqlite3_result_int64(ctx, (int64_t)dedup_hash_key(
+		    sqlite3_value_blob(argv[0])));
+	else
+		sqlite3_result_null(ctx);
+}
+
+/* Register hamming() and the functions of migrations 7 and 8 (store_open does it). */
 int
 store_dedup_sql(struct store *s)
 {
@@ -281,7 +326,8 @@ store_dedup_sql(struct store *s)
 	    SQLITE_OK || sqlite3_create_function(db, "dedup_swap32", 1, f, NULL,
 	    swap32_fn, NULL, NULL) != SQLITE_OK || sqlite3_create_function(db,
 	    "dedup_host_big_endian", 0, f, NULL, host_be_fn, NULL, NULL) !=
-	    SQLITE_OK) {
+	    SQLITE_OK || sqlite3_create_function(db, "dedup_key64", 1, f, NULL,
+	    key64_fn, NULL, NULL) != SQLITE_OK) {
 		log_warnx("store: functions: %s", sqlite3_errmsg(db));
 		return -1;
 	}
@@ -416,34 +462,98 @@ step_int64(struct store *s, sqlite3_stmt *st, int64_t *v)
 	return -1;
 }
 
-/* Rule 2: the canonical URL. */
+static struct dedup_index *store_index(struct store *);
+
+/*
+ * Rule 2: the canonical URL. The index proposes the articles of its key,
+ * oldest first; the first whose row holds the URL gives the story.
+ */
 static int
 by_url(struct store *s, const struct dedup_key *k, struct dedup_result *r)
 {
-	sqlite3_stmt *st;
+	struct dedup_index	*x;
+	sqlite3_stmt		*st;
+	int64_t			 ids[KEYS_MAX];
+	size_t			 n;
+	int			 rc;
 
 	if (k->canonical_url == NULL)
 		return 0;
-	st = store_stmt(s, S_BY_URL, "SELECT story_id FROM articles"
-	    " WHERE canonical_url = ?1 AND story_id IS NOT NULL LIMIT 1");
-	sqlite3_bind_text(st, 1, k->canonical_url, -1, SQLITE_STATIC);
+	if ((x = store_index(s)) == NULL)
+		return -1;
+	n = dedup_index_keys(x, dedup_url_key(k->canonical_url), ids, KEYS_MAX);
 	r->rule = DEDUP_URL;
-	return step_int64(s, st, &r->story_id);
+	for (size_t i = 0; i < n; i++) {
+		st = store_stmt(s, S_BY_URL, "SELECT story_id FROM articles"
+		    " WHERE id = ?1 AND canonical_url = ?2 AND story_id IS NOT NULL");
+		sqlite3_bind_int64(st, 1, ids[i]);
+		sqlite3_bind_text(st, 2, k->canonical_url, -1, SQLITE_STATIC);
+		if ((rc = step_int64(s, st, &r->story_id)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * The article holding a content hash, other than skip (0: none), as the
+ * index proposes and its row confirms: 1 with its story in *story (0 for
+ * none), 0 when no article holds it, -1 on error.
+ */
+static int
+hash_holder(struct store *s, const unsigned char *hash, int64_t skip,
+    int64_t *story)
+{
+	struct dedup_index	*x;
+	sqlite3_stmt		*st;
+	int64_t			 ids[KEYS_MAX];
+	size_t			 n;
+	int			 rc;
+
+	if ((x = store_index(s)) == NULL)
+		return -1;
+	n = dedup_index_keys(x, dedup_hash_key(hash), ids, KEYS_MAX);
+	for (size_t i = 0; i < n; i++) {
+		if (ids[i] == skip)
+			continue;
+		st = store_stmt(s, S_BY_HASH, "SELECT coalesce(story_id, 0)"
+		    " FROM articles WHERE id = ?1 AND content_hash = ?2");
+		sqlite3_bind_int64(st, 1, ids[i]);
+		sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
+		if ((rc = step_int64(s, st, story)) != 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* Rule 3: the content hash. */
 static int
 by_hash(struct store *s, const struct dedup_key *k, struct dedup_result *r)
 {
-	sqlite3_stmt *st;
+	int rc;
 
 	if (!k->fp.has_hash)
 		return 0;
-	st = store_stmt(s, S_BY_HASH, "SELECT story_id FROM articles"
-	    " WHERE content_hash = ?1");
-	sqlite3_bind_blob(st, 1, k->fp.hash, sizeof k->fp.hash, SQLITE_STATIC);
 	r->rule = DEDUP_HASH;
-	return step_int64(s, st, &r->story_id);
+	if ((rc = hash_holder(s, k->fp.hash, 0, &r->story_id)) == 1 &&
+	    r->story_id == 0)
+		return 0;	/* held by an article without a story */
+	return rc;
+}
+
+/*
+ * 1 when an article (skip: its id, 0 for a new one) stores its content hash:
+ * it has one and no other article holds it (the hash is unique); -1 on error.
+ */
+static int
+owns_hash(struct store *s, const struct dedup_key *k, int64_t skip)
+{
+	int64_t	story;
+	int	rc;
+
+	if (!k->fp.has_hash)
+		return 0;
+	rc = hash_holder(s, k->fp.hash, skip, &story);
+	return rc == -1 ? -1 : !rc;
 }
 
 /*
@@ -458,24 +568,33 @@ index_read(struct store *s, struct store_dedup *d, int plan)
 	int		 rc;
 
 	st = store_stmt(s, S_INDEX_LOAD, "SELECT article_id, simhash, title_hash,"
-	    " hashes FROM anchors WHERE article_id > ?1 ORDER BY article_id");
+	    " hashes, url_key, hash_key FROM anchors WHERE article_id > ?1"
+	    " ORDER BY article_id");
 	sqlite3_bind_int64(st, 1, d->last);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const unsigned char	*h = sqlite3_column_blob(st, 3);
 		size_t			 n = (size_t)sqlite3_column_bytes(st, 3) / 4;
 		uint64_t		 sim = sqlite3_column_int64(st, 1);
 		uint64_t		 title = sqlite3_column_int64(st, 2);
+		uint64_t		 url = sqlite3_column_int64(st, 4);
+		uint64_t		 hash = sqlite3_column_int64(st, 5);
+		int			 full = sqlite3_column_type(st, 1) !=
+					     SQLITE_NULL;
 
 		if (n > DEDUP_ANCHORS)
 			n = DEDUP_ANCHORS;
 		for (size_t i = 0; i < n; i++)
 			keys[i] = get_le32(h + 4 * i);
 		if (plan) {
-			dedup_index_plan(d->index, sim, title, keys, n);
+			if (full)
+				dedup_index_plan(d->index, sim, title, keys, n);
+			dedup_index_plan_keys(d->index, url, hash, !full);
 			continue;
 		}
 		d->last = sqlite3_column_int64(st, 0);
-		dedup_index_add(d->index, d->last, sim, title, keys, n);
+		if (full)
+			dedup_index_add(d->index, d->last, sim, title, keys, n);
+		dedup_index_add_keys(d->index, d->last, url, hash);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
@@ -686,10 +805,12 @@ store_dedup_lookup(struct store *s, const struct dedup_key *k, int near_distance
 
 /*
  * Bind an article's identity keys to parameters 13-23 of st (18-21, the band
- * columns of migration 3, are left NULL: the bands live in memory).
+ * columns of migration 3, are left NULL: the bands live in memory); the
+ * content hash only when the article owns it (owns_hash).
  */
 static void
-bind_identity(sqlite3_stmt *st, int64_t story, const struct dedup_key *k)
+bind_identity(sqlite3_stmt *st, int64_t story, const struct dedup_key *k,
+    int own_hash)
 {
 	const struct dedup_fp	*fp = &k->fp;
 	int			 full = fp->words >= DEDUP_MIN_WORDS;
@@ -697,7 +818,7 @@ bind_identity(sqlite3_stmt *st, int64_t story, const struct dedup_key *k)
 	sqlite3_bind_int64(st, 13, story);
 	if (k->canonical_url != NULL)
 		sqlite3_bind_text(st, 14, k->canonical_url, -1, SQLITE_STATIC);
-	if (fp->has_hash)
+	if (own_hash)
 		sqlite3_bind_blob(st, 15, fp->hash, sizeof fp->hash, SQLITE_STATIC);
 	if (fp->title_hash != 0)
 		sqlite3_bind_int64(st, 16, (int64_t)fp->title_hash);
@@ -735,15 +856,10 @@ bind_article(sqlite3_stmt *st, const struct dedup_article *a)
 	sqlite3_bind_int64(st, 12, a->seen_at);
 }
 
-/* The content hash only when no other article holds it (the index is unique). */
-#define HASH_UNLESS_HELD \
-	"CASE WHEN ?15 IS NULL OR EXISTS (SELECT 1 FROM articles" \
-	" WHERE content_hash = ?15 AND id IS NOT ?1) THEN NULL ELSE ?15 END"
-
 /* Insert a new article with its identity; its id, or -1. */
 static int64_t
 article_insert(struct store *s, const struct dedup_article *a, int64_t story,
-    const struct dedup_key *k)
+    const struct dedup_key *k, int own_hash)
 {
 	sqlite3_stmt *st;
 
@@ -751,10 +867,10 @@ article_insert(struct store *s, const struct dedup_article *a, int64_t story,
 	    " entry_id, raw_fp, title, link, published, author, summary, content,"
 	    " lang, fetched_at, story_id, canonical_url, content_hash, title_hash,"
 	    " simhash, band0, band1, band2, band3, words, shingles) VALUES"
-	    " (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-	    HASH_UNLESS_HELD ", ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)");
+	    " (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+	    " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)");
 	bind_article(st, a);
-	bind_identity(st, story, k);
+	bind_identity(st, story, k, own_hash);
 	if (step_done(s, st) == -1)
 		return -1;
 	return sqlite3_last_insert_rowid(store_db(s));
@@ -762,32 +878,49 @@ article_insert(struct store *s, const struct dedup_article *a, int64_t story,
 
 /*
  * Write the anchors row of an article (replacing an older one) and add it to
- * the candidate index; texts under DEDUP_MIN_WORDS words have none.
+ * the candidate index: the fingerprints of a text of DEDUP_MIN_WORDS words or
+ * more, the keys of its canonical URL and of the content hash it owns. An
+ * article with none of them has no row.
  */
 static int
-set_anchors(struct store *s, int64_t article, const struct dedup_key *k)
+set_anchors(struct store *s, int64_t article, const struct dedup_key *k,
+    int own_hash)
 {
 	struct dedup_index	*x;
 	sqlite3_stmt		*st;
+	int			 full = k->fp.words >= DEDUP_MIN_WORDS;
+	uint64_t		 url = 0, hash = 0;
 
-	if (k->fp.words < DEDUP_MIN_WORDS)
+	if (k->canonical_url != NULL)
+		url = dedup_url_key(k->canonical_url);
+	if (own_hash)
+		hash = dedup_hash_key(k->fp.hash);
+	if (!full && url == 0 && hash == 0)
 		return run_id(s, S_ANCHOR_DEL, "DELETE FROM anchors"
 		    " WHERE article_id = ?1", article);
 	if ((x = store_index(s)) == NULL)
 		return -1;
 	st = store_stmt(s, S_ANCHOR_ADD, "INSERT OR REPLACE INTO anchors"
-	    " (article_id, simhash, title_hash, hashes) VALUES (?1, ?2, ?3, ?4)");
+	    " (article_id, simhash, title_hash, hashes, url_key, hash_key)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 	sqlite3_bind_int64(st, 1, article);
-	sqlite3_bind_int64(st, 2, (int64_t)k->fp.simhash);
-	if (k->fp.title_hash != 0)
+	if (full)
+		sqlite3_bind_int64(st, 2, (int64_t)k->fp.simhash);
+	if (full && k->fp.title_hash != 0)
 		sqlite3_bind_int64(st, 3, (int64_t)k->fp.title_hash);
-	if (k->fp.nanchors > 0)
+	if (full && k->fp.nanchors > 0)
 		sqlite3_bind_blob(st, 4, k->anchors_le, 4 * k->fp.nanchors,
 		    SQLITE_STATIC);
+	if (url != 0)
+		sqlite3_bind_int64(st, 5, (int64_t)url);
+	if (hash != 0)
+		sqlite3_bind_int64(st, 6, (int64_t)hash);
 	if (step_done(s, st) == -1)
 		return -1;
-	dedup_index_add(x, article, k->fp.simhash, k->fp.title_hash, k->anchors,
-	    k->fp.nanchors);
+	if (full)
+		dedup_index_add(x, article, k->fp.simhash, k->fp.title_hash,
+		    k->anchors, k->fp.nanchors);
+	dedup_index_add_keys(x, article, url, hash);
 	if (article > (*store_dedup_state(s))->last)
 		(*store_dedup_state(s))->last = article;
 	return 0;
@@ -798,18 +931,21 @@ int
 store_dedup_set_identity(struct store *s, int64_t article, int64_t story,
     const struct dedup_key *k)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt	*st;
+	int		 own = owns_hash(s, k, article);
 
+	if (own == -1)
+		return -1;
 	st = store_stmt(s, S_IDENTITY, "UPDATE articles SET story_id = ?13,"
-	    " canonical_url = ?14, content_hash = " HASH_UNLESS_HELD ","
+	    " canonical_url = ?14, content_hash = ?15,"
 	    " title_hash = ?16, simhash = ?17, band0 = ?18, band1 = ?19,"
 	    " band2 = ?20, band3 = ?21, words = ?22, shingles = ?23,"
 	    " text_pruned = 0 WHERE id = ?1");
 	sqlite3_bind_int64(st, 1, article);
-	bind_identity(st, story, k);
+	bind_identity(st, story, k, own);
 	if (step_done(s, st) == -1)
 		return -1;
-	return set_anchors(s, article, k);
+	return set_anchors(s, article, k, own);
 }
 
 /* A story's first sight. */
@@ -919,19 +1055,22 @@ static int
 article_new(struct store *s, const struct dedup_article *a,
     const struct dedup_key *k, struct dedup_result *r)
 {
-	const char *url = k->canonical_url != NULL ? k->canonical_url : a->link;
+	const char	*url = k->canonical_url != NULL ? k->canonical_url : a->link;
+	int		 own = owns_hash(s, k, 0);
 
+	if (own == -1)
+		return -1;
 	if (r->rule == DEDUP_NEW) {
 		r->story_id = store_story_insert(s, 0, a->title, url, a->seen_at);
 		if (r->story_id == -1)
 			return -1;
 		r->new_story = 1;
 	}
-	if ((r->article_id = article_insert(s, a, r->story_id, k)) == -1)
+	if ((r->article_id = article_insert(s, a, r->story_id, k, own)) == -1)
 		return -1;
 	if (r->new_story && story_set_first(s, r->story_id, r->article_id) == -1)
 		return -1;
-	if (set_anchors(s, r->article_id, k) == -1)
+	if (set_anchors(s, r->article_id, k, own) == -1)
 		return -1;
 	return store_sighting_add(s, r->story_id, a->source_id, r->article_id,
 	    url, a->seen_at);

@@ -2,11 +2,12 @@
  * store_dedup: the identity of articles and stories in the store (issue 6):
  * the stories and sightings tables, the identity columns of articles, the
  * anchors table, and retention pruning. The decisions follow DESIGN.md's
- * order: the source's own id, the canonical URL, the content hash (SQLite
- * indexes), a near-duplicate through the SimHash bands, containment through
- * anchor shingles (the candidate index in memory, dedup.h, built from the
- * anchors table: one row per article, appended in article order, so that a
- * new article writes no random B-tree leaf for them). Each lookup goes
+ * order: the source's own id (a SQLite index), the canonical URL and the
+ * content hash (64-bit keys), a near-duplicate through the SimHash bands,
+ * containment through anchor shingles: all but the first through the
+ * candidate index in memory (dedup.h), built from the anchors table (one row
+ * per article, appended in article order, so that a new article writes no
+ * random B-tree leaf for them). Each lookup goes
  * through an index; none scans a table. SQLite stays the source of truth:
  * every candidate is checked against the stored article.
  *
@@ -31,6 +32,7 @@ extern const char store_migration_articles[];
 extern const char store_migration_dedup[];
 /* Migration 7: the anchors table, one row per article, for the index in memory. */
 extern const char store_migration_anchors[];
+extern const char store_migration_keys[];
 
 /* How an article joined its story. */
 enum dedup_rule {

@@ -125,49 +125,61 @@ t "a missing file: exit 2" test $rc -eq 2
 t "the readable file is still printed" test "$(cat "$tmp/partial")" = \
 	"$(printf '1\tfloods-original.txt')"
 
-# A database of the schema before migration 7 (tests/dedup/v6.sql: the dump of
-# `dedup --db` on the first five files below, by the release before it) is
-# migrated when opened: its anchors rows and shingle samples come out as a
-# fresh database's, and later articles get the same answers from it.
+# Databases of the schemas before migrations 7 and 8 (tests/dedup/v6.sql and
+# v7.sql: the dumps of `dedup --db` on the first five files below, by the
+# releases before them) are migrated when opened: their anchors rows and
+# shingle samples come out as a fresh database's, and later articles get the
+# same answers from them.
 set -- floods-original.txt floods-followup.txt weather-mon.txt bahn-de.txt \
 	wire.xml
 later="floods-syndicated.txt floods-opening.txt floods-chrome.txt
 	bahn-de-copy.txt weather-tue.txt"
-"$PYTHON3" -c '
+nw --db "$tmp/fresh.db" dedup "$@" > /dev/null
+# shellcheck disable=SC2086
+nw --db "$tmp/fresh.db" dedup --explain $later > "$tmp/got-fresh"
+for v in v6 v7; do
+	"$PYTHON3" -c '
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 c.executescript(open(sys.argv[2]).read())
 c.close()
-' "$tmp/v6.db" "$fx/v6.sql"
-nw --db "$tmp/fresh.db" dedup "$@" > /dev/null
-# shellcheck disable=SC2086
-nw --db "$tmp/v6.db" dedup --explain $later > "$tmp/got-v6"; rc=$?
-# shellcheck disable=SC2086
-nw --db "$tmp/fresh.db" dedup --explain $later > "$tmp/got-fresh"
-t "migrated database: exit 0" test $rc -eq 0
-t "migrated database: the answers of a fresh one" cmp "$tmp/got-fresh" \
-	"$tmp/got-v6"
-t "migrated database: the opening joins by containment" grep -q \
-	"$(printf '^1\tfloods-opening.txt\tcontainment')" "$tmp/got-v6"
-t "migrated database: anchors and samples as a fresh one writes them" \
+' "$tmp/$v.db" "$fx/$v.sql"
+	# shellcheck disable=SC2086
+	nw --db "$tmp/$v.db" dedup --explain $later > "$tmp/got-$v"; rc=$?
+	t "migrated $v database: exit 0" test $rc -eq 0
+	t "migrated $v database: the answers of a fresh one" cmp \
+		"$tmp/got-fresh" "$tmp/got-$v"
+	t "migrated $v database: the opening joins by containment" grep -q \
+		"$(printf '^1\tfloods-opening.txt\tcontainment')" "$tmp/got-$v"
+done
+t "migrated databases: anchors, keys and samples as a fresh one writes them" \
 	"$PYTHON3" -c '
 import sqlite3, sys
 def rows(path):
     c = sqlite3.connect(path)
     r = (c.execute("PRAGMA user_version").fetchone(),
-         c.execute("SELECT article_id, simhash, title_hash, hashes FROM anchors"
-                   " ORDER BY 1").fetchall(),
+         c.execute("SELECT article_id, simhash, title_hash, hashes, url_key,"
+                   " hash_key FROM anchors ORDER BY 1").fetchall(),
          c.execute("SELECT id, shingles FROM articles ORDER BY 1").fetchall(),
          c.execute("SELECT name FROM sqlite_master WHERE name LIKE"
-                   " \x27articles_band%\x27 OR name = \x27articles_title_hash\x27"
-                   ).fetchall())
+                   " \x27articles_band%\x27 OR name IN (\x27articles_title_hash\x27,"
+                   " \x27articles_url\x27, \x27articles_content_hash\x27)"
+                   ).fetchall(),
+         c.execute("SELECT count(*) FROM articles a JOIN anchors o ON"
+                   " o.article_id = a.id WHERE (a.canonical_url IS NULL) ="
+                   " (o.url_key IS NULL) AND (a.content_hash IS NULL) ="
+                   " (o.hash_key IS NULL)").fetchone())
     c.close()
     return r
-old, new = rows(sys.argv[1]), rows(sys.argv[2])
-assert old == new, (old, new)
-assert old[0][0] >= 7 and old[3] == [] and len(old[1]) == 9, old
-assert all(0 < len(h) <= 64 and len(h) % 4 == 0 for _, _, _, h in old[1]), old
-' "$tmp/v6.db" "$tmp/fresh.db"
+fresh = rows(sys.argv[1])
+for path in sys.argv[2:]:
+    old = rows(path)
+    assert old == fresh, (path, old, fresh)
+assert fresh[0][0] >= 8 and fresh[3] == [] and len(fresh[1]) == 9, fresh
+assert fresh[4][0] == len(fresh[1]), fresh
+assert all(h is None or 0 < len(h) <= 64 and len(h) % 4 == 0
+           for _, s, _, h, _, _ in fresh[1] if s is not None), fresh
+' "$tmp/fresh.db" "$tmp/v6.db" "$tmp/v7.db"
 
 echo "1..$n"
 exit $fail

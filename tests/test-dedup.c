@@ -447,12 +447,143 @@ test_index(void)
 	dedup_index_free(x[1]);
 }
 
+/* Fold a fingerprint (and the hashed text) into a running FNV-1a digest. */
+static uint64_t
+fp_digest(uint64_t h, const struct dedup_fp *fp, const char *t)
+{
+	uint64_t v[4] = { fp->words, (uint64_t)fp->has_hash, fp->simhash,
+	    fp->title_hash };
+
+	for (size_t i = 0; i < 4; i++)
+		h = (h ^ v[i]) * 0x100000001b3ULL;
+	for (size_t i = 0; i < fp->nshingles; i++)
+		h = (h ^ fp->shingles[i]) * 0x100000001b3ULL;
+	for (size_t i = 0; i < fp->nanchors; i++)
+		h = (h ^ fp->anchors[i]) * 0x100000001b3ULL;
+	for (size_t i = 0; i < 32; i++)
+		h = (h ^ fp->hash[i]) * 0x100000001b3ULL;
+	for (size_t i = 0; t[i] != '\0'; i++)
+		h = (h ^ (unsigned char)t[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * Every fingerprint of 2,000 random texts (ASCII, folded and invalid UTF-8,
+ * boilerplate, lines) pinned in one digest, taken from the code before the
+ * fast paths: a change here changes stored keys.
+ */
+static void
+test_fingerprint_pinned(void)
+{
+	static const char *pieces[] = { "word", "W\xc3\xb6rd", " ", "  ", "\n",
+	    "\n\n", ".", ",", "\xc3\x89" "COLE", "stra\xc3\x9f" "e", "\xef\xac\x81",
+	    "read more", "Continue reading", "The post", " appeared first on ",
+	    "Site.", "123", "a1b2", "\xe2\x80\x9cq\xe2\x80\x9d", "\t", "e\xcc\x81",
+	    "\xe6\x97\xa5", "\xff", "\xc3", "Weiterlesen", "[\xe2\x80\xa6]",
+	    "this article originally appeared on", "x", "\xc7\x85" };
+	size_t		 np = sizeof pieces / sizeof pieces[0];
+	char		*buf = xmalloc(4096), *t;
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+
+	rng_state = 0x2545f4914f6cdd1dULL;	/* the same texts whatever ran before */
+	for (int i = 0; i < 2000; i++) {
+		struct dedup_fp	fp;
+		size_t		len = 0, target = rng() % 3000;
+
+		while (len < target) {
+			const char *p = pieces[rng() % np];
+
+			memcpy(buf + len, p, strlen(p));
+			len += strlen(p);
+		}
+		buf[len] = '\0';
+		dedup_fingerprint(&fp, buf, len, i % 5 ? buf + len / 2 : NULL);
+		t = dedup_text(buf, len, NULL);
+		h = fp_digest(h, &fp, t);
+		free(t);
+		dedup_fp_clear(&fp);
+	}
+	ok(h == 0x0620aab518b6d4b3ULL, "2,000 random texts: fingerprints pinned (%016llx)",
+	    (unsigned long long)h);
+	free(buf);
+}
+
+/* Add article i's keys (every third a short text: keys only) to x. */
+static void
+keys_add(struct dedup_index *x, const struct ixart *v, size_t i,
+    const uint64_t *url, const uint64_t *hash)
+{
+	if (i % 3 != 0)
+		dedup_index_add(x, v[i].id, v[i].sim, v[i].title, v[i].anch,
+		    DEDUP_ANCHORS);
+	dedup_index_add_keys(x, v[i].id, url[i], hash[i]);
+}
+
+/* The URL and content hash keys, loaded one by one or in bulk. */
+static void
+test_index_keys(void)
+{
+	struct ixart		 v[300];
+	struct dedup_index	*x[2] = { dedup_index_new(), dedup_index_new() };
+	uint64_t		 url[300], hash[300];
+	unsigned char		 h[32] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	int64_t			 out[2][8];
+	size_t			 n[2];
+	int			 same = 1;
+	char			 u[64];
+
+	ix_articles(v, 300, (uint32_t)rng(), rng() | 1);
+	for (size_t i = 0; i < 300; i++) {
+		snprintf(u, sizeof u, "https://k.example/%zu", i % 100 == 20 ?
+		    20 : i);
+		url[i] = i % 7 == 5 ? 0 : dedup_url_key(u);
+		hash[i] = i % 2 == 0 ? rng() | 1 : 0;
+	}
+	for (size_t i = 0; i < 200; i++) {	/* x[1]: a bulk load of 200 */
+		if (i % 3 != 0)
+			dedup_index_plan(x[1], v[i].sim, v[i].title, v[i].anch,
+			    DEDUP_ANCHORS);
+		dedup_index_plan_keys(x[1], url[i], hash[i], i % 3 == 0);
+	}
+	dedup_index_reserve(x[1]);
+	for (size_t i = 0; i < 300; i++)
+		for (int k = 0; k < 2; k++)
+			keys_add(x[k], v, i, url, hash);
+	is_int(dedup_index_count(x[1]), 300 - 7, "keys: one slot per article"
+	    " with keys or a fingerprint");
+	for (int k = 0; k < 2; k++) {
+		n[k] = dedup_index_keys(x[k], dedup_url_key("https://k.example/20"),
+		    out[k], 8);
+		same &= n[k] == n[0] && memcmp(out[k], out[0], n[0] * 8) == 0;
+	}
+	ok(n[1] == 3 && out[1][0] == v[20].id && out[1][1] == v[120].id &&
+	    out[1][2] == v[220].id, "keys: the articles of a URL, oldest first");
+	n[1] = dedup_index_keys(x[1], hash[42], out[1], 8);
+	ok(n[1] >= 1 && out[1][0] == v[42].id, "keys: a content hash's article");
+	n[1] = dedup_index_keys(x[1], url[99], out[1], 8);
+	ok(n[1] >= 1 && out[1][0] == v[99].id, "keys: a short text's URL");
+	ok(!has_id(out[1], dedup_index_keys(x[1], dedup_url_key("https://k."
+	    "example/none"), out[1], 8), v[20].id), "keys: another URL, none");
+	ok(same, "keys: a bulk load answers as one by one");
+	ok(dedup_index_keys(x[1], url[20], out[1], 2) == 2, "keys: at most max");
+	is_str(u, "https://k.example/299", "keys: the last URL made");
+	ok(dedup_hash_key(h) == 0x0807060504030201ULL, "keys: a hash's key is"
+	    " its first 8 bytes, little-endian");
+	h[0] = 0;
+	ok(dedup_hash_key(h) == 0x0807060504030201ULL, "keys: never 0");
+	ok(dedup_url_key("") != 0, "keys: a URL's never 0");
+	dedup_index_free(x[0]);
+	dedup_index_free(x[1]);
+}
+
 int
 main(void)
 {
 	test_normalise();
 	test_fast_path();
 	test_index();
+	test_index_keys();
+	test_fingerprint_pinned();
 	test_boilerplate();
 	test_hashes();
 	test_stories();

@@ -125,12 +125,13 @@ test_plans(void)
 	ok(no_scan("SELECT simhash, story_id FROM articles WHERE id = ?1"
 	    " AND simhash IS NOT NULL AND story_id IS NOT NULL"),
 	    "near-duplicate check reads one article by id");
-	ok(no_scan("SELECT story_id FROM articles WHERE canonical_url = ?1"
-	    " AND story_id IS NOT NULL LIMIT 1"), "URL lookup indexed");
-	ok(no_scan("SELECT story_id FROM articles WHERE content_hash = ?1"),
-	    "hash lookup indexed");
-	ok(no_scan("SELECT article_id, simhash, title_hash, hashes FROM anchors"
-	    " WHERE article_id > ?1 ORDER BY article_id"),
+	ok(no_scan("SELECT story_id FROM articles WHERE id = ?1 AND"
+	    " canonical_url = ?2 AND story_id IS NOT NULL"),
+	    "URL check reads one article by id");
+	ok(no_scan("SELECT coalesce(story_id, 0) FROM articles WHERE id = ?1"
+	    " AND content_hash = ?2"), "hash check reads one article by id");
+	ok(no_scan("SELECT article_id, simhash, title_hash, hashes, url_key,"
+	    " hash_key FROM anchors WHERE article_id > ?1 ORDER BY article_id"),
 	    "the index catches up through the anchors table's key");
 	ok(no_scan(PICK_TEXT " ORDER BY fetched_at LIMIT ?2"), "prune pick indexed");
 }
@@ -280,7 +281,7 @@ test_prune(void)
 	    " r.id = a.article_id WHERE r.story_id = 1 AND a.hashes IS NOT NULL"),
 	    0, "their anchors gone");
 	is_int(q_int("SELECT count(*) FROM anchors a JOIN articles r ON"
-	    " r.id = a.article_id WHERE r.story_id = 1"),
+	    " r.id = a.article_id WHERE r.story_id = 1 AND a.simhash IS NOT NULL"),
 	    q_int("SELECT count(*) FROM articles WHERE story_id = 1 AND"
 	    " simhash IS NOT NULL"), "their SimHash kept for near-duplicates");
 	is_int(q_int("SELECT count(*) FROM articles WHERE entry_id LIKE 'w-%'"), 0,
@@ -376,16 +377,17 @@ open_or_bail(const char *path)
 	return s;
 }
 
-/* Ingest a fixture through store s in its own transaction. */
+/* Ingest a fixture (with a link, or NULL) through s in its own transaction. */
 static struct dedup_result
-ingest_on(struct store *s, const char *entry, const char *file, int commit)
+ingest_on(struct store *s, const char *entry, const char *link,
+    const char *file, int commit)
 {
 	struct store		*saved = st;
 	struct dedup_result	 r;
 
 	st = s;
 	store_begin(s);
-	r = ingest(1, entry, NULL, file, now, NULL);
+	r = ingest(1, entry, link, file, now, NULL);
 	if (commit)
 		store_commit(s);
 	else
@@ -405,16 +407,16 @@ test_two_connections(void)
 	struct store		*a = open_or_bail(path), *b = open_or_bail(path);
 	struct dedup_result	 r, first;
 
-	r = ingest_on(b, "b-1", "weather-mon.txt", 1);	/* b loads its index */
+	r = ingest_on(b, "b-1", NULL, "weather-mon.txt", 1);	/* b loads its index */
 	ok(r.rule == DEDUP_NEW, "b: a first story");
-	first = ingest_on(a, "a-1", "floods-original.txt", 1);
-	r = ingest_on(b, "b-2", "floods-opening.txt", 1);
+	first = ingest_on(a, "a-1", NULL, "floods-original.txt", 1);
+	r = ingest_on(b, "b-2", NULL, "floods-opening.txt", 1);
 	ok(r.rule == DEDUP_CONTAINED && r.story_id == first.story_id,
 	    "b finds what a committed after b loaded its index");
 
-	r = ingest_on(a, "a-2", "bahn-de.txt", 0);	/* rolled back */
+	r = ingest_on(a, "a-2", NULL, "bahn-de.txt", 0);	/* rolled back */
 	ok(r.rule == DEDUP_NEW, "a: an article, rolled back");
-	first = ingest_on(b, "b-3", "floods-insurance.txt", 1);
+	first = ingest_on(b, "b-3", NULL, "floods-insurance.txt", 1);
 	ok(first.article_id == r.article_id,
 	    "b commits another article under the same id (%lld)",
 	    (long long)first.article_id);
@@ -424,15 +426,57 @@ test_two_connections(void)
 
 		/* its opening, untitled: found only through a's index */
 		xasprintf(&opening, "=%.*s", (int)strlen(text) / 2, text);
-		r = ingest_on(a, "a-3", opening, 1);
+		r = ingest_on(a, "a-3", NULL, opening, 1);
 		ok(r.rule == DEDUP_CONTAINED && r.story_id == first.story_id,
 		    "a: its opening joins b's story by containment");
 		free(opening);
 		free(text);
 		free(title);
 	}
-	r = ingest_on(a, "a-4", "bahn-de.txt", 1);
+	r = ingest_on(a, "a-4", NULL, "bahn-de.txt", 1);
 	ok(r.rule == DEDUP_NEW, "a: the rolled-back article is no candidate");
+	store_close(a);
+	store_close(b);
+	temp_db_remove(path, dir);
+}
+
+/*
+ * The URL and content hash keys in memory: one connection finds what another
+ * committed, short texts included; a stale key (rolled back, its article id
+ * used again) is checked against the row and proposes nothing.
+ */
+static void
+test_exact_keys(void)
+{
+	char			*dir, *path = temp_db(&dir);
+	struct store		*a = open_or_bail(path), *b = open_or_bail(path);
+	struct store		*saved = st;
+	struct dedup_result	 r, first;
+	const char		*x = "https://x.example/short?utm_source=rss";
+
+	ingest_on(a, "a-0", NULL, "weather-mon.txt", 1);	/* a loads its index */
+	first = ingest_on(b, "b-1", x, "=Polls close at eight", 1);
+	r = ingest_on(a, "a-1", "https://x.example/short", "=Turnout is high", 1);
+	ok(r.rule == DEDUP_URL && r.story_id == first.story_id,
+	    "a short item's URL committed by another connection: canonical-url");
+	first = ingest_on(b, "b-2", NULL, "floods-original.txt", 1);
+	r = ingest_on(a, "a-2", NULL, "floods-syndicated.txt", 1);
+	ok(r.rule == DEDUP_HASH && r.story_id == first.story_id,
+	    "a content hash committed by another connection: content-hash");
+	st = a;
+	is_int(q_int("SELECT count(*) FROM articles WHERE content_hash IS NOT"
+	    " NULL"), 1, "the hash is held once");
+	is_int(q_int("SELECT count(*) FROM anchors WHERE simhash IS NULL AND"
+	    " url_key IS NOT NULL"), 2, "short items have a row of keys");
+	st = saved;
+	r = ingest_on(a, "a-3", "https://y.example/1", "=Rolled back", 0);
+	first = ingest_on(b, "b-3", "https://z.example/1", "=Committed", 1);
+	ok(first.article_id == r.article_id, "b reuses the rolled-back id");
+	r = ingest_on(a, "a-4", "https://y.example/1", "=Rolled back again", 1);
+	ok(r.rule == DEDUP_NEW, "a: the rolled-back URL joins nothing");
+	r = ingest_on(a, "a-5", "https://z.example/1", "=Another", 1);
+	ok(r.rule == DEDUP_URL && r.story_id == first.story_id,
+	    "a: b's URL under that id joins");
 	store_close(a);
 	store_close(b);
 	temp_db_remove(path, dir);
@@ -506,6 +550,7 @@ main(void)
 	store_close(st);
 	test_reopen();
 	test_two_connections();
+	test_exact_keys();
 	test_open_locked();
 	return done_testing();
 }

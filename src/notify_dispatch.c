@@ -88,6 +88,23 @@ struct job {
 	TAILQ_ENTRY(job)	 entry;
 };
 
+/*
+ * An attempt's outcome the store could not take (busy, full disk): written
+ * again before each scan; its rows count as in flight meanwhile, so an alert
+ * is never sent again only because its result was not recorded.
+ */
+struct outcome {
+	int64_t			*ids;		/* the rows still to update */
+	size_t			 nids;
+	const char		*state;
+	int			 attempts;
+	int64_t			 next;
+	int			 code;
+	char			*error;
+	int64_t			 now;
+	TAILQ_ENTRY(outcome)	 entry;
+};
+
 /* One transfer a plugin runs through the backend. */
 struct btx {
 	struct notify		*nf;
@@ -106,6 +123,7 @@ struct notify {
 	TAILQ_HEAD(, pset)	 retired;
 	TAILQ_HEAD(, job)	 jobs;
 	TAILQ_HEAD(, btx)	 btxs;
+	TAILQ_HEAD(, outcome)	 unrecorded;
 	struct event		*timer, *kick, *reap;
 	struct notify_policy	 pol;
 	struct notify_stats	 st;
@@ -336,11 +354,35 @@ answer_text(const struct nw_send_result *r)
 	return s;
 }
 
+/* Free an outcome. */
+static void
+outcome_free(struct outcome *o)
+{
+	free(o->ids);
+	free(o->error);
+	free(o);
+}
+
+/* Update the outcome's rows; those the store did not take stay in it. */
+static int
+outcome_write(struct notify *nf, struct outcome *o)
+{
+	size_t left = 0;
+
+	for (size_t i = 0; i < o->nids; i++)
+		if (store_outbox_update(nf->d->store, o->ids[i], o->state,
+		    o->attempts, o->next, o->code, o->error, o->now) == -1)
+			o->ids[left++] = o->ids[i];
+	o->nids = left;
+	return left == 0 ? 0 : -1;
+}
+
 /* Record the outcome of one attempt in the job's rows (a digest's all alike). */
 static void
 record(struct job *j, const struct nw_send_result *r)
 {
 	struct notify *nf = j->nf;
+	struct outcome *o;
 	int64_t now = now_ms(), next = 0;
 	enum notify_fate fate;
 	const char *state;
@@ -366,11 +408,40 @@ record(struct job *j, const struct nw_send_result *r)
 	}
 	metrics_delivery(j->nfy->name, fate == NOTIFY_DELIVERED ? "delivered" :
 	    fate == NOTIFY_PENDING ? "retry" : "dead");
-	for (size_t i = 0; i < j->nids; i++)
-		store_outbox_update(nf->d->store, j->ids[i], state, j->attempts + 1,
-		    fate == NOTIFY_PENDING ? (next + 999) / 1000 : now / 1000,
-		    r->code, fate == NOTIFY_DELIVERED ? NULL : text, now / 1000);
+	o = xcalloc(1, sizeof *o);
+	o->ids = xreallocarray(NULL, j->nids, sizeof *o->ids);
+	memcpy(o->ids, j->ids, j->nids * sizeof *o->ids);
+	o->nids = j->nids;
+	o->state = state;
+	o->attempts = j->attempts + 1;
+	o->next = fate == NOTIFY_PENDING ? (next + 999) / 1000 : now / 1000;
+	o->code = r->code;
+	o->error = fate == NOTIFY_DELIVERED ? NULL : xstrdup(text);
+	o->now = now / 1000;
+	if (outcome_write(nf, o) == 0)
+		outcome_free(o);
+	else {
+		log_warnx("notifier %s: %.12s: the outcome could not be recorded"
+		    " yet; kept and written again", j->nfy->name, j->delivery_id);
+		TAILQ_INSERT_TAIL(&nf->unrecorded, o, entry);
+	}
 	free(text);
+}
+
+/* Write the outcome again where it was not taken; -1 while some row is left. */
+static int
+flush_unrecorded(struct notify *nf)
+{
+	struct outcome *o;
+
+	while ((o = TAILQ_FIRST(&nf->unrecorded)) != NULL) {
+		if (outcome_write(nf, o) == -1)
+			return -1;
+		TAILQ_REMOVE(&nf->unrecorded, o, entry);
+		log_info("outbox: a kept outcome (%s) recorded", o->state);
+		outcome_free(o);
+	}
+	return 0;
 }
 
 /* A send completed: record it, free the job, look for more. */
@@ -565,16 +636,21 @@ send_digest(struct notify *nf, struct nfy *nfy, const char *digest_id)
 	job_send(j, &a);
 }
 
-/* Is a row already being sent (alone or in a digest)? */
+/* Is a row being sent (alone or in a digest), or its outcome not yet recorded? */
 static int
 skip_cb(int64_t id, void *arg)
 {
 	struct notify *nf = arg;
 	struct job *j;
+	struct outcome *o;
 
 	TAILQ_FOREACH(j, &nf->jobs, entry)
 		for (size_t i = 0; i < j->nids; i++)
 			if (j->ids[i] == id)
+				return 1;
+	TAILQ_FOREACH(o, &nf->unrecorded, entry)
+		for (size_t i = 0; i < o->nids; i++)
+			if (o->ids[i] == id)
 				return 1;
 	return 0;
 }
@@ -733,6 +809,7 @@ scan(struct notify *nf)
 {
 	if (nf->d->stopping && !nf->d->once)
 		return;
+	flush_unrecorded(nf);
 	send_due(nf);
 	arm_timer(nf);
 }
@@ -782,6 +859,7 @@ notify_start(struct daemon *d, char **cause)
 	TAILQ_INIT(&nf->retired);
 	TAILQ_INIT(&nf->jobs);
 	TAILQ_INIT(&nf->btxs);
+	TAILQ_INIT(&nf->unrecorded);
 	policy_set(&nf->pol, d->conf);
 	nf->http = http_make(d);
 	nf->cur = pset_new(nf, d->conf, &errors);
@@ -858,6 +936,7 @@ notify_free(struct daemon *d)
 	struct notify *nf = d->notify;
 	struct pset *s;
 	struct job *j;
+	struct outcome *o;
 
 	if (nf == NULL)
 		return;
@@ -869,6 +948,13 @@ notify_free(struct daemon *d)
 	while ((j = TAILQ_FIRST(&nf->jobs)) != NULL) {
 		TAILQ_REMOVE(&nf->jobs, j, entry);
 		job_free(j);
+	}
+	if (flush_unrecorded(nf) == -1)
+		log_warnx("outbox: outcomes not recorded at exit: those alerts"
+		    " will be sent again");
+	while ((o = TAILQ_FIRST(&nf->unrecorded)) != NULL) {
+		TAILQ_REMOVE(&nf->unrecorded, o, entry);
+		outcome_free(o);
 	}
 	http_free(nf->http);
 	event_free(nf->timer);
@@ -1002,6 +1088,7 @@ notify_test(const struct conf *c, const char *name, struct notify_test_result *t
 	d.base = event_base_new();
 	nf.d = &d;
 	TAILQ_INIT(&nf.btxs);
+	TAILQ_INIT(&nf.unrecorded);
 	nf.http = http_make(&d);
 	be = (struct plugin_backend){ d.base, &nf, be_transfer_add,
 	    be_transfer_cancel, be_setup, be_now };

@@ -406,14 +406,14 @@ check_hang(void)
 	free(err);
 }
 
-/* The state of the row of a notifier. */
+/* The state of the newest row of a notifier, read through connection db. */
 static void
-row_state(const char *nt, char *state)
+newest_state(sqlite3 *db, const char *nt, char *state)
 {
 	sqlite3_stmt *st;
 
-	sqlite3_prepare_v2(store_db(d.store), "SELECT state FROM outbox WHERE"
-	    " notifier = ?1", -1, &st, NULL);
+	sqlite3_prepare_v2(db, "SELECT state FROM outbox WHERE notifier = ?1"
+	    " ORDER BY id DESC LIMIT 1", -1, &st, NULL);
 	sqlite3_bind_text(st, 1, nt, -1, SQLITE_STATIC);
 	state[0] = '\0';
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -437,22 +437,73 @@ test_reload(const char *dir)
 	watch_part.reload(&d, old);
 	conf_free(old);
 	fx_ingest(&d, "a", "reload-2", "Another reloadword story", "Text.", 0, 1);
-	row_state("gone", state);
+	newest_state(store_db(d.store), "gone", state);
 	is_str(state, "pending", "reload: the removed notifier's row stays pending");
 	evtimer_add(check_ev, &tv0);
 	evtimer_add(guard_ev, &guard);
 	/* all_final() is never true with the gone row: wait for the new one */
-	while (row_state("fresh", state), strcmp(state, "delivered") != 0 &&
+	while (newest_state(store_db(d.store), "fresh", state),
+	    strcmp(state, "delivered") != 0 &&
 	    event_pending(guard_ev, EV_TIMEOUT, NULL))
 		event_base_loop(d.base, EVLOOP_ONCE);
 	is_str(state, "delivered", "reload: the added notifier delivers");
 	n = records("/fresh", r, 4);
 	is_int(n, 1, "reload: one request to the added notifier");
 	records_free(r, n);
-	row_state("gone", state);
+	newest_state(store_db(d.store), "gone", state);
 	is_str(state, "pending", "reload: the removed notifier's row still pending");
 	event_del(check_ev);
 	event_del(guard_ev);
+}
+
+/* Run the loop for a while. */
+static void
+run_for(int seconds)
+{
+	struct timeval tv = { seconds, 0 };
+
+	event_base_loopexit(d.base, &tv);
+	event_base_dispatch(d.base);
+}
+
+/* The requests the receiver got on a path. */
+static size_t
+count_records(const char *path)
+{
+	json_t *r[32];
+	size_t n = records(path, r, 32);
+
+	records_free(r, n);
+	return n;
+}
+
+/*
+ * A result the store cannot take (another process holds the write lock) is
+ * kept: the alert is not sent again, and its state is written once the lock is
+ * gone.
+ */
+static void
+test_unrecorded(const char *db)
+{
+	sqlite3 *other;
+	size_t before = count_records("/ok");
+	char state[16];
+
+	fx_ingest(&d, "a", "ok-2", "Another okword story", "Text.", 0, 1);
+	if (sqlite3_open(db, &other) != SQLITE_OK ||
+	    sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		fatalx("%s: %s", db, sqlite3_errmsg(other));
+	run_for(5);			/* two rescans while the lock is held */
+	is_int(count_records("/ok"), before + 1,
+	    "store locked: the alert sent once, not again");
+	newest_state(other, "ok", state);
+	is_str(state, "pending", "store locked: its state not yet written");
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	run_for(3);			/* the next rescan writes it */
+	newest_state(store_db(d.store), "ok", state);
+	is_str(state, "delivered", "lock gone: the kept result recorded");
+	is_int(count_records("/ok"), before + 1, "and still sent only once");
 }
 
 int
@@ -498,6 +549,7 @@ main(void)
 	check_hold();
 	check_hang();
 	test_reload(dir);
+	test_unrecorded(db);
 	notify_part.free(&d);
 	watch_part.free(&d);
 	event_free(check_ev);

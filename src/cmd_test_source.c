@@ -147,25 +147,6 @@ fetched_cb(const struct http_response *r, void *arg)
 	event_base_loopbreak(run->d->base);
 }
 
-/* The http limits of the configuration, as the daemon's http part sets them. */
-static void
-limits_of(struct http_limits *l, const struct conf *c)
-{
-	const struct conf_daemon *cd = &c->daemon;
-
-	memset(l, 0, sizeof *l);
-	l->timeout = cd->timeout;
-	l->connect_timeout = cd->connect_timeout;
-	l->max_body = cd->max_body;
-	l->max_redirects = cd->max_redirects > 0 ? cd->max_redirects : -1;
-	l->max_transfers = cd->max_transfers;
-	l->max_per_host = cd->max_per_host;
-	l->allow_private = cd->allow_private;
-	l->user_agent = cd->user_agent;
-	l->ca_file = cd->ca_file;
-	l->proxy = cd->proxy;
-}
-
 /* Fetch the source once, without validators, and ingest what comes back. */
 static void
 fetch(struct run *run, const char *password)
@@ -300,7 +281,7 @@ run_source(struct conf *c, const struct conf_source *cs, const char *copy)
 	first = !run.st.first_fetch_done;
 	marks_take(store_db(d.store), &m);
 	d.base = event_base_new();
-	limits_of(&l, c);
+	http_limits_conf(&l, &c->daemon);
 	d.http = http_new(d.base, &l);
 	if (parts_start(&d, &cause) == -1) {
 		fprintf(stderr, "newswatch: %s\n", cause);

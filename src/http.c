@@ -24,6 +24,7 @@
 
 #include <event2/event.h>
 
+#include "conf.h"
 #include "http.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -1236,4 +1237,21 @@ http_result_name(enum http_result r)
 	    "timeout", "refused", "network", "cancelled" };
 
 	return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "?";
+}
+
+/* The limits the daemon's keys set (http.h). */
+void
+http_limits_conf(struct http_limits *l, const struct conf_daemon *cd)
+{
+	memset(l, 0, sizeof *l);
+	l->timeout = cd->timeout;
+	l->connect_timeout = cd->connect_timeout;
+	l->max_body = cd->max_body;
+	l->max_redirects = cd->max_redirects > 0 ? cd->max_redirects : -1;
+	l->max_transfers = cd->max_transfers;
+	l->max_per_host = cd->max_per_host;
+	l->allow_private = cd->allow_private;
+	l->user_agent = cd->user_agent;
+	l->ca_file = cd->ca_file;
+	l->proxy = cd->proxy;
 }

@@ -108,6 +108,10 @@ typedef void	(*http_done_cb)(const struct http_response *, void *arg);
 /* For http_transfer_add: the caller's own easy handle and its curl result. */
 typedef void	(*http_easy_done_cb)(CURL *easy, CURLcode, const char *error, void *arg);
 
+struct conf_daemon;
+
+/* The limits the daemon's keys set (timeout, max_body, proxy, ...). */
+void		 http_limits_conf(struct http_limits *, const struct conf_daemon *);
 /* Create on a loop; the limits are copied. Call curl_global_init() first. */
 struct http	*http_new(struct event_base *, const struct http_limits *);
 /*

@@ -63,25 +63,6 @@ struct poller {
 	int		 http_stopped;	/* http_shutdown finished */
 };
 
-/* The http limits of a configuration. */
-static void
-http_limits_of(struct http_limits *l, const struct conf *c)
-{
-	const struct conf_daemon *cd = &c->daemon;
-
-	memset(l, 0, sizeof *l);
-	l->timeout = cd->timeout;
-	l->connect_timeout = cd->connect_timeout;
-	l->max_body = cd->max_body;
-	l->max_redirects = cd->max_redirects > 0 ? cd->max_redirects : -1;
-	l->max_transfers = cd->max_transfers;
-	l->max_per_host = cd->max_per_host;
-	l->allow_private = cd->allow_private;
-	l->user_agent = cd->user_agent;
-	l->ca_file = cd->ca_file;
-	l->proxy = cd->proxy;
-}
-
 /* http part: one multi handle on the loop. */
 static int
 http_start(struct daemon *d, char **cause)
@@ -92,7 +73,7 @@ http_start(struct daemon *d, char **cause)
 		xasprintf(cause, "curl_global_init failed");
 		return -1;
 	}
-	http_limits_of(&l, d->conf);
+	http_limits_conf(&l, &d->conf->daemon);
 	d->http = http_new(d->base, &l);
 	return 0;
 }
@@ -104,7 +85,7 @@ http_reload(struct daemon *d, struct conf *old)
 	struct http_limits l;
 
 	(void)old;
-	http_limits_of(&l, d->conf);
+	http_limits_conf(&l, &d->conf->daemon);
 	http_set_limits(d->http, &l);
 }
 

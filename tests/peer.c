@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -103,4 +104,35 @@ peer_run(char *const argv[])
 	close(fd);
 	waitpid(pid, NULL, 0);
 	return out;
+}
+
+/* The receiver's logged requests on a path (peer.h). */
+size_t
+peer_records(const char *log, const char *path, json_t **out, size_t max)
+{
+	FILE	*f;
+	char	 line[65536];
+	json_t	*r;
+	size_t	 n = 0;
+
+	if ((f = fopen(log, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL && n < max) {
+		if ((r = json_loads(line, 0, NULL)) == NULL)
+			continue;
+		if (strcmp(json_string_value(json_object_get(r, "path")), path) == 0)
+			out[n++] = r;
+		else
+			json_decref(r);
+	}
+	fclose(f);
+	return n;
+}
+
+/* Free records. */
+void
+peer_records_free(json_t **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		json_decref(v[i]);
 }

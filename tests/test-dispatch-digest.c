@@ -72,32 +72,9 @@ receiver_start(const char *dir)
 static size_t
 records(const char *path, json_t **out, size_t max)
 {
-	FILE *f;
-	char line[65536];
-	json_t *r;
-	size_t n = 0;
-
-	if ((f = fopen(logpath, "r")) == NULL)
-		return 0;
-	while (fgets(line, sizeof line, f) != NULL && n < max) {
-		if ((r = json_loads(line, 0, NULL)) == NULL)
-			continue;
-		if (strcmp(json_string_value(json_object_get(r, "path")), path) == 0)
-			out[n++] = r;
-		else
-			json_decref(r);
-	}
-	fclose(f);
-	return n;
+	return peer_records(logpath, path, out, max);
 }
 
-/* Free records. */
-static void
-records_free(json_t **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		json_decref(v[i]);
-}
 
 
 static int64_t delta;		/* seconds the test clock is ahead */
@@ -254,7 +231,7 @@ main(void)
 	    "three digests: dg, cap's spill, the w-grp group");
 	n = records("/dg", r, 8);
 	is_int(n, 0, "nothing sent to the digest notifier yet");
-	records_free(r, n);
+	peer_records_free(r, n);
 
 	/* the window ends */
 	delta += 3600;
@@ -271,7 +248,7 @@ main(void)
 		is_int(json_integer_value(json_object_get(r[1], "status")), 200,
 		    "dg: the retry accepted");
 	}
-	records_free(r, n);
+	peer_records_free(r, n);
 	is_int(count("SELECT count(*) FROM outbox WHERE notifier = 'dg' AND"
 	    " attempts = 2"), 3, "dg: each row counts the two attempts");
 
@@ -286,7 +263,7 @@ main(void)
 		digest_id("cap", NULL, w, id);
 		check_digest(r[2], "cap spill", 2, id, "w-cap");
 	}
-	records_free(r, n);
+	peer_records_free(r, n);
 
 	n = records("/plain", r, 8);
 	is_int(n, 2, "plain: its own single, and the w-grp digest");
@@ -301,7 +278,7 @@ main(void)
 			    "w-plain", "plain: the single is w-plain's");
 		json_decref(b);
 	}
-	records_free(r, n);
+	peer_records_free(r, n);
 
 	notify_part.free(&d);
 	watch_part.free(&d);

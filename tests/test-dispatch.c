@@ -202,23 +202,7 @@ row_get(const char *wl, char *state, int *attempts, char **error)
 static size_t
 records(const char *path, json_t **out, size_t max)
 {
-	FILE *f;
-	char line[65536];
-	json_t *r;
-	size_t n = 0;
-
-	if ((f = fopen(logpath, "r")) == NULL)
-		return 0;
-	while (fgets(line, sizeof line, f) != NULL && n < max) {
-		if ((r = json_loads(line, 0, NULL)) == NULL)
-			continue;
-		if (strcmp(json_string_value(json_object_get(r, "path")), path) == 0)
-			out[n++] = r;
-		else
-			json_decref(r);
-	}
-	fclose(f);
-	return n;
+	return peer_records(logpath, path, out, max);
 }
 
 /* A record's header. */
@@ -229,13 +213,6 @@ header(json_t *r, const char *name)
 	    name));
 }
 
-/* Free records. */
-static void
-records_free(json_t **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		json_decref(v[i]);
-}
 
 /* The delivery id of the (only) story matched by a watchlist and notifier. */
 static void
@@ -282,7 +259,7 @@ check_ok(void)
 	is_str(state, "delivered", "ok: row delivered");
 	is_int(attempts, 1, "ok: one attempt");
 	free(err);
-	records_free(r, n);
+	peer_records_free(r, n);
 }
 
 /* 500 then 200: one accepted delivery after a retry, same id. */
@@ -310,7 +287,7 @@ check_retry(void)
 	is_str(state, "delivered", "retry: row delivered");
 	is_int(attempts, 2, "retry: two attempts");
 	free(err);
-	records_free(r, n);
+	peer_records_free(r, n);
 }
 
 /* 429 with Retry-After: 2 is obeyed. */
@@ -331,7 +308,7 @@ check_ra(void)
 	row_get("w-ra", state, &attempts, &err);
 	is_str(state, "delivered", "429: row delivered");
 	free(err);
-	records_free(r, n);
+	peer_records_free(r, n);
 }
 
 /* 400 is permanent: dead with the receiver's answer. */
@@ -349,7 +326,7 @@ check_bad(void)
 	ok(err != NULL && strncmp(err, "400", 3) == 0, "400: last_error \"%s\"",
 	    err != NULL ? err : "");
 	free(err);
-	records_free(r, n);
+	peer_records_free(r, n);
 }
 
 /* A timeout is retried. */
@@ -366,7 +343,7 @@ check_slow(void)
 	is_str(state, "delivered", "timeout: then delivered");
 	ok(attempts >= 2, "timeout: %d attempts", attempts);
 	free(err);
-	records_free(r, n);
+	peer_records_free(r, n);
 }
 
 /* hold: a copy seen during the hold is named in also_at. */
@@ -388,7 +365,7 @@ check_hold(void)
 	is_str(json_string_value(json_object_get(json_array_get(also, 0), "url")),
 	    "https://b.example/hold-b", "hold: the copy's URL");
 	json_decref(body);
-	records_free(r, n);
+	peer_records_free(r, n);
 }
 
 /* A plugin that never completes is disabled; its alert stays queued. */
@@ -449,7 +426,7 @@ test_reload(const char *dir)
 	is_str(state, "delivered", "reload: the added notifier delivers");
 	n = records("/fresh", r, 4);
 	is_int(n, 1, "reload: one request to the added notifier");
-	records_free(r, n);
+	peer_records_free(r, n);
 	newest_state(store_db(d.store), "gone", state);
 	is_str(state, "pending", "reload: the removed notifier's row still pending");
 	event_del(check_ev);
@@ -473,7 +450,7 @@ count_records(const char *path)
 	json_t *r[32];
 	size_t n = records(path, r, 32);
 
-	records_free(r, n);
+	peer_records_free(r, n);
 	return n;
 }
 

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <xxhash.h>
 
@@ -341,118 +340,6 @@ feed_enclosure_add(struct feed_entry *e, char *url, char *type, int64_t length)
 	n->url = url;
 	n->type = type;
 	n->length = length;
-}
-
-/* Does s start with a URL scheme ("http:", "mailto:")? */
-static int
-has_scheme(const char *s)
-{
-	const char *p = s;
-
-	if (!isalpha((unsigned char)*p))
-		return 0;
-	while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.')
-		p++;
-	return *p == ':' && p - s <= 32;
-}
-
-/* Resolve ref against base (either may be NULL); an allocated string or NULL. */
-char *
-feed_url_resolve(const char *base, const char *ref)
-{
-	CURLU *u;
-	char *out = NULL, *r;
-
-	if (ref == NULL || *ref == '\0')
-		return NULL;
-	if (base == NULL || *base == '\0' || has_scheme(ref))
-		return xstrdup(ref);
-	if ((u = curl_url()) == NULL)
-		return xstrdup(ref);
-	if (curl_url_set(u, CURLUPART_URL, base, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
-	    curl_url_set(u, CURLUPART_URL, ref, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_URL, &out, 0) != CURLUE_OK) {
-		curl_url_cleanup(u);
-		return xstrdup(ref);
-	}
-	curl_url_cleanup(u);
-	r = xstrdup(out);
-	curl_free(out);
-	return r;
-}
-
-/* Is c one that may precede an attribute name? */
-static int
-attr_sep(char c)
-{
-	return isspace((unsigned char)c) || c == '"' || c == '\'';
-}
-
-/*
- * The value of an href or src attribute whose '=' is at eq in the HTML s:
- * 1 with *v and *vlen set, else 0.
- */
-static int
-url_attr(const char *s, const char *eq, const char **v, size_t *vlen)
-{
-	const char *n = eq, *end;
-	size_t k;
-
-	while (n > s && isspace((unsigned char)n[-1]))
-		n--;
-	k = (size_t)(n - s);
-	if (!(k > 4 && strncasecmp(n - 4, "href", 4) == 0 && attr_sep(n[-5])) &&
-	    !(k > 3 && strncasecmp(n - 3, "src", 3) == 0 && attr_sep(n[-4])))
-		return 0;
-	for (n = eq + 1; isspace((unsigned char)*n); n++)
-		;
-	if (*n == '"' || *n == '\'') {
-		if ((end = strchr(n + 1, *n)) == NULL)
-			return 0;
-		n++;
-	} else
-		end = n + strcspn(n, " \t\r\n>");
-	*v = n;
-	*vlen = (size_t)(end - n);
-	return 1;
-}
-
-/*
- * HTML with its relative href and src URLs resolved against base: html itself
- * (owned by the caller) when there is none, else a new string and html freed.
- * One strchr pass for '=' when no URL needs resolving.
- */
-char *
-feed_html_resolve(const char *base, char *html)
-{
-	struct feed_buf b = { 0 };
-	const char *s, *from, *eq, *v;
-	char *ref, *abs;
-	size_t vlen;
-	int n = 0;
-
-	if (html == NULL || base == NULL || *base == '\0')
-		return html;
-	for (s = from = html; (eq = strchr(s, '=')) != NULL && n < 4 * FEED_MAX_LIST;) {
-		s = eq + 1;
-		if (!url_attr(html, eq, &v, &vlen) || vlen == 0 || vlen > 4096)
-			continue;
-		ref = xstrndup(v, vlen);
-		abs = has_scheme(ref) ? NULL : feed_url_resolve(base, ref);
-		if (abs != NULL && strcmp(abs, ref) != 0) {
-			feed_buf_add(&b, from, (size_t)(v - from));
-			feed_buf_add(&b, abs, strlen(abs));
-			s = from = v + vlen;
-			n++;
-		}
-		free(ref);
-		free(abs);
-	}
-	if (from == html)
-		return html;
-	feed_buf_add(&b, from, strlen(from));
-	free(html);
-	return b.p;
 }
 
 /* A date field as seconds, 0 when absent or unreadable. */

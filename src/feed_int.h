@@ -29,9 +29,18 @@ struct feed_input {
 	int		 retry;		/* unchecked input needs the careful path */
 };
 
+/* A base URL and what resolving against it needs, learned once (feed_url.c). */
+struct feed_base {
+	char	*url;		/* the base it describes, or NULL */
+	char	*dir;		/* its directory as curl writes it, or NULL */
+	size_t	 origin_len;	/* bytes of dir that are "scheme://authority" */
+	size_t	 dir_len;
+};
+
 /* feed_text.c */
 void	 feed_buf_add(struct feed_buf *, const char *, size_t);
 void	 feed_buf_addc(struct feed_buf *, char);
+char	*feed_buf_take(struct feed_buf *);
 void	 feed_buf_add_escaped(struct feed_buf *, const char *, size_t);
 void	 feed_buf_reset(struct feed_buf *);
 void	 feed_buf_free(struct feed_buf *);
@@ -57,11 +66,16 @@ void	 feed_author_add(struct feed_entry *, char *, char *, char *);
 void	 feed_author_parse(struct feed_entry *, const char *);
 void	 feed_category_add(struct feed_entry *, char *);
 void	 feed_enclosure_add(struct feed_entry *, char *, char *, int64_t);
-char	*feed_url_resolve(const char *, const char *);
-char	*feed_html_resolve(const char *, char *);
 void	 feed_set_bozo(struct feed *, const char *);
 void	 feed_set_format(struct feed *, enum feed_format);
 int64_t	 feed_date(const char *);
+
+/* feed_url.c */
+char	*feed_url_resolve(struct feed_base *, const char *, const char *);
+int	 feed_html_resolve(struct feed_base *, const char *, const char *, size_t,
+	     struct feed_buf *);
+char	*feed_html_resolved(struct feed_base *, const char *, char *);
+void	 feed_base_free(struct feed_base *);
 
 /* feed_xml.c, feed_json.c */
 struct feed *feed_xml_parse(struct feed_input *, const char *, char **);

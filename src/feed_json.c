@@ -65,7 +65,8 @@ item_authors(struct feed_entry *e, json_t *item, json_t *root)
 
 /* tags and attachments. */
 static void
-item_lists(struct feed_entry *e, json_t *item, const char *base)
+item_lists(struct feed_entry *e, json_t *item, struct feed_base *rb,
+    const char *base)
 {
 	json_t *list, *v;
 	size_t i;
@@ -80,7 +81,7 @@ item_lists(struct feed_entry *e, json_t *item, const char *base)
 		char *url = get_str(v, "url");
 		json_t *size = json_object_get(v, "size_in_bytes");
 
-		feed_enclosure_add(e, url ? feed_url_resolve(base, url) : NULL,
+		feed_enclosure_add(e, url ? feed_url_resolve(rb, base, url) : NULL,
 		    get_str(v, "mime_type"), json_is_integer(size) &&
 		    json_integer_value(size) >= 0 ? json_integer_value(size) : -1);
 		free(url);
@@ -103,7 +104,8 @@ item_id(json_t *item)
 
 /* One item into an entry. */
 static void
-json_item(struct feed *f, json_t *item, json_t *root, const char *base)
+json_item(struct feed *f, json_t *item, json_t *root, struct feed_base *rb,
+    const char *base)
 {
 	struct feed_entry *e;
 	char *s, *raw;
@@ -117,7 +119,7 @@ json_item(struct feed *f, json_t *item, json_t *root, const char *base)
 	}
 	if ((s = get_str(item, "url")) == NULL)
 		s = get_str(item, "external_url");
-	e->link = feed_url_resolve(base, s);
+	e->link = feed_url_resolve(rb, base, s);
 	free(s);
 	e->published = feed_date((s = get_str(item, "date_published")));
 	free(s);
@@ -126,12 +128,12 @@ json_item(struct feed *f, json_t *item, json_t *root, const char *base)
 	e->summary = get_str(item, "summary");
 	if ((e->content = get_str(item, "content_html")) != NULL) {
 		e->content_html = 1;
-		e->content = feed_html_resolve(base, e->content);
+		e->content = feed_html_resolved(rb, base, e->content);
 	}
 	else
 		e->content = get_str(item, "content_text");
 	item_authors(e, item, root);
-	item_lists(e, item, base);
+	item_lists(e, item, rb, base);
 	raw = json_dumps(item, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	feed_entry_finish(f, e, raw ? raw : "", raw ? strlen(raw) : 0);
 	e->raw_owned = raw;	/* the raw bytes of feed_fingerprint_sha256 */
@@ -161,6 +163,7 @@ struct feed *
 feed_json_parse(const struct feed_input *in, const char *base_url, char **cause)
 {
 	struct feed *f = xcalloc(1, sizeof *f);
+	struct feed_base rb = { 0 };
 	json_error_t err;
 	json_t *root, *items, *item;
 	char *home;
@@ -184,15 +187,16 @@ feed_json_parse(const struct feed_input *in, const char *base_url, char **cause)
 	    feed_text_title(home, strlen(home), 1) : NULL;
 	free(home);
 	home = get_str(root, "home_page_url");
-	f->link = feed_url_resolve(base_url, home);
+	f->link = feed_url_resolve(&rb, base_url, home);
 	free(home);
 	f->language = get_str(root, "language");
 	items = json_object_get(root, "items");
 	json_array_foreach(items, i, item) {
-		json_item(f, item, root, base_url);
+		json_item(f, item, root, &rb, base_url);
 		if (f->truncated)
 			break;
 	}
+	feed_base_free(&rb);
 	json_decref(root);
 	return f;
 }

@@ -151,6 +151,7 @@ struct xml_state {
 	char			*bases[FEED_MAX_DEPTH + 2];
 	const char		*base;
 	const char		*doc_base;
+	struct feed_base	 rb;		/* what resolving against base needs */
 	struct ent_slot		 ents[ENT_MAX];
 	int			 nents;
 	const xmlChar		*ns_uri[NS_CACHE];
@@ -260,7 +261,7 @@ push_base(struct xml_state *st, int n, const xmlChar **a)
 
 	if (b == NULL)
 		return;
-	st->bases[st->depth] = feed_url_resolve(st->base, b);
+	st->bases[st->depth] = feed_url_resolve(&st->rb, st->base, b);
 	st->base = st->bases[st->depth];
 	free(b);
 }
@@ -406,19 +407,19 @@ atom_link(struct xml_state *st, int n, const xmlChar **a, char **link, int *prio
 		p = type == NULL || strstr(type, "html") != NULL ? 3 : 2;
 		if (p > *prio) {
 			free(*link);
-			*link = feed_url_resolve(st->base, href);
+			*link = feed_url_resolve(&st->rb, st->base, href);
 			*prio = p;
 		}
 	} else if (strcmp(rel, "enclosure") == 0 && st->entry != NULL) {
 		len = attr_get(n, a, "length", NULL);
-		feed_enclosure_add(st->entry, feed_url_resolve(st->base, href), type,
-		    parse_length(len));
+		feed_enclosure_add(st->entry,
+		    feed_url_resolve(&st->rb, st->base, href), type, parse_length(len));
 		type = NULL;
 		free(len);
 	} else if (*prio == 0 && strcmp(rel, "self") != 0 && strcmp(rel, "edit") != 0 &&
 	    strcmp(rel, "replies") != 0 && strcmp(rel, "hub") != 0) {
 		free(*link);
-		*link = feed_url_resolve(st->base, href);
+		*link = feed_url_resolve(&st->rb, st->base, href);
 		*prio = 1;
 	}
 out:
@@ -433,8 +434,8 @@ rss_enclosure(struct xml_state *st, int n, const xmlChar **a, const char *length
 {
 	char *url = attr_get(n, a, "url", NULL), *len = attr_get(n, a, length, NULL);
 
-	feed_enclosure_add(st->entry, url ? feed_url_resolve(st->base, url) : NULL,
-	    attr_get(n, a, "type", NULL), parse_length(len));
+	feed_enclosure_add(st->entry,
+	    url ? feed_url_resolve(&st->rb, st->base, url) : NULL, attr_get(n, a, "type", NULL), parse_length(len));
 	free(url);
 	free(len);
 }
@@ -642,22 +643,28 @@ set_once(char **field, char *s)
 static char *
 take_text(struct xml_state *st, const char *p, size_t len)
 {
-	char *s = st->text.p;
-	size_t start = 0;
-
-	if (len < 4096 || p != s)
+	if (len < 4096 || p != st->text.p)
 		return feed_text_clean(p, len);
-	while (start < len && isspace((unsigned char)s[start]))
-		start++;
-	while (len > start && isspace((unsigned char)s[len - 1]))
-		len--;
-	if (len == start || start > 0)
-		return feed_text_clean(p, st->text.len);
-	s[len] = '\0';
 	st->text_hint = st->text.cap;
-	st->text.p = NULL;
-	st->text.len = st->text.cap = 0;
-	return xrealloc(s, len + 1);	/* the unused end goes back to malloc */
+	return feed_buf_take(&st->text);
+}
+
+/* Is the field being captured the first summary or content, as HTML? */
+static int
+html_field(const struct xml_state *st)
+{
+	const struct feed_entry *e = st->entry;
+
+	if (st->cap_mode == CAP_TEXT)
+		return 0;
+	switch (st->cap_tag) {
+	case T_DESCRIPTION: case T_DC_DESCRIPTION: case T_A_SUMMARY:
+		return e->summary == NULL;
+	case T_CONTENT_ENCODED: case T_A_CONTENT:
+		return e->content == NULL;
+	default:
+		return 0;
+	}
 }
 
 /* A finished field of an entry. */
@@ -665,6 +672,7 @@ static void
 entry_field(struct xml_state *st, const char *p, size_t len)
 {
 	struct feed_entry *e = st->entry;
+	struct feed_buf out = { 0 };
 	char *s;
 
 	if (st->cap_tag == T_TITLE || st->cap_tag == T_A_TITLE) {
@@ -672,13 +680,17 @@ entry_field(struct xml_state *st, const char *p, size_t len)
 		    st->cap_tag == T_TITLE || st->cap_mode != CAP_TEXT));
 		return;
 	}
-	if ((s = take_text(st, p, len)) == NULL)
+	if (html_field(st) && feed_html_resolve(&st->rb, st->base, p, len, &out))
+		s = feed_buf_take(&out);	/* its relative links resolved */
+	else
+		s = take_text(st, p, len);
+	if (s == NULL)
 		return;
 	switch (st->cap_tag) {
 	case T_LINK:
 		if (st->link_prio < 4) {
 			free(e->link);
-			e->link = feed_url_resolve(st->base, s);
+			e->link = feed_url_resolve(&st->rb, st->base, s);
 			st->link_prio = 4;
 		}
 		break;
@@ -692,13 +704,13 @@ entry_field(struct xml_state *st, const char *p, size_t len)
 		set_date(&e->updated, s);
 		break;
 	case T_DESCRIPTION: case T_DC_DESCRIPTION: case T_A_SUMMARY:
-		if (e->summary == NULL && (e->summary_html = st->cap_mode != CAP_TEXT))
-			s = feed_html_resolve(st->base, s);
+		if (e->summary == NULL)
+			e->summary_html = st->cap_mode != CAP_TEXT;
 		set_once(&e->summary, s);
 		return;
 	case T_CONTENT_ENCODED: case T_A_CONTENT:
-		if (e->content == NULL && (e->content_html = st->cap_mode != CAP_TEXT))
-			s = feed_html_resolve(st->base, s);
+		if (e->content == NULL)
+			e->content_html = st->cap_mode != CAP_TEXT;
 		set_once(&e->content, s);
 		return;
 	case T_AUTHOR: case T_DC_CREATOR:
@@ -728,7 +740,7 @@ channel_field(struct xml_state *st, const char *p, size_t len)
 	s = feed_text_clean(p, len);
 	if (st->cap_tag == T_LINK && s != NULL && st->feed_link_prio < 4) {
 		free(f->link);
-		f->link = feed_url_resolve(st->base, s);
+		f->link = feed_url_resolve(&st->rb, st->base, s);
 		st->feed_link_prio = 4;
 	} else if (st->cap_tag == T_LANGUAGE && f->language == NULL) {
 		f->language = s;
@@ -979,6 +991,7 @@ state_free(struct xml_state *st)
 		free(st->author[i]);
 	free(st->about);
 	feed_buf_free(&st->text);
+	feed_base_free(&st->rb);
 }
 
 /*

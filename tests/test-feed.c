@@ -578,10 +578,115 @@ test_dates(void)
 	feed_free(f);
 }
 
+/* A pseudo-random number from a seed of our own (the test is the same each run). */
+static unsigned
+rnd(unsigned long *seed)
+{
+	*seed = *seed * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)(*seed >> 33);
+}
+
+/*
+ * Links joined to a base's origin or directory directly (feed_url.c's short way)
+ * come out exactly as curl_url writes them, for random references against bases
+ * of every shape, the base learned once and asked many times.
+ */
+static void
+test_url_shortcut(void)
+{
+	static const char *bases[] = {
+		"https://news.example/", "https://news.example/world/story.html",
+		"http://News.Example:8080/a/b/?q=1#top", "https://news.example:443/x/",
+		"https://user@news.example/a/../b/c", "http://[::1]:8000/feed.xml",
+		"https://news.example/%7Euser/feed?x=1&y=2", "https://news.example",
+		"HTTPS://NEWS.EXAMPLE/A/B", "https://news.example/a//b/",
+	};
+	/* The first 17 are what the short way takes; half the references use only those. */
+	static const char alphabet[] = "abcXYZ019-._~/?=&#%+,;:@!$'()* ";
+	struct feed_base b = { 0 };
+	unsigned long seed = 42;
+	char ref[24], *fast, *slow;
+	size_t i, k, n, bad = 0, tried = 0;
+
+	for (i = 0; i < 20000; i++) {
+		const char *base = bases[i / 2000];
+
+		n = 1 + rnd(&seed) % (sizeof ref - 1);
+		for (k = 0; k < n; k++)
+			ref[k] = alphabet[rnd(&seed) % (i % 2 ? 17 : sizeof alphabet - 1)];
+		ref[n] = '\0';
+		if (i % 3 == 0)
+			ref[0] = '/';
+		fast = feed_url_resolve(&b, base, ref);
+		slow = feed_url_resolve(NULL, base, ref);
+		tried++;
+		if (strcmp(fast, slow) != 0 && bad++ < 5)
+			diag("%s + \"%s\": %s, curl %s", base, ref, fast, slow);
+		free(fast);
+		free(slow);
+	}
+	feed_base_free(&b);
+	is_int((long long)bad, 0, "links: %zu random references resolved the short way "
+	    "as curl_url resolves them", tried);
+}
+
+/* The byte-wise definition feed_text_has_overlong must agree with. */
+static int
+overlong_ref(const unsigned char *u, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (u[i] == 0xc0 || u[i] == 0xc1 || (i + 1 < len &&
+		    ((u[i] == 0xe0 && u[i + 1] < 0xa0) || (u[i] == 0xf0 && u[i + 1] < 0x90))))
+			return 1;
+	return 0;
+}
+
+/*
+ * The eight-bytes-at-a-time overlong check against the byte-wise one: each lead
+ * byte with each second byte at every place of a short buffer (the word's edges,
+ * the buffer's end), then random buffers of text with a few bytes of every value.
+ */
+static void
+test_overlong(void)
+{
+	static const unsigned char leads[] = { 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xef,
+	    0xf0, 0xf1, 0xf4, 0x80, 0xbf, 0x41 };
+	unsigned char b[40];
+	unsigned long seed = 7;
+	size_t i, k, n, bad = 0, tried = 0;
+	unsigned second;
+
+	for (i = 0; i < sizeof leads; i++)
+		for (second = 0x70; second <= 0xc0; second += 0x08)
+			for (k = 0; k < 24; k++)
+				for (n = k + 1; n <= 24 && n <= k + 2; n++) {
+					memset(b, 'a', sizeof b);
+					b[k] = leads[i];
+					b[k + 1] = (unsigned char)second;
+					tried++;
+					if (feed_text_has_overlong((char *)b, n) != overlong_ref(b, n))
+						bad++;
+				}
+	for (i = 0; i < 20000; i++) {
+		n = rnd(&seed) % sizeof b;
+		for (k = 0; k < n; k++)
+			b[k] = rnd(&seed) % 8 ? 'a' + rnd(&seed) % 26 : (unsigned char)rnd(&seed);
+		tried++;
+		if (feed_text_has_overlong((char *)b, n) != overlong_ref(b, n))
+			bad++;
+	}
+	is_int((long long)bad, 0, "overlong check: agrees with the byte-wise one on "
+	    "%zu buffers", tried);
+}
+
 int
 main(void)
 {
 	test_rss20();
+	test_overlong();
+	test_url_shortcut();
 	test_fingerprint();
 	test_rss09x();
 	test_rss10();

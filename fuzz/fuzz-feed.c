@@ -2,7 +2,8 @@
  * fuzz-feed: feed_parse on arbitrary bytes; the first byte picks an HTTP charset
  * and whether a base URL is given, so every decoding path is reached. Every entry
  * has an id, its text fields are valid UTF-8, and its raw bytes (the old SHA-256
- * fingerprint's input) are readable.
+ * fingerprint's input) are readable. Short inputs are also taken as a link: the
+ * short way of resolving it (feed_url.c) must give what curl_url gives.
  */
 #include "config.h"
 
@@ -45,6 +46,28 @@ check_entry(const struct feed_entry *e)
 	feed_fingerprint_sha256(e, md);
 }
 
+/* A link resolved the short way and by curl alone: the same, or trap. */
+static void
+check_link(const uint8_t *data, size_t size)
+{
+	static const char *bases[] = { "https://fuzz.example/a/b",
+	    "http://Fuzz.Example:8080/a/?q#f", "https://u@[::1]/a/../b/" };
+	struct feed_base b = { 0 };
+	char *ref = strndup((const char *)data + 1, size - 1), *fast, *slow;
+	const char *base = bases[data[0] % 3];
+
+	if (ref == NULL)
+		return;
+	fast = feed_url_resolve(&b, base, ref);
+	slow = feed_url_resolve(NULL, base, ref);
+	if ((fast == NULL) != (slow == NULL) || (fast != NULL && strcmp(fast, slow) != 0))
+		__builtin_trap();
+	free(fast);
+	free(slow);
+	free(ref);
+	feed_base_free(&b);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -56,6 +79,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || size > 1024 * 1024)
 		return 0;
+	if (size < 128)
+		check_link(data, size);
 	f = feed_parse((const char *)data + 1, size - 1,
 	    data[0] & 0x80 ? "https://fuzz.example/a/b" : NULL,
 	    charsets[(data[0] & 0x7f) % 6], &cause);

@@ -861,7 +861,13 @@ text_cb(void *ctx, const xmlChar *s, int len)
 	}
 	if (st->cap_mode == CAP_XHTML)
 		feed_buf_add_escaped(&st->text, (const char *)s, (size_t)len);
-	else
+	else if (st->text.len + (size_t)len < st->text.cap &&
+	    st->text.len + (size_t)len <= FEED_MAX_FIELD) {
+		/* the common case inline: escaped HTML comes a character reference at a time */
+		memcpy(st->text.p + st->text.len, s, (size_t)len);
+		st->text.len += (size_t)len;
+		st->text.p[st->text.len] = '\0';
+	} else
 		feed_buf_add(&st->text, (const char *)s, (size_t)len);
 }
 

@@ -435,7 +435,8 @@ rss_enclosure(struct xml_state *st, int n, const xmlChar **a, const char *length
 	char *url = attr_get(n, a, "url", NULL), *len = attr_get(n, a, length, NULL);
 
 	feed_enclosure_add(st->entry,
-	    url ? feed_url_resolve(&st->rb, st->base, url) : NULL, attr_get(n, a, "type", NULL), parse_length(len));
+	    url ? feed_url_resolve(&st->rb, st->base, url) : NULL,
+	    attr_get(n, a, "type", NULL), parse_length(len));
 	free(url);
 	free(len);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """gen-feeds.py: generate N news feeds for the polling benchmark.
 
-Usage: gen-feeds.py N DIR [--seed S]
+Usage: gen-feeds.py N DIR [--seed S] [--html]
 
 Writes DIR/feed-00000.xml … (even numbers RSS 2.0, odd numbers Atom 1.0), each
 with 20–50 items whose text is 2–5 KB, in one of several European languages
@@ -9,6 +9,8 @@ with 20–50 items whose text is 2–5 KB, in one of several European languages
 line. About one item in ten comes from a shared pool of stories, so the same
 story appears in several feeds (under each feed's own link and guid), as
 syndicated news does. The output is deterministic for a given N and seed.
+With --html the item text is HTML as news sites publish it: paragraphs with a
+link to the site (relative) every ~33 words and some emphasis.
 """
 
 import os
@@ -68,16 +70,34 @@ VOCAB = {k: v.split() for k, v in WORDS.items()}
 BASE = datetime(2026, 11, 1, tzinfo=timezone.utc)
 
 
+HTML = "--html" in sys.argv
+
+
+def sentence(rng, words):
+    """A sentence; with --html, a word in 33 is a link and one in 50 emphasised."""
+    out = []
+    for w in rng.choices(words, k=rng.randint(8, 20)):
+        r = rng.random() if HTML else 1
+        if r < 0.03:
+            w = '<a href="/story/%d">%s</a>' % (rng.randint(1, 99999), w)
+        elif r < 0.05:
+            w = "<em>%s</em>" % w
+        out.append(w)
+    s = " ".join(out)
+    return s[0].upper() + s[1:] + ". "
+
+
 def text(rng, lang, size):
-    """About size bytes of sentences in a language."""
+    """About size bytes of sentences in a language (paragraphs with --html)."""
     out, n = [], 0
     words = VOCAB[lang]
     while n < size:
-        s = " ".join(rng.choices(words, k=rng.randint(8, 20)))
-        s = s[0].upper() + s[1:] + ". "
+        s = sentence(rng, words)
+        if HTML and rng.random() < 0.2:
+            s += "</p><p>"
         out.append(s)
         n += len(s.encode())
-    return "".join(out)
+    return ("<p>%s</p>" if HTML else "%s") % "".join(out)
 
 
 def story(rng, lang):
@@ -118,10 +138,11 @@ def atom(i, lang, items):
 
 
 def main():
-    if len(sys.argv) < 3:
-        sys.exit("usage: gen-feeds.py N DIR [--seed S]")
-    n, outdir = int(sys.argv[1]), sys.argv[2]
-    seed = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[3] == "--seed" else 1
+    args = [a for a in sys.argv[1:] if a != "--html"]
+    if len(args) < 2:
+        sys.exit("usage: gen-feeds.py N DIR [--seed S] [--html]")
+    n, outdir = int(args[0]), args[1]
+    seed = int(args[3]) if len(args) > 3 and args[2] == "--seed" else 1
     rng = random.Random(seed)
     os.makedirs(outdir, exist_ok=True)
     pool = [(lang,) + story(rng, lang) for lang in LANGS for _ in range(30)]

@@ -11,7 +11,8 @@
 #     and conditional (304s) cycles.
 # It prints wall, CPU, peak RSS and feeds/s for each, and the ratios.
 # Environment: CEILING, HTTP_FETCH, NEWSWATCHD (paths of the programs), CONCURRENCY (default 32),
-# PYTHON3, KEEP=1 to keep the work directory, SKIP_SFEED=1 to leave sfeed out.
+# PYTHON3, KEEP=1 to keep the work directory, SKIP_SFEED=1 to leave sfeed out,
+# HTML_BODIES=1 for item text as HTML with links (gen-feeds.py --html).
 set -eu
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 PY=${PYTHON3:-/usr/bin/python3}
@@ -45,7 +46,8 @@ report_time() {
 for n in "$@"; do
 	echo "== N=$n"
 	rm -rf "$work/feeds"
-	$PY "$srcdir/bench/gen-feeds.py" "$n" "$work/feeds"
+	$PY "$srcdir/bench/gen-feeds.py" "$n" "$work/feeds" \
+	    $( [ "${HTML_BODIES:-0}" = 1 ] && echo --html )
 	echo "feeds: $(du -sm "$work/feeds" | cut -f1) MB"
 	sed "s|^|$base/warm/|" "$work/feeds/names.txt" >"$work/warm.txt"
 	sed "s|^|$base/cond/|" "$work/feeds/names.txt" >"$work/cond.txt"

@@ -4,10 +4,11 @@
  * curl_url does the resolving. A news entry's HTML carries dozens of links, and
  * curl_url parses the base and then the joined URL again for each one, which
  * made resolving links most of the parser's time on real feeds. So the base's
- * origin ("https://host") and directory are asked of curl once per base, and a
- * reference made only of characters curl passes through unchanged, with no dot
- * segment, is joined to them directly: the same string curl returns (test-feed
- * compares both ways on random references). Anything else goes to curl.
+ * directory (and in it its origin, "https://host") is asked of curl once per
+ * base, and a reference made only of characters curl passes through unchanged,
+ * with no dot segment, is joined to it directly when the base is http or https:
+ * the same string curl returns (test-feed compares both ways on random
+ * references and bases of every shape). Anything else goes to curl.
  */
 #include "config.h"
 
@@ -53,32 +54,44 @@ curl_resolve(const char *base, const char *ref)
 	return r;
 }
 
-/* The length of s without suffix, or 0 when s does not end with it. */
-static size_t
-prefix_before(const char *s, const char *suffix)
-{
-	size_t n = s ? strlen(s) : 0, k = strlen(suffix);
-
-	return n > k && strcmp(s + n - k, suffix) == 0 ? n - k : 0;
-}
-
-/* Make the cache describe base: its origin and directory as curl writes them. */
+/*
+ * Make the cache describe base: its directory as curl writes it (what curl
+ * makes of base and "x", less the "x"), and how much of that is the origin
+ * ("scheme://authority", up to the first '/' after "://"). Only http and https:
+ * curl joins other schemes its own ways (file: drops the query).
+ */
 static void
 base_learn(struct feed_base *b, const char *base)
 {
-	char *root = curl_resolve(base, "/"), *file = curl_resolve(base, "x");
-	size_t o = prefix_before(root, "/"), d = prefix_before(file, "x");
+	char *file = curl_resolve(base, "x"), *auth;
+	size_t n = file != NULL ? strlen(file) : 0, origin;
 
 	feed_base_free(b);
 	b->url = xstrdup(base);
-	if (o > 0 && d > o && strncmp(root, file, o) == 0 && file[d - 1] == '/') {
-		b->dir = file;
-		b->dir_len = d;
-		b->origin_len = o;
-		file = NULL;
+	if (n < 2 || file[n - 1] != 'x' || file[n - 2] != '/' ||
+	    (strncmp(file, "http://", 7) != 0 && strncmp(file, "https://", 8) != 0)) {
+		free(file);
+		return;
 	}
-	free(root);
-	free(file);
+	auth = strstr(file, "://") + 3;
+	origin = (size_t)(auth - file) + strcspn(auth, "/");
+	if (origin > n - 2) {		/* no path: not a URL to join to */
+		free(file);
+		return;
+	}
+	file[n - 1] = '\0';
+	b->dir = file;
+	b->dir_len = n - 1;
+	b->origin_len = origin;
+}
+
+/* Does b know base's directory (learning it when it describes another base)? */
+static int
+base_known(struct feed_base *b, const char *base)
+{
+	if (b->url == NULL || strcmp(b->url, base) != 0)
+		base_learn(b, base);
+	return b->dir != NULL;
 }
 
 /*
@@ -114,9 +127,7 @@ resolve(struct feed_base *b, const char *base, const char *ref, size_t len)
 	char *r, *s;
 	size_t n;
 
-	if (b != NULL && (b->url == NULL || strcmp(b->url, base) != 0))
-		base_learn(b, base);
-	if (b != NULL && b->dir != NULL && plain_ref(ref, len)) {
+	if (b != NULL && plain_ref(ref, len) && base_known(b, base)) {
 		n = ref[0] == '/' ? b->origin_len : b->dir_len;
 		r = xmalloc(n + len + 1);
 		memcpy(r, b->dir, n);

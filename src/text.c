@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <libstemmer.h>
 #include <openssl/evp.h>
 #include <utf8proc.h>
@@ -17,6 +21,7 @@
 			 UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_LUMP)
 #define MAX_PARTS	16	/* hyphenated parts joined into one form */
 #define MAX_STEMMERS	32
+#define TOKEN_HASHED	0x100	/* private: the ASCII path hashed the token already */
 
 struct buf {
 	char	*p;
@@ -31,6 +36,7 @@ struct text_stemmer {
 static struct text_stemmer stemmers[MAX_STEMMERS];
 static size_t nstemmers;
 static int fast_tokens = 1;	/* tests turn the tokeniser's ASCII path off to compare */
+static int simd_scan = 1;	/* tests turn the 16-byte classification off to compare */
 
 /* ASCII letters and digits: the bytes of a word on the fast path. */
 static const unsigned char alnum_tab[256] = {
@@ -381,67 +387,207 @@ emit_chain(struct text_tokens *t, size_t *cap, struct buf *a, const char *s,
 	}
 }
 
-#define ONES	0x0101010101010101ULL
-#define HIGHS	(ONES * 0x80)
-
-/* Bit 7 of each byte of v (eight bytes of text, the first lowest) that is an ASCII
- * letter or digit: byte-wise range checks that never carry into the next byte. */
+/* text_hash's start for len bytes. */
 static uint64_t
-alnum_bytes(uint64_t v)
+hash_start(size_t len)
 {
-	uint64_t lo7 = v & ~HIGHS, l = lo7 | ONES * 0x20;	/* l: letters lower-cased */
-	uint64_t alpha = (l + ONES * (0x80 - 'a')) & ~(l + ONES * (0x80 - 'z' - 1));
-	uint64_t digit = (lo7 + ONES * (0x80 - '0')) & ~(lo7 + ONES * (0x80 - '9' - 1));
-
-	return (alpha | digit) & ~v & HIGHS;
+	return 0x9E3779B97F4A7C15ULL ^ (len * 0xFF51AFD7ED558CCDULL);
 }
 
-/* Does this machine load the first of eight bytes into the lowest (the scans need it)? */
+/* text_hash: mix in eight bytes. */
+static uint64_t
+hash_8(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0xBF58476D1CE4E5B9ULL;
+	return h ^ (h >> 31);
+}
+
+/* text_hash: mix in the last 4 to 7 bytes, as their first and last four. */
+static uint64_t
+hash_4(uint64_t h, uint32_t a, uint32_t b)
+{
+	return (h ^ ((uint64_t)b << 32 | a)) * 0x94D049BB133111EBULL;
+}
+
+/* text_hash: mix in the last 1 to 3 bytes, as their first, middle and last. */
+static uint64_t
+hash_3(uint64_t h, unsigned char first, unsigned char mid, unsigned char last)
+{
+	uint64_t v = (uint64_t)first << 16 | (uint64_t)mid << 8 | last;
+
+	return (h ^ v) * 0x94D049BB133111EBULL;
+}
+
+/* text_hash's end. */
+static uint64_t
+hash_end(uint64_t h)
+{
+	h ^= h >> 29;
+	h *= 0xBF58476D1CE4E5B9ULL;
+	return h ^ (h >> 32);
+}
+
+/* text_hash of the n (1 to 8) bytes in the low end of v (a little-endian load). */
+static uint64_t
+hash_word(uint64_t v, size_t n)
+{
+	uint64_t h = hash_start(n);
+
+	if (n == 8)
+		h = hash_8(h, v);
+	else if (n >= 4)
+		h = hash_4(h, (uint32_t)v, (uint32_t)(v >> (8 * (n - 4))));
+	else
+		h = hash_3(h, (unsigned char)v, (unsigned char)(v >> (8 * (n / 2))),
+		    (unsigned char)(v >> (8 * (n - 1))));
+	return hash_end(h);
+}
+
+#define SCAN_STACK	128	/* bitmap words on the stack: texts up to 8 KiB */
+
+/* A text's bytes by class, a bit per byte (byte k: bit k % 64 of word k / 64). */
+struct scan {
+	uint64_t	*word;		/* an ASCII letter or digit */
+	uint64_t	*stop;		/* that or a byte >= 0x80: where separators end;
+					   every bit from the text's end on is set */
+	uint64_t	*brk;		/* a byte >= 0x80 or '-': a word ending there may
+					   go on (a chain, a mark, another script) */
+	uint64_t	 stack[3 * SCAN_STACK];
+};
+
+/* Classify n (<= 64) bytes one by one into bit masks: the portable path. */
+static void
+classify_bytes(const char *p, size_t n, uint64_t *word, uint64_t *high,
+    uint64_t *hyphen)
+{
+	uint64_t w = 0, h = 0, y = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		unsigned char c = (unsigned char)p[k];
+
+		w |= (uint64_t)alnum_tab[c] << k;
+		h |= (uint64_t)(c >> 7) << k;
+		y |= (uint64_t)(c == '-') << k;
+	}
+	*word = w;
+	*high = h;
+	*hyphen = y;
+}
+
+#if defined(__SSE2__)
+/* Classify 64 bytes sixteen at a time (SSE2 is x86-64's baseline). */
+static void
+classify_64(const char *p, uint64_t *word, uint64_t *high, uint64_t *hyphen)
+{
+	const __m128i lc = _mm_set1_epi8(0x20), ta = _mm_set1_epi8((char)(0x80 - 'a'));
+	const __m128i td = _mm_set1_epi8((char)(0x80 - '0'));
+	const __m128i na = _mm_set1_epi8((char)(-128 + 26));
+	const __m128i nd = _mm_set1_epi8((char)(-128 + 10)), hy = _mm_set1_epi8('-');
+	uint64_t w = 0, h = 0, y = 0;
+
+	for (int k = 0; k < 4; k++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+		/* a letter lower-cased, or a digit, shifted to the bottom of the signed range */
+		__m128i a = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, lc), ta), na);
+		__m128i d = _mm_cmplt_epi8(_mm_add_epi8(v, td), nd);
+
+		w |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(a, d)) << (16 * k);
+		h |= (uint64_t)(unsigned)_mm_movemask_epi8(v) << (16 * k);
+		y |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, hy)) << (16 * k);
+	}
+	*word = w;
+	*high = h;
+	*hyphen = y;
+}
+#endif
+
+/* Classify the 64 bytes at p (n of them in the text). */
+static void
+classify(const char *p, size_t n, uint64_t *word, uint64_t *high, uint64_t *hyphen)
+{
+#if defined(__SSE2__)
+	if (simd_scan && n == 64) {
+		classify_64(p, word, high, hyphen);
+		return;
+	}
+#endif
+	classify_bytes(p, n, word, high, hyphen);
+}
+
+/* Build the bitmaps of s (one word more than the bytes need: the end stops). */
+static void
+scan_build(struct scan *sc, const char *s, size_t len)
+{
+	size_t nw = len / 64 + 1, n;
+	uint64_t w, h, y;
+
+	sc->word = nw <= SCAN_STACK ? sc->stack : xreallocarray(NULL, 3 * nw, sizeof *sc->word);
+	sc->stop = sc->word + nw;
+	sc->brk = sc->stop + nw;
+	for (size_t k = 0; k < nw; k++) {
+		n = len - k * 64 < 64 ? len - k * 64 : 64;
+		classify(s + k * 64, n, &w, &h, &y);
+		sc->word[k] = w;
+		sc->stop[k] = w | h | (n < 64 ? ~0ULL << n : 0);
+		sc->brk[k] = h | y;
+	}
+}
+
+/* Is bit i of a bitmap set? */
+static int
+scan_bit(const uint64_t *b, size_t i)
+{
+	return (int)(b[i / 64] >> (i % 64) & 1);
+}
+
+/* Free what scan_build allocated. */
+static void
+scan_free(struct scan *sc)
+{
+	if (sc->word != sc->stack)
+		free(sc->word);
+}
+
+/* The first byte at or after i (<= len) that is an ASCII letter or digit or not
+ * ASCII (or len). */
+static size_t
+skip_separators(const struct scan *sc, size_t i)
+{
+	size_t w = i / 64;
+	uint64_t b = sc->stop[w] & (~0ULL << (i % 64));
+
+	while (b == 0)
+		b = sc->stop[++w];
+	return w * 64 + (size_t)__builtin_ctzll(b);
+}
+
+/* The first byte at or after i (<= len) that is not an ASCII letter or digit (or len). */
+static size_t
+alnum_end(const struct scan *sc, size_t i)
+{
+	size_t w = i / 64;
+	uint64_t b = ~sc->word[w] & (~0ULL << (i % 64));
+
+	while (b == 0)
+		b = ~sc->word[++w];
+	return w * 64 + (size_t)__builtin_ctzll(b);
+}
+
+/* Does this machine load the first of eight bytes into the lowest (the hash of a
+ * short word is taken from the register that lower-cased it)? */
 static int
 little_endian(void)
 {
 	return __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 }
 
-/* The first byte at or after i that is not an ASCII letter or digit (or len). */
-static size_t
-alnum_end(const char *s, size_t len, size_t i)
-{
-	uint64_t v, stop;
-
-	for (; little_endian() && i + 8 <= len; i += 8) {
-		memcpy(&v, s + i, 8);
-		if ((stop = ~alnum_bytes(v) & HIGHS) != 0)
-			return i + (size_t)__builtin_ctzll(stop) / 8;
-	}
-	while (i < len && alnum_tab[(unsigned char)s[i]])
-		i++;
-	return i;
-}
-
-/* The first byte at or after i that is an ASCII letter or digit or not ASCII (or len). */
-static size_t
-skip_separators(const char *s, size_t len, size_t i)
-{
-	uint64_t v, stop;
-
-	for (; little_endian() && i + 8 <= len; i += 8) {
-		memcpy(&v, s + i, 8);
-		if ((stop = alnum_bytes(v) | (v & HIGHS)) != 0)
-			return i + (size_t)__builtin_ctzll(stop) / 8;
-	}
-	while (i < len && (unsigned char)s[i] < 0x80 && !alnum_tab[(unsigned char)s[i]])
-		i++;
-	return i;
-}
-
 /* The end of an ASCII word at i that no hyphen or other script continues, or 0. */
 static size_t
-ascii_word(const char *s, size_t len, size_t i)
+ascii_word(const struct scan *sc, size_t i)
 {
-	size_t j = alnum_end(s, len, i + 1);
+	size_t j = alnum_end(sc, i + 1);
 
-	if (j < len && ((unsigned char)s[j] >= 0x80 || s[j] == '-'))
+	if (scan_bit(sc->brk, j))
 		return 0;	/* maybe a chain, a soft hyphen or a mark: the full path */
 	return j;
 }
@@ -453,7 +599,7 @@ emit_ascii(struct text_tokens *t, size_t *cap, struct buf *a, const char *s,
     size_t len, size_t i, size_t j)
 {
 	size_t n = j - i, off = a->len;
-	uint64_t v;
+	uint64_t v = 0;
 	char *d;
 
 	buf_reserve(a, n + 8);		/* room for a whole 8-byte store */
@@ -468,6 +614,10 @@ emit_ascii(struct text_tokens *t, size_t *cap, struct buf *a, const char *s,
 	d[n] = '\0';
 	a->len += n + 1;
 	add_token(t, cap, off, n, t->npos++, i, j, 0);
+	if (n <= 8 && len - i >= 8 && little_endian()) {	/* hashed while in a register */
+		t->v[t->n - 1].hash = hash_word(v, n);
+		t->v[t->n - 1].flags |= TOKEN_HASHED;
+	}
 }
 
 struct text_tokens *
@@ -476,15 +626,16 @@ text_tokenize(const char *s, size_t len, int flags)
 	struct text_tokens *t = xcalloc(1, sizeof *t);
 	struct buf a = { NULL, 0, 0 };
 	struct part parts[MAX_PARTS];
+	struct scan sc;
 	size_t i = 0, cap = 0, np, n, j;
 	int32_t c;
 
 	buf_reserve(&a, len + len / 4 + 16);
 	cap = len / 5 < 4096 ? len / 5 + 16 : 4096;	/* about a token per 5 bytes of prose */
 	t->v = xreallocarray(NULL, cap, sizeof *t->v);
-	while ((i = skip_separators(s, len, i)) < len) {
-		if (fast_tokens && alnum_tab[(unsigned char)s[i]] &&
-		    (j = ascii_word(s, len, i)) != 0) {
+	scan_build(&sc, s, len);
+	while ((i = skip_separators(&sc, i)) < len) {
+		if (fast_tokens && scan_bit(sc.word, i) && (j = ascii_word(&sc, i)) != 0) {
 			emit_ascii(t, &cap, &a, s, len, i, j);
 			i = j;
 			continue;
@@ -511,9 +662,13 @@ text_tokenize(const char *s, size_t len, int flags)
 		}
 		emit_chain(t, &cap, &a, s, parts, np);
 	}
+	scan_free(&sc);
 	for (size_t k = 0; k < t->n; k++) {
 		t->v[k].norm = a.p + (uintptr_t)t->v[k].norm;
-		t->v[k].hash = text_hash(t->v[k].norm, t->v[k].normlen);
+		if (t->v[k].flags & TOKEN_HASHED)
+			t->v[k].flags &= ~TOKEN_HASHED;
+		else
+			t->v[k].hash = text_hash(t->v[k].norm, t->v[k].normlen);
 	}
 	t->arena = a.p;
 	t->arenalen = a.len;
@@ -576,27 +731,22 @@ text_stemmers_free(void)
 uint64_t
 text_hash(const char *s, size_t len)
 {
-	uint64_t h = 0x9E3779B97F4A7C15ULL ^ (len * 0xFF51AFD7ED558CCDULL), v;
+	uint64_t h = hash_start(len), v;
 
 	for (; len >= 8; s += 8, len -= 8) {
 		memcpy(&v, s, 8);
-		h = (h ^ v) * 0xBF58476D1CE4E5B9ULL;
-		h ^= h >> 31;
+		h = hash_8(h, v);
 	}
 	if (len >= 4) {		/* two overlapping loads cover 4 to 7 bytes */
 		uint32_t a, b;
 
 		memcpy(&a, s, 4);
 		memcpy(&b, s + len - 4, 4);
-		h = (h ^ ((uint64_t)b << 32 | a)) * 0x94D049BB133111EBULL;
-	} else if (len > 0) {
-		v = (uint64_t)(unsigned char)s[0] << 16 |
-		    (uint64_t)(unsigned char)s[len / 2] << 8 | (unsigned char)s[len - 1];
-		h = (h ^ v) * 0x94D049BB133111EBULL;
-	}
-	h ^= h >> 29;
-	h *= 0xBF58476D1CE4E5B9ULL;
-	return h ^ (h >> 32);
+		h = hash_4(h, a, b);
+	} else if (len > 0)
+		h = hash_3(h, (unsigned char)s[0], (unsigned char)s[len / 2],
+		    (unsigned char)s[len - 1]);
+	return hash_end(h);
 }
 
 void

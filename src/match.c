@@ -1920,30 +1920,34 @@ doc_occurrences(struct doc *d, size_t nl)
 }
 
 /* Does a token need a place in the article's dictionary: a word or prefix some
- * query names (all: every token does)? */
+ * query names? Without a branch on the filter's words, so that the next tokens'
+ * are fetched while these arrive. */
 static int
-term_needed(struct matcher *m, const struct text_token *tk, int all)
+term_needed(const struct matcher *m, const struct text_token *tk)
 {
-	if (all || m->vocab == NULL || vocab_has(m, mix_key(tk->hash, 0, K_TERM)))
-		return 1;
+	int need = vocab_has(m, mix_key(tk->hash, 0, K_TERM));
+
 	for (size_t l = 0; l < m->nplens && m->plens[l] <= tk->normlen; l++)
-		if (vocab_has(m, hash_key(tk->norm, m->plens[l], 0, K_PREFIX)))
-			return 1;
-	return 0;
+		need |= vocab_has(m, hash_key(tk->norm, m->plens[l], 0, K_PREFIX));
+	return need;
 }
 
-/* Put the tokens of every field that some query needs into the dictionary. */
+/* Put the tokens of every field that some query needs (all: every token) into the
+ * dictionary: first which ones, then those. */
 static void
 doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
 {
+	all |= m->vocab == NULL;
 	for (int f = 0; f < NFIELDS; f++) {
-		d->tid[f] = xreallocarray(NULL, d->tok[f]->n * nl + 1, sizeof **d->tid);
-		for (size_t k = 0; k < d->tok[f]->n; k++) {
-			const struct text_token *tk = &d->tok[f]->v[k];
+		const struct text_token *v = d->tok[f]->v;
+		uint32_t *tid;
 
-			d->tid[f][k * nl] = !term_needed(m, tk, all) ? NO_TERM :
-			    doc_intern(d, tk->norm, tk->normlen, 0, tk->hash);
-		}
+		tid = d->tid[f] = xreallocarray(NULL, d->tok[f]->n * nl + 1, sizeof **d->tid);
+		for (size_t k = 0; k < d->tok[f]->n; k++)
+			tid[k * nl] = all || term_needed(m, &v[k]);
+		for (size_t k = 0; k < d->tok[f]->n; k++)
+			tid[k * nl] = !tid[k * nl] ? NO_TERM :
+			    doc_intern(d, v[k].norm, v[k].normlen, 0, v[k].hash);
 	}
 }
 

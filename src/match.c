@@ -184,6 +184,8 @@ struct doc {
 	struct occ		*occ;
 	size_t			 nocc;
 	uint32_t		*tid[NFIELDS];	/* term per token and language */
+	uint64_t		*need;		/* field << 32 | token of each token of a term */
+	size_t			 nneed;		/* (language 0 only; counted in t[].n) */
 	struct chunk		*chunks;
 	struct span		*sp;		/* matches of the query being collected */
 	size_t			 nsp, spcap;
@@ -1883,20 +1885,35 @@ doc_stem(struct matcher *m, struct doc *d, size_t nl)
 	free(map);
 }
 
-/* Lay out the occurrences of every term, in field and position order. */
+/* Add the occurrence of term id at token k of field f (its place counted). */
+static void
+occ_put(struct doc *d, uint32_t id, int f, size_t k)
+{
+	struct dterm *t = &d->t[id];
+	struct occ *o = &d->occ[t->first + t->n++];
+
+	o->field = (uint8_t)f;
+	o->tok = (uint32_t)k;
+	o->pos = d->tok[f]->v[k].pos;
+}
+
+/* Lay out the occurrences of every term, in field and position order: those of
+ * language 0 from the tokens doc_terms listed and counted, the stems' from the
+ * tokens' terms in each language. */
 static void
 doc_occurrences(struct doc *d, size_t nl)
 {
 	size_t total = 0;
 	uint32_t id;
 
-	for (int f = 0; f < NFIELDS; f++)
-		for (size_t k = 0; k < d->tok[f]->n * nl; k++) {
-			if ((id = d->tid[f][k]) == NO_TERM)
-				continue;
-			d->t[id].n++;
-			d->t[id].fmask |= (uint8_t)(1 << f);
-		}
+	for (int f = 0; f < NFIELDS && nl > 1; f++)
+		for (size_t k = 0; k < d->tok[f]->n; k++)
+			for (size_t l = 1; l < nl; l++) {
+				if ((id = d->tid[f][k * nl + l]) == NO_TERM)
+					continue;
+				d->t[id].n++;
+				d->t[id].fmask |= (uint8_t)(1 << f);
+			}
 	for (size_t i = 0; i < d->nt; i++) {
 		d->t[i].first = (uint32_t)total;
 		total += d->t[i].n;
@@ -1904,19 +1921,19 @@ doc_occurrences(struct doc *d, size_t nl)
 	}
 	d->occ = xreallocarray(NULL, total + 1, sizeof *d->occ);
 	d->nocc = total;
-	for (int f = 0; f < NFIELDS; f++)
-		for (size_t k = 0; k < d->tok[f]->n * nl; k++) {
-			struct dterm *t;
-			struct occ *o;
+	if (nl == 1) {
+		for (size_t i = 0; i < d->nneed; i++) {
+			int f = (int)(d->need[i] >> 32);
+			size_t k = (uint32_t)d->need[i];
 
-			if ((id = d->tid[f][k]) == NO_TERM)
-				continue;
-			t = &d->t[id];
-			o = &d->occ[t->first + t->n++];
-			o->field = (uint8_t)f;
-			o->tok = (uint32_t)(k / nl);
-			o->pos = d->tok[f]->v[k / nl].pos;
+			occ_put(d, d->tid[f][k], f, k);
 		}
+		return;
+	}
+	for (int f = 0; f < NFIELDS; f++)
+		for (size_t k = 0; k < d->tok[f]->n * nl; k++)
+			if ((id = d->tid[f][k]) != NO_TERM)
+				occ_put(d, id, f, k / nl);
 }
 
 /* Does a token need a place in the article's dictionary: a word or prefix some
@@ -1945,9 +1962,18 @@ doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
 		tid = d->tid[f] = xreallocarray(NULL, d->tok[f]->n * nl + 1, sizeof **d->tid);
 		for (size_t k = 0; k < d->tok[f]->n; k++)
 			tid[k * nl] = all || term_needed(m, &v[k]);
-		for (size_t k = 0; k < d->tok[f]->n; k++)
-			tid[k * nl] = !tid[k * nl] ? NO_TERM :
-			    doc_intern(d, v[k].norm, v[k].normlen, 0, v[k].hash);
+		for (size_t k = 0; k < d->tok[f]->n; k++) {
+			uint32_t id;
+
+			if (!tid[k * nl]) {
+				tid[k * nl] = NO_TERM;
+				continue;
+			}
+			tid[k * nl] = id = doc_intern(d, v[k].norm, v[k].normlen, 0, v[k].hash);
+			d->t[id].n++;
+			d->t[id].fmask |= (uint8_t)(1 << f);
+			d->need[d->nneed++] = (uint64_t)f << 32 | k;
+		}
 	}
 }
 
@@ -1974,6 +2000,7 @@ doc_build(struct matcher *m, struct doc *d, const struct match_doc *md, int all)
 	d->h.mask = (uint32_t)size - 1;
 	d->tcap = ntok + 1;
 	d->t = xreallocarray(NULL, d->tcap, sizeof *d->t);
+	d->need = xreallocarray(NULL, ntok / nl + 1, sizeof *d->need);
 	doc_terms(m, d, nl, all);
 	d->n0 = d->nt;
 	if (nl > 1)
@@ -1998,6 +2025,7 @@ doc_free(struct doc *d)
 	free(d->t);
 	free(d->h.slot);
 	free(d->occ);
+	free(d->need);
 	free(d->sp);
 	free(d->sorted);
 	free(d->bstart);

@@ -2146,6 +2146,30 @@ prefix_gather(struct doc *d, const struct word *w, uint8_t fields, struct occ **
 	}
 }
 
+/* The occurrences of term t in the fields as a piece of the article's list, which
+ * is in field order (so any fields the term occurs in are one piece, unless the
+ * fields asked for skip one between them); NULL if they are not one piece. */
+static struct occ *
+occ_slice(const struct doc *d, const struct dterm *t, uint8_t fields, size_t *n)
+{
+	struct occ *v = d->occ + t->first;
+	size_t lo = 0, hi = t->n;
+
+	if ((t->fmask & ~fields) == 0) {
+		*n = t->n;
+		return v;
+	}
+	while (lo < hi && !(fields >> v[lo].field & 1))
+		lo++;
+	while (hi > lo && !(fields >> v[hi - 1].field & 1))
+		hi--;
+	for (size_t i = lo; i < hi; i++)
+		if (!(fields >> v[i].field & 1))
+			return NULL;
+	*n = hi - lo;
+	return v + lo;
+}
+
 /* The occurrences of a word in the fields, sorted; *owned when the list was allocated. */
 static const struct occ *
 word_occ(struct doc *d, const struct word *w, uint8_t fields, size_t *n, int *owned)
@@ -2165,10 +2189,8 @@ word_occ(struct doc *d, const struct word *w, uint8_t fields, size_t *n, int *ow
 		k.kind = K_TERM;
 		if ((e = htab_find(&d->h, d->t, sizeof *d->t, &k)) < 0)
 			return NULL;
-		if (!w->exact && fields == 0xFF) {
-			*n = d->t[e].n;
-			return d->occ + d->t[e].first;
-		}
+		if (!w->exact && (v = occ_slice(d, &d->t[e], fields, n)) != NULL)
+			return v;
 		gather(d, w, &d->t[e], fields, &v, n, &cap);
 	} else {
 		prefix_gather(d, w, fields, &v, n, &cap);
@@ -2805,8 +2827,10 @@ presearch(struct matcher *m, struct doc *d)
 		if (j + 8 < n) {
 			const struct pslot *sl = slot_of(m, &m->probe[j + 8].k);
 
-			if (sl->e != 0 && sl->hash == m->probe[j + 8].k.hash)
+			if (sl->e != 0 && sl->hash == m->probe[j + 8].k.hash) {
 				__builtin_prefetch(m->rec + sl->e - 1);
+				__builtin_prefetch(m->rec + sl->e - 1 + 63);
+			}
 		}
 		lookup(m, d, &m->probe[j]);
 	}

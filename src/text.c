@@ -427,19 +427,31 @@ hash_end(uint64_t h)
 	return h ^ (h >> 32);
 }
 
-/* text_hash of the n (1 to 8) bytes in the low end of v (a little-endian load). */
+/* text_hash: mix in the last r (0 to 8) bytes, in the low end of v. */
+static inline uint64_t
+hash_tail(uint64_t h, uint64_t v, size_t r)
+{
+	if (r == 8)
+		return hash_8(h, v);
+	if (r >= 4)
+		return hash_4(h, (uint32_t)v, (uint32_t)(v >> (8 * (r - 4))));
+	if (r > 0)
+		return hash_3(h, (unsigned char)v, (unsigned char)(v >> (8 * (r / 2))),
+		    (unsigned char)(v >> (8 * (r - 1))));
+	return h;
+}
+
+/* text_hash of the n (1 to 16) bytes in the low ends of v[0] and v[1] (the text
+ * loaded little-endian). */
 static uint64_t
-hash_word(uint64_t v, size_t n)
+hash_word(const uint64_t v[2], size_t n)
 {
 	uint64_t h = hash_start(n);
 
-	if (n == 8)
-		h = hash_8(h, v);
-	else if (n >= 4)
-		h = hash_4(h, (uint32_t)v, (uint32_t)(v >> (8 * (n - 4))));
+	if (n > 8)
+		h = hash_tail(hash_8(h, v[0]), v[1], n - 8);
 	else
-		h = hash_3(h, (unsigned char)v, (unsigned char)(v >> (8 * (n / 2))),
-		    (unsigned char)(v >> (8 * (n - 1))));
+		h = hash_tail(h, v[0], n);
 	return hash_end(h);
 }
 
@@ -599,22 +611,24 @@ emit_ascii(struct text_tokens *t, size_t *cap, struct buf *a, const char *s,
     size_t len, size_t i, size_t j)
 {
 	size_t n = j - i, off = a->len;
-	uint64_t v = 0;
+	int reg = n <= 16 && len - i >= 16;
+	uint64_t v[2] = { 0, 0 };
 	char *d;
 
-	buf_reserve(a, n + 8);		/* room for a whole 8-byte store */
+	buf_reserve(a, n + 16);		/* room for a whole 16-byte store */
 	d = a->p + off;
-	if (n <= 8 && len - i >= 8) {
-		memcpy(&v, s + i, 8);
-		v |= 0x2020202020202020ULL;
-		memcpy(d, &v, 8);
+	if (reg) {
+		memcpy(v, s + i, 16);
+		v[0] |= 0x2020202020202020ULL;
+		v[1] |= 0x2020202020202020ULL;
+		memcpy(d, v, 16);
 	} else
 		for (size_t k = 0; k < n; k++)
 			d[k] = (char)(s[i + k] | 0x20);
 	d[n] = '\0';
 	a->len += n + 1;
 	add_token(t, cap, off, n, t->npos++, i, j, 0);
-	if (n <= 8 && len - i >= 8 && little_endian()) {	/* hashed while in a register */
+	if (reg && little_endian()) {	/* hashed while in registers */
 		t->v[t->n - 1].hash = hash_word(v, n);
 		t->v[t->n - 1].flags |= TOKEN_HASHED;
 	}

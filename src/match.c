@@ -39,6 +39,7 @@
 #define SNIPPET_WORDS	25
 #define SNIPPET_BEFORE	10
 #define NLBUCKETS	4096	/* buckets of regex literals' grams (see lit_step) */
+#define NLBITS		65536	/* their filter: a bit per 16-bit gram hash (8 KiB) */
 #define MAX_LSTEP	8	/* probe the text at most every 8 bytes for them */
 
 enum { F_TITLE, F_TEXT, F_SUMMARY, F_URL, F_SOURCE, F_AUTHOR, NFIELDS };
@@ -219,7 +220,8 @@ struct matcher {
 	uint32_t		*lbstart;	/* where each bucket's literal grams start in lb */
 	uint32_t		 lstep;		/* the text is probed every lstep bytes */
 	uint32_t		 lgram;		/* for grams of lgram (3 or 4) bytes */
-	uint64_t		 lbits[NLBUCKETS / 64];	/* buckets in use */
+	uint64_t		 lbits[NLBITS / 64];	/* gram hashes in use (a bucket is
+						   the top 12 of their 16 bits) */
 	struct lref		*lb;
 	uint32_t		*always;
 	size_t			 nalways;
@@ -2608,7 +2610,8 @@ direct_hit(struct matcher *m, uint32_t i)
 	m->sbits[i / 4096] |= 1ULL << (i / 64 % 64);
 }
 
-/* The bucket of the g (3 or 4) bytes at s (regex literals are at least three long). */
+/* The 16-bit hash of the g (3 or 4) bytes at s (regex literals are at least three
+ * long); its top 12 bits are its bucket. */
 static uint32_t
 tri(const char *s, size_t g)
 {
@@ -2619,7 +2622,7 @@ tri(const char *s, size_t g)
 	else
 		v = (uint32_t)(unsigned char)s[0] | (uint32_t)(unsigned char)s[1] << 8 |
 		    (uint32_t)(unsigned char)s[2] << 16;
-	return (v * 0x9E3779B1U) >> 20;		/* NLBUCKETS = 4096 */
+	return (v * 0x9E3779B1U) >> 16;		/* NLBITS = 65536 */
 }
 
 /* The gram length (4 bytes, 3 if a literal is that short) and the probe step: a
@@ -2643,21 +2646,22 @@ lit_step(struct matcher *m)
 static void
 lit_buckets(struct matcher *m)
 {
-	uint32_t *start = xcalloc(NLBUCKETS + 1, sizeof *start), b;
+	uint32_t *start = xcalloc(NLBUCKETS + 1, sizeof *start), b, g;
 
 	lit_step(m);
 	m->lb = xreallocarray(NULL, m->nlit * m->lstep + 1, sizeof *m->lb);
 	for (size_t i = 0; i < m->nlit; i++)
 		for (uint32_t o = 0; o < m->lstep; o++)
-			start[tri(m->lit[i].s + o, m->lgram) + 1]++;
+			start[(tri(m->lit[i].s + o, m->lgram) >> 4) + 1]++;
 	for (b = 0; b < NLBUCKETS; b++)
 		start[b + 1] += start[b];
 	for (size_t i = 0; i < m->nlit; i++)
 		for (uint32_t o = 0; o < m->lstep; o++) {
-			b = tri(m->lit[i].s + o, m->lgram);
+			g = tri(m->lit[i].s + o, m->lgram);
+			b = g >> 4;
 			m->lb[start[b]].lit = (uint32_t)i;
 			m->lb[start[b]++].off = o;
-			m->lbits[b / 64] |= 1ULL << (b % 64);
+			m->lbits[g / 64] |= 1ULL << (g % 64);
 		}
 	for (b = NLBUCKETS; b > 0; b--)
 		start[b] = start[b - 1];
@@ -2695,7 +2699,7 @@ presearch_lits(struct matcher *m, struct doc *d)
 		for (size_t t = 0; t + m->lgram <= len; t += m->lstep) {
 			b = tri(w + t, m->lgram);
 			if (m->lbits[b / 64] >> (b % 64) & 1)
-				lits_at(m, w, len, t, b);
+				lits_at(m, w, len, t, b >> 4);
 		}
 	}
 }

@@ -387,6 +387,13 @@ emit_chain(struct text_tokens *t, size_t *cap, struct buf *a, const char *s,
 	}
 }
 
+/*
+ * text_hash: the bytes in eight-byte pieces (little-endian where the machine is),
+ * every piece but the last mixed in as it comes, the last one (1 to 8 bytes, the
+ * rest zero) mixed in with the end. A word the tokeniser holds in registers is
+ * hashed there the same way, without a branch on its length.
+ */
+
 /* text_hash's start for len bytes. */
 static uint64_t
 hash_start(size_t len)
@@ -394,7 +401,7 @@ hash_start(size_t len)
 	return 0x9E3779B97F4A7C15ULL ^ (len * 0xFF51AFD7ED558CCDULL);
 }
 
-/* text_hash: mix in eight bytes. */
+/* text_hash: mix in eight bytes that are not the last. */
 static uint64_t
 hash_8(uint64_t h, uint64_t v)
 {
@@ -402,43 +409,21 @@ hash_8(uint64_t h, uint64_t v)
 	return h ^ (h >> 31);
 }
 
-/* text_hash: mix in the last 4 to 7 bytes, as their first and last four. */
+/* text_hash: mix in the last piece (zero-padded) and finish. */
 static uint64_t
-hash_4(uint64_t h, uint32_t a, uint32_t b)
+hash_last(uint64_t h, uint64_t v)
 {
-	return (h ^ ((uint64_t)b << 32 | a)) * 0x94D049BB133111EBULL;
-}
-
-/* text_hash: mix in the last 1 to 3 bytes, as their first, middle and last. */
-static uint64_t
-hash_3(uint64_t h, unsigned char first, unsigned char mid, unsigned char last)
-{
-	uint64_t v = (uint64_t)first << 16 | (uint64_t)mid << 8 | last;
-
-	return (h ^ v) * 0x94D049BB133111EBULL;
-}
-
-/* text_hash's end. */
-static uint64_t
-hash_end(uint64_t h)
-{
+	h = (h ^ v) * 0x94D049BB133111EBULL;
 	h ^= h >> 29;
 	h *= 0xBF58476D1CE4E5B9ULL;
 	return h ^ (h >> 32);
 }
 
-/* text_hash: mix in the last r (0 to 8) bytes, in the low end of v. */
-static inline uint64_t
-hash_tail(uint64_t h, uint64_t v, size_t r)
+/* The low r (1 to 8) bytes of v, the rest zero. */
+static uint64_t
+low_bytes(uint64_t v, size_t r)
 {
-	if (r == 8)
-		return hash_8(h, v);
-	if (r >= 4)
-		return hash_4(h, (uint32_t)v, (uint32_t)(v >> (8 * (r - 4))));
-	if (r > 0)
-		return hash_3(h, (unsigned char)v, (unsigned char)(v >> (8 * (r / 2))),
-		    (unsigned char)(v >> (8 * (r - 1))));
-	return h;
+	return v & (~0ULL >> (64 - 8 * r));
 }
 
 /* text_hash of the n (1 to 16) bytes in the low ends of v[0] and v[1] (the text
@@ -449,10 +434,8 @@ hash_word(const uint64_t v[2], size_t n)
 	uint64_t h = hash_start(n);
 
 	if (n > 8)
-		h = hash_tail(hash_8(h, v[0]), v[1], n - 8);
-	else
-		h = hash_tail(h, v[0], n);
-	return hash_end(h);
+		return hash_last(hash_8(h, v[0]), low_bytes(v[1], n - 8));
+	return hash_last(h, low_bytes(v[0], n));
 }
 
 #define SCAN_STACK	128	/* bitmap words on the stack: texts up to 8 KiB */
@@ -745,22 +728,24 @@ text_stemmers_free(void)
 uint64_t
 text_hash(const char *s, size_t len)
 {
-	uint64_t h = hash_start(len), v;
+	uint64_t h = hash_start(len), v = 0;
+	uint32_t a, b;
 
-	for (; len >= 8; s += 8, len -= 8) {
+	for (; len > 8; s += 8, len -= 8) {
 		memcpy(&v, s, 8);
 		h = hash_8(h, v);
 	}
-	if (len >= 4) {		/* two overlapping loads cover 4 to 7 bytes */
-		uint32_t a, b;
-
+	if (len == 8)
+		memcpy(&v, s, 8);
+	else if (len >= 4) {	/* two overlapping loads cover 4 to 7 bytes */
 		memcpy(&a, s, 4);
 		memcpy(&b, s + len - 4, 4);
-		h = hash_4(h, a, b);
+		v = a | (uint64_t)b << (8 * (len - 4));
 	} else if (len > 0)
-		h = hash_3(h, (unsigned char)s[0], (unsigned char)s[len / 2],
-		    (unsigned char)s[len - 1]);
-	return hash_end(h);
+		v = (uint64_t)(unsigned char)s[0] |
+		    (uint64_t)(unsigned char)s[len / 2] << (8 * (len / 2)) |
+		    (uint64_t)(unsigned char)s[len - 1] << (8 * (len - 1));
+	return hash_last(h, v);
 }
 
 void

@@ -230,6 +230,8 @@ struct matcher {
 	uint64_t		*sbits;		/* a bit per word of cbits|hbits in use */
 	size_t			 nwords;	/* 64-bit words in each */
 	uint32_t		*cand;		/* candidates in order; CAND_HIT: a hit */
+	uint64_t		*ids;		/* the queries' ids, dense: a hit the presearch
+						   decided reads only this */
 	pcre2_match_data	*md;
 	pcre2_match_context	*mctx;
 	int			 compiled;
@@ -1269,6 +1271,7 @@ matcher_free(struct matcher *m)
 	free(m->hbits);
 	free(m->sbits);
 	free(m->cand);
+	free(m->ids);
 	pcre2_match_data_free(m->md);
 	pcre2_match_context_free(m->mctx);
 	free(m);
@@ -1803,6 +1806,9 @@ matcher_compile(struct matcher *m)
 	m->hbits = xcalloc(m->nwords + 1, sizeof *m->hbits);
 	m->sbits = xcalloc(m->nwords / 64 + 1, sizeof *m->sbits);
 	m->cand = xcalloc(m->nq + 1, sizeof *m->cand);
+	m->ids = xreallocarray(NULL, m->nq + 1, sizeof *m->ids);
+	for (size_t i = 0; i < m->nq; i++)
+		m->ids[i] = m->q[i].id;
 	m->st.queries = m->nq;
 	m->st.always = m->nalways;
 	m->compiled = 1;
@@ -2555,9 +2561,9 @@ match_hit_describe(const struct match_hit *h, struct match_hit *out)
 
 /* Hand the hit of query q to the callback, described unless MATCH_NOSNIPPET. */
 static void
-report(struct matcher *m, struct doc *d, const struct query *q, int flags,
-    match_cb cb, void *arg)
+report(struct matcher *m, struct doc *d, uint32_t qi, int flags, match_cb cb, void *arg)
 {
+	const struct query *q = &m->q[qi];
 	struct hitctx c;
 	struct match_hit h;
 
@@ -2567,7 +2573,7 @@ report(struct matcher *m, struct doc *d, const struct query *q, int flags,
 	c.nterms = 0;
 	c.snip = NULL;
 	memset(&h, 0, sizeof h);
-	h.id = q->id;
+	h.id = m->ids[qi];
 	h.terms = (const char **)c.terms;
 	h.snippet = "";
 	h.ctx = &c;
@@ -2861,10 +2867,15 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 		n = presearch(m, &d);
 	m->st.articles++;
 	for (size_t i = 0; i < n; i++) {
-		const struct query *q = &m->q[m->cand[i] & ~CAND_HIT];
+		uint32_t k = m->cand[i] & ~CAND_HIT;
+		const struct query *q = &m->q[k];
 
-		if (i + 8 < n)		/* the candidates are scattered: fetch ahead */
-			__builtin_prefetch(&m->q[m->cand[i + 8] & ~CAND_HIT]);
+		if (i + 8 < n) {	/* the candidates are scattered: fetch ahead */
+			if (m->cand[i + 8] & CAND_HIT)
+				__builtin_prefetch(&m->ids[m->cand[i + 8] & ~CAND_HIT]);
+			else
+				__builtin_prefetch(&m->q[m->cand[i + 8]]);
+		}
 		if (i + 4 < n && !(m->cand[i + 4] & CAND_HIT)) {	/* its tree */
 			const char *t = (const char *)m->q[m->cand[i + 4]].root;
 
@@ -2878,7 +2889,7 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 			continue;
 		hits++;
 		if (cb != NULL)
-			report(m, &d, q, flags, cb, arg);
+			report(m, &d, k, flags, cb, arg);
 	}
 	m->st.candidates += n - direct;
 	m->st.direct += direct;

@@ -118,9 +118,20 @@ struct probe {				/* a key of the article to look up, and its fields */
 	uint8_t		 fmask;
 };
 
-struct pslot {				/* the presearch's probe table: full hash, record */
-	uint64_t	 hash;
+struct pslot {				/* the presearch's probe table: fingerprint, record */
+	uint32_t	 fp;		/* the key hash's top 32 bits */
 	uint32_t	 e;		/* offset of the record in m->rec + 1; 0 = empty */
+};
+
+#define RP_Q		7		/* struct rposting.qf: query << RP_Q */
+#define RP_DIRECT	0x40		/* | direct (a hit when found) */
+#define RP_FIELDS	0x3F		/* | the fields it must be found in (direct) */
+#define MAX_RP_QUERIES	(1U << (32 - RP_Q))
+
+struct rposting {			/* a posting in a record: 8 bytes */
+	uint32_t	 qf;		/* see RP_* */
+	uint32_t	 also;		/* the low 32 bits of the key hash of a term it
+					   needs too (a filter: 0 is none) */
 };
 
 struct prec {				/* an index key and its postings, in one piece */
@@ -1634,8 +1645,8 @@ post_required(struct matcher *m, uint32_t i, uint32_t *nalw)
 static size_t
 rec_bytes(const struct ientry *ie)
 {
-	return sizeof(struct prec) + ((ie->k.len + 7) & ~(size_t)7) +
-	    ie->n * sizeof(struct posting);
+	return sizeof(struct prec) + ((ie->k.len + 3) & ~(size_t)3) +
+	    ie->n * sizeof(struct rposting);
 }
 
 /* The bytes of the records of the first n entries (those with postings). */
@@ -1657,7 +1668,8 @@ static size_t
 rec_put(char *p, const struct ientry *ie)
 {
 	struct prec *r = (struct prec *)(void *)p;
-	size_t klen = (ie->k.len + 7) & ~(size_t)7;
+	size_t klen = (ie->k.len + 3) & ~(size_t)3;
+	struct rposting *rp = (struct rposting *)(void *)(r->key + klen);
 
 	r->n = ie->n;
 	r->len = (uint16_t)ie->k.len;
@@ -1665,15 +1677,19 @@ rec_put(char *p, const struct ientry *ie)
 	r->kind = ie->k.kind;
 	memset(r->key, 0, klen);
 	memcpy(r->key, ie->k.s, ie->k.len);
-	memcpy(r->key + klen, ie->q, ie->n * sizeof *ie->q);
+	for (uint32_t k = 0; k < ie->n; k++) {
+		rp[k].qf = ie->q[k].q << RP_Q | (ie->q[k].direct ? RP_DIRECT : 0) |
+		    (ie->q[k].fields & RP_FIELDS);
+		rp[k].also = (uint32_t)ie->q[k].also;
+	}
 	return rec_bytes(ie);
 }
 
 /* The postings of a record. */
-static const struct posting *
+static const struct rposting *
 rec_postings(const struct prec *r)
 {
-	return (const struct posting *)(const void *)(r->key + ((r->len + 7) & ~7U));
+	return (const struct rposting *)(const void *)(r->key + ((r->len + 3) & ~3U));
 }
 
 /* Free the index entries and their hash table (compiling only). */
@@ -1771,7 +1787,7 @@ probe_table(struct matcher *m)
 		for (i = (uint32_t)m->ie[e].k.hash & t->mask; t->s[i].e != 0;
 		    i = (i + 1) & t->mask)
 			;
-		t->s[i].hash = m->ie[e].k.hash;
+		t->s[i].fp = (uint32_t)(m->ie[e].k.hash >> 32);
 		t->s[i].e = (uint32_t)off + 1;
 		off += rec_put(m->rec + off, &m->ie[e]);
 	}
@@ -1787,7 +1803,7 @@ matcher_compile(struct matcher *m)
 
 	if (m->compiled)
 		return;
-	if (m->nq >= CAND_HIT)
+	if (m->nq >= CAND_HIT || m->nq >= MAX_RP_QUERIES)
 		fatalx("%s: too many watchlists", __func__);
 	for (size_t i = 0; i < m->nq; i++)
 		count_uses(m, m->q[i].root);
@@ -2710,17 +2726,17 @@ presearch_lits(struct matcher *m, struct doc *d)
 	}
 }
 
-/* Does the article have a term of this key hash? (The hash alone: a filter.) */
+/* Might the article have a term whose key hash has these low 32 bits? (A filter.) */
 static int
-doc_has(const struct doc *d, uint64_t hash)
+doc_has(const struct doc *d, uint32_t low)
 {
-	uint64_t e, tag = hash >> 32;
+	uint64_t e;
 	uint32_t i;
 
 	if (d->h.slot == NULL)
 		return 0;
-	for (i = (uint32_t)hash & d->h.mask; (e = d->h.slot[i]) != 0; i = (i + 1) & d->h.mask)
-		if (e >> 32 == tag && d->t[(e & 0xFFFFFFFF) - 1].k.hash == hash)
+	for (i = low & d->h.mask; (e = d->h.slot[i]) != 0; i = (i + 1) & d->h.mask)
+		if ((uint32_t)d->t[(e & 0xFFFFFFFF) - 1].k.hash == low)
 			return 1;
 	return 0;
 }
@@ -2749,11 +2765,11 @@ lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 {
 	const struct ptab *t = &m->pt[p->k.kind == K_PREFIX];
 	const struct prec *r;
-	const struct posting *pv;
-	uint32_t i;
+	const struct rposting *pv;
+	uint32_t i, fp = (uint32_t)(p->k.hash >> 32);
 
 	for (i = (uint32_t)p->k.hash & t->mask; t->s[i].e != 0; i = (i + 1) & t->mask) {
-		if (t->s[i].hash != p->k.hash)
+		if (t->s[i].fp != fp)
 			continue;
 		r = (const struct prec *)(const void *)(m->rec + t->s[i].e - 1);
 		if (r->len != p->k.len || r->lang != p->k.lang || r->kind != p->k.kind ||
@@ -2761,13 +2777,13 @@ lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 			continue;
 		pv = rec_postings(r);
 		for (uint32_t k = 0; k < r->n; k++) {
-			const struct posting *po = &pv[k];
+			uint32_t qf = pv[k].qf;
 
-			if (!po->direct) {
-				if (po->also == 0 || doc_has(d, po->also))
-					candidate(m, po->q);
-			} else if (po->fields & p->fmask)
-				direct_hit(m, po->q);
+			if (!(qf & RP_DIRECT)) {
+				if (pv[k].also == 0 || doc_has(d, pv[k].also))
+					candidate(m, qf >> RP_Q);
+			} else if (qf & p->fmask)
+				direct_hit(m, qf >> RP_Q);
 		}
 	}
 }
@@ -2837,7 +2853,7 @@ presearch(struct matcher *m, struct doc *d)
 		if (j + 8 < n) {
 			const struct pslot *sl = slot_of(m, &m->probe[j + 8].k);
 
-			if (sl->e != 0 && sl->hash == m->probe[j + 8].k.hash) {
+			if (sl->e != 0 && sl->fp == (uint32_t)(m->probe[j + 8].k.hash >> 32)) {
 				__builtin_prefetch(m->rec + sl->e - 1);
 				__builtin_prefetch(m->rec + sl->e - 1 + 63);
 			}

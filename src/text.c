@@ -528,13 +528,6 @@ scan_build(struct scan *sc, const char *s, size_t len)
 	}
 }
 
-/* Is bit i of a bitmap set? */
-static int
-scan_bit(const uint64_t *b, size_t i)
-{
-	return (int)(b[i / 64] >> (i % 64) & 1);
-}
-
 /* Free what scan_build allocated. */
 static void
 scan_free(struct scan *sc)
@@ -543,29 +536,55 @@ scan_free(struct scan *sc)
 		free(sc->word);
 }
 
-/* The first byte at or after i (<= len) that is an ASCII letter or digit or not
- * ASCII (or len). */
-static size_t
-skip_separators(const struct scan *sc, size_t i)
-{
-	size_t w = i / 64;
-	uint64_t b = sc->stop[w] & (~0ULL << (i % 64));
+/* The bitmaps' words of one 64-byte block, held by the scans (a local the compiler
+ * keeps in registers: the next token is mostly in the same block). */
+struct cursor {
+	size_t		 k;		/* the block; SIZE_MAX: none yet */
+	uint64_t	 word, stop, brk;
+};
 
-	while (b == 0)
-		b = sc->stop[++w];
-	return w * 64 + (size_t)__builtin_ctzll(b);
+/* Load block k into the cursor. */
+static void
+cursor_load(const struct scan *sc, struct cursor *c, size_t k)
+{
+	c->k = k;
+	c->word = sc->word[k];
+	c->stop = sc->stop[k];
+	c->brk = sc->brk[k];
 }
 
-/* The first byte at or after i (<= len) that is not an ASCII letter or digit (or len). */
-static size_t
-alnum_end(const struct scan *sc, size_t i)
+/* The first byte at or after i (<= len) that is an ASCII letter or digit or not
+ * ASCII (or len); the cursor is left on its block. */
+static inline size_t
+skip_separators(const struct scan *sc, struct cursor *c, size_t i)
 {
-	size_t w = i / 64;
-	uint64_t b = ~sc->word[w] & (~0ULL << (i % 64));
+	uint64_t b;
 
-	while (b == 0)
-		b = ~sc->word[++w];
-	return w * 64 + (size_t)__builtin_ctzll(b);
+	if (i / 64 != c->k)
+		cursor_load(sc, c, i / 64);
+	b = c->stop & (~0ULL << (i % 64));
+	while (b == 0) {
+		cursor_load(sc, c, c->k + 1);
+		b = c->stop;
+	}
+	return c->k * 64 + (size_t)__builtin_ctzll(b);
+}
+
+/* The first byte at or after i (<= len) that is not an ASCII letter or digit (or
+ * len); the cursor is left on its block. */
+static inline size_t
+alnum_end(const struct scan *sc, struct cursor *c, size_t i)
+{
+	uint64_t b;
+
+	if (i / 64 != c->k)
+		cursor_load(sc, c, i / 64);
+	b = ~c->word & (~0ULL << (i % 64));
+	while (b == 0) {
+		cursor_load(sc, c, c->k + 1);
+		b = ~c->word;
+	}
+	return c->k * 64 + (size_t)__builtin_ctzll(b);
 }
 
 /* Does this machine load the first of eight bytes into the lowest (the hash of a
@@ -577,12 +596,12 @@ little_endian(void)
 }
 
 /* The end of an ASCII word at i that no hyphen or other script continues, or 0. */
-static size_t
-ascii_word(const struct scan *sc, size_t i)
+static inline size_t
+ascii_word(const struct scan *sc, struct cursor *c, size_t i)
 {
-	size_t j = alnum_end(sc, i + 1);
+	size_t j = alnum_end(sc, c, i + 1);
 
-	if (scan_bit(sc->brk, j))
+	if (c->brk >> (j % 64) & 1)
 		return 0;	/* maybe a chain, a soft hyphen or a mark: the full path */
 	return j;
 }
@@ -624,6 +643,7 @@ text_tokenize(const char *s, size_t len, int flags)
 	struct buf a = { NULL, 0, 0 };
 	struct part parts[MAX_PARTS];
 	struct scan sc;
+	struct cursor cur = { SIZE_MAX, 0, 0, 0 };
 	size_t i = 0, cap = 0, np, n, j;
 	int32_t c;
 
@@ -631,8 +651,9 @@ text_tokenize(const char *s, size_t len, int flags)
 	cap = len / 5 < 4096 ? len / 5 + 16 : 4096;	/* about a token per 5 bytes of prose */
 	t->v = xreallocarray(NULL, cap, sizeof *t->v);
 	scan_build(&sc, s, len);
-	while ((i = skip_separators(&sc, i)) < len) {
-		if (fast_tokens && scan_bit(sc.word, i) && (j = ascii_word(&sc, i)) != 0) {
+	while ((i = skip_separators(&sc, &cur, i)) < len) {
+		if (fast_tokens && (cur.word >> (i % 64) & 1) &&
+		    (j = ascii_word(&sc, &cur, i)) != 0) {
 			emit_ascii(t, &cap, &a, s, len, i, j);
 			i = j;
 			continue;

@@ -300,6 +300,7 @@ test_scan_bytes(void)
 			for (size_t at = 0; at < 130; at++) {
 				char s[140];
 				struct scan sc;
+				struct cursor cur = { SIZE_MAX, 0, 0, 0 };
 				size_t want;
 
 				memset(s, 'a', at);	/* a word, then c, then periods */
@@ -307,17 +308,18 @@ test_scan_bytes(void)
 				memset(s + at + 1, '.', sizeof s - at - 1);
 				scan_build(&sc, s, sizeof s);
 				want = alnum_tab[c] ? at + 1 : at;
-				if (alnum_end(&sc, 0) != want ||
-				    scan_bit(sc.brk, at) != (c >= 0x80 || c == '-'))
+				if (alnum_end(&sc, &cur, 0) != want ||
+				    (int)(sc.brk[at / 64] >> (at % 64) & 1) != (c >= 0x80 || c == '-'))
 					good = 0;
 				scan_free(&sc);
 				memset(s, ' ', sizeof s);	/* spaces and c */
 				s[at] = (char)c;
 				scan_build(&sc, s, sizeof s);
 				want = c < 0x80 && !alnum_tab[c] ? sizeof s : at;
-				if (skip_separators(&sc, 0) != want ||
-				    skip_separators(&sc, at + 1) != sizeof s ||
-				    alnum_end(&sc, at + 1) != at + 1)
+				cur.k = SIZE_MAX;
+				if (skip_separators(&sc, &cur, 0) != want ||
+				    skip_separators(&sc, &cur, at + 1) != sizeof s ||
+				    alnum_end(&sc, &cur, at + 1) != at + 1)
 					good = 0;
 				scan_free(&sc);
 			}

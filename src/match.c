@@ -126,6 +126,8 @@ struct pslot {				/* the presearch's probe table: fingerprint, record */
 #define RP_Q		7		/* struct rposting.qf: query << RP_Q */
 #define RP_DIRECT	0x40		/* | direct (a hit when found) */
 #define RP_FIELDS	0x3F		/* | the fields it must be found in (direct) */
+#define RP_ALSO_PREFIX	0x01		/* | (not direct) also is a prefix's */
+#define DOC_PBITS	4096		/* struct doc.pfx: a filter of its prefixes */
 #define MAX_RP_QUERIES	(1U << (32 - RP_Q))
 
 struct rposting {			/* a posting in a record: 8 bytes */
@@ -201,6 +203,8 @@ struct doc {
 	struct chunk		*chunks;
 	struct span		*sp;		/* matches of the query being collected */
 	size_t			 nsp, spcap;
+	uint64_t		 pfx[DOC_PBITS / 64];	/* the prefixes in use of its terms,
+						   by their key hashes' low bits */
 	uint32_t		*sorted;	/* terms of language 0 by bucket */
 	uint32_t		*bstart;	/* where each bucket starts in sorted */
 };
@@ -1347,6 +1351,7 @@ struct req {
 	size_t		 n;
 	uint64_t	 cost;		/* COST_ANY: no requirement */
 	uint64_t	 also;		/* the key hash of another term required, or 0 */
+	int		 also_prefix;	/* that term is a prefix */
 };
 
 /* The index entry of a word, created if needed. */
@@ -1429,7 +1434,7 @@ word_cost(struct matcher *m, uint32_t e)
 static struct req
 req_one(uint32_t item, uint64_t cost)
 {
-	struct req r = { xmalloc(sizeof(uint32_t)), 1, cost, 0 };
+	struct req r = { xmalloc(sizeof(uint32_t)), 1, cost, 0, 0 };
 
 	r.item[0] = item;
 	return r;
@@ -1438,12 +1443,14 @@ req_one(uint32_t item, uint64_t cost)
 static struct req required(struct matcher *, const struct node *);
 static void lit_buckets(struct matcher *);
 
-/* The key hash of a requirement that is one term (not a prefix or literal), or 0. */
+/* The key hash of a requirement that is one term or prefix (not a literal), or 0;
+ * *prefix says which. */
 static uint64_t
-one_term(const struct matcher *m, const struct req *r)
+one_term(const struct matcher *m, const struct req *r, int *prefix)
 {
-	if (r->n != 1 || (r->item[0] & LIT_BIT) || m->ie[r->item[0]].k.kind != K_TERM)
+	if (r->n != 1 || (r->item[0] & LIT_BIT))
 		return 0;
+	*prefix = m->ie[r->item[0]].k.kind == K_PREFIX;
 	return m->ie[r->item[0]].k.hash;
 }
 
@@ -1451,9 +1458,10 @@ one_term(const struct matcher *m, const struct req *r)
 static struct req
 required_and(struct matcher *m, const struct node *n)
 {
-	struct req best = { NULL, 0, COST_ANY, 0 }, *kid;
+	struct req best = { NULL, 0, COST_ANY, 0, 0 }, *kid;
 	uint32_t nk = n->u.list.n, b = nk;
 	uint64_t term, other = 0, ocost = COST_ANY;
+	int pfx, opfx = 0;
 
 	kid = xcalloc(nk, sizeof *kid);
 	for (uint32_t i = 0; i < nk; i++) {
@@ -1464,15 +1472,18 @@ required_and(struct matcher *m, const struct node *n)
 		}
 	}
 	for (uint32_t i = 0; i < nk; i++)
-		if (i != b && (term = one_term(m, &kid[i])) != 0 && kid[i].cost < ocost) {
+		if (i != b && (term = one_term(m, &kid[i], &pfx)) != 0 && kid[i].cost < ocost) {
 			other = term;
+			opfx = pfx;
 			ocost = kid[i].cost;
 		}
 	if (b < nk) {
 		best = kid[b];
 		kid[b].item = NULL;
-		if (best.also == 0 && other != one_term(m, &best))
+		if (best.also == 0 && other != one_term(m, &best, &pfx)) {
 			best.also = other;
+			best.also_prefix = opfx;
+		}
 	}
 	for (uint32_t i = 0; i < nk; i++)
 		free(kid[i].item);
@@ -1512,7 +1523,7 @@ required_words(struct matcher *m, const struct node *n)
 static struct req
 required_or(struct matcher *m, const struct node *n)
 {
-	struct req all = { NULL, 0, 0, 0 }, r;
+	struct req all = { NULL, 0, 0, 0, 0 }, r;
 
 	for (uint32_t i = 0; i < n->u.list.n; i++) {
 		r = required(m, n->u.list.kid[i]);
@@ -1533,7 +1544,7 @@ required_or(struct matcher *m, const struct node *n)
 static struct req
 required(struct matcher *m, const struct node *n)
 {
-	struct req none = { NULL, 0, COST_ANY, 0 };
+	struct req none = { NULL, 0, COST_ANY, 0, 0 };
 
 	switch (n->type) {
 	case N_AND:
@@ -1636,7 +1647,8 @@ post_required(struct matcher *m, uint32_t i, uint32_t *nalw)
 		if (it & LIT_BIT)
 			post(&m->lit[it & ~LIT_BIT].q, &m->lit[it & ~LIT_BIT].n, i);
 		else
-			post_entry(&m->ie[it], i, 0, 0, r.also);
+			post_entry(&m->ie[it], i, r.also_prefix ? RP_ALSO_PREFIX : 0, 0,
+			    r.also);
 	}
 	free(r.item);
 }
@@ -2741,6 +2753,18 @@ doc_has(const struct doc *d, uint32_t low)
 	return 0;
 }
 
+/* Might the article have the other term a posting needs (low: the low 32 bits of
+ * its key hash, 0 for none; prefix: it is a prefix)? */
+static int
+also_ok(const struct doc *d, uint32_t low, int prefix)
+{
+	if (low == 0)
+		return 1;
+	if (prefix)
+		return (int)(d->pfx[low % DOC_PBITS / 64] >> (low % 64) & 1);
+	return doc_has(d, low);
+}
+
 /* Might the index hold a key of this hash? (No: most of an article's words.) */
 static int
 filter_may(const struct matcher *m, uint64_t hash)
@@ -2780,7 +2804,7 @@ lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 			uint32_t qf = pv[k].qf;
 
 			if (!(qf & RP_DIRECT)) {
-				if (pv[k].also == 0 || doc_has(d, pv[k].also))
+				if (also_ok(d, pv[k].also, qf & RP_ALSO_PREFIX))
 					candidate(m, qf >> RP_Q);
 			} else if (qf & p->fmask)
 				direct_hit(m, qf >> RP_Q);
@@ -2791,7 +2815,7 @@ lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 /* The keys to look up that the filter lets through: the article's terms, and
  * their prefixes in use. */
 static size_t
-probes(struct matcher *m, const struct doc *d)
+probes(struct matcher *m, struct doc *d)
 {
 	size_t n = 0, need = d->nt + d->n0 * m->nplens;
 	struct hkey k;
@@ -2809,6 +2833,7 @@ probes(struct matcher *m, const struct doc *d)
 	for (size_t i = 0; i < d->n0; i++)
 		for (size_t l = 0; l < m->nplens && m->plens[l] <= d->t[i].k.len; l++) {
 			k = mkkey(d->t[i].k.s, m->plens[l], 0, K_PREFIX);
+			d->pfx[k.hash % DOC_PBITS / 64] |= 1ULL << (k.hash % 64);
 			if (!filter_may(m, k.hash))
 				continue;
 			m->probe[n].k = k;

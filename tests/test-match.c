@@ -624,6 +624,57 @@ test_vocab(void)
 	matcher_free(m);
 }
 
+/* An AND of a word and a prefix is a candidate only when the article has both the
+ * word and a term with the prefix (the prefix is its posting's second term), and
+ * answers as evaluating it does. */
+static void
+test_prefix_second(void)
+{
+	static const struct { const char *title, *text; int hits; uint64_t cand; } doc[] = {
+		{ "", "beta gamma delta", 0, 0 },	/* the word alone */
+		{ "", "beta kalomi", 1, 1 },		/* both */
+		{ "kalomi", "beta", 1, 1 },		/* the prefix in the title */
+		{ "", "kalo beta", 0, 0 },		/* shorter than the prefix */
+		{ "", "beta kalomi", 1, 1 },
+	};
+	struct matcher *m = matcher_new();
+	struct match_stats st0, st1;
+	char *cause = NULL;
+	int good = 1;
+
+	if (matcher_add(m, 1, "kalom* beta", NULL, &cause) == -1 ||
+	    matcher_add(m, 2, "kalomx", NULL, &cause) == -1 ||
+	    matcher_add(m, 3, "zeta", NULL, &cause) == -1) {
+		diag("%s", cause);
+		free(cause);
+		good = 0;
+	}
+	matcher_compile(m);
+	for (size_t i = 0; i < sizeof doc / sizeof doc[0]; i++) {
+		struct match_doc d = { doc[i].title, doc[i].text, NULL, NULL, NULL, NULL,
+		    "en" };
+		struct got a, b;
+
+		memset(&a, 0, sizeof a);
+		memset(&b, 0, sizeof b);
+		matcher_match(m, &d, MATCH_EVERY | MATCH_NOSNIPPET, hit_cb, &a);
+		matcher_stats(m, &st0);
+		matcher_match(m, &d, MATCH_NOSNIPPET, hit_cb, &b);
+		matcher_stats(m, &st1);
+		if (a.n != b.n || memcmp(a.ids, b.ids, a.n * sizeof a.ids[0]) != 0 ||
+		    (int)(b.n > 0 && b.ids[0] == 1) != doc[i].hits ||
+		    st1.candidates - st0.candidates != doc[i].cand) {
+			diag("doc %zu: %zu / %zu hits, %llu candidates", i, a.n, b.n,
+			    (unsigned long long)(st1.candidates - st0.candidates));
+			good = 0;
+		}
+		got_free(&a);
+		got_free(&b);
+	}
+	ok(good, "pref* word: a candidate only with a term of the prefix, the same hits");
+	matcher_free(m);
+}
+
 int
 main(void)
 {
@@ -640,6 +691,7 @@ main(void)
 	test_snippets();
 	test_presearch();
 	test_presearch_shapes();
+	test_prefix_second();
 	test_regex_literals();
 	test_vocab();
 	ok(lazy_checked > 100 && lazy_differ == 0, "match_hit_describe gives the eager hits' "

@@ -1454,6 +1454,30 @@ one_term(const struct matcher *m, const struct req *r, int *prefix)
 	return m->ie[r->item[0]].k.hash;
 }
 
+/* AND whose cheapest requirement (kid b, best) is one term (of this hash) and no
+ * other child is: the terms of an OR another child needs, with that term as their
+ * second, if there is one; else best. An article is then a candidate when it has
+ * both, not whenever it has the one term (finding the OR's terms costs a posting
+ * each, an evaluation costs far more). */
+static struct req
+or_first(struct req *kid, uint32_t nk, uint32_t b, struct req best, uint64_t term,
+    int prefix)
+{
+	struct req r;
+
+	for (uint32_t i = 0; i < nk; i++) {
+		if (i == b || kid[i].cost == COST_ANY || kid[i].n < 2 || kid[i].also != 0)
+			continue;
+		r = kid[i];
+		kid[i].item = NULL;
+		r.also = term;
+		r.also_prefix = prefix;
+		free(best.item);
+		return r;
+	}
+	return best;
+}
+
 /* AND: the cheapest requirement among the children, and a term another child needs. */
 static struct req
 required_and(struct matcher *m, const struct node *n)
@@ -1484,6 +1508,8 @@ required_and(struct matcher *m, const struct node *n)
 			best.also = other;
 			best.also_prefix = opfx;
 		}
+		if (best.also == 0 && (term = one_term(m, &best, &pfx)) != 0)
+			best = or_first(kid, nk, b, best, term, pfx);
 	}
 	for (uint32_t i = 0; i < nk; i++)
 		free(kid[i].item);

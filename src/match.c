@@ -5,7 +5,8 @@
  * At compile time each query gets a set of index keys at least one of which any
  * matching article must contain (Lucene Monitor's presearcher): a word, a prefix,
  * or a literal that a regular expression needs, and, when there is one, a second
- * term it needs too. An article is tokenised once per field into a dictionary of
+ * word or prefix it needs too (an AND of one term and an OR of terms is filed
+ * under the OR's terms, the one term second). An article is tokenised once per field into a dictionary of
  * its terms (with the fields each occurs in); looking its terms and prefixes up in
  * the index yields the candidates, which alone are evaluated. A query that is a
  * plain word or an OR of plain words needs no evaluation: finding one of its words

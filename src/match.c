@@ -5,7 +5,8 @@
  * At compile time each query gets a set of index keys at least one of which any
  * matching article must contain (Lucene Monitor's presearcher): a word, a prefix,
  * or a literal that a regular expression needs, and, when there is one, a second
- * term it needs too. An article is tokenised once per field into a dictionary of
+ * word or prefix it needs too (an AND of one term and an OR of terms is filed
+ * under the OR's terms, the one term second). An article is tokenised once per field into a dictionary of
  * its terms (with the fields each occurs in); looking its terms and prefixes up in
  * the index yields the candidates, which alone are evaluated. A query that is a
  * plain word or an OR of plain words needs no evaluation: finding one of its words
@@ -39,6 +40,7 @@
 #define SNIPPET_WORDS	25
 #define SNIPPET_BEFORE	10
 #define NLBUCKETS	4096	/* buckets of regex literals' grams (see lit_step) */
+#define NLBITS		65536	/* their filter: a bit per 16-bit gram hash (8 KiB) */
 #define MAX_LSTEP	8	/* probe the text at most every 8 bytes for them */
 
 enum { F_TITLE, F_TEXT, F_SUMMARY, F_URL, F_SOURCE, F_AUTHOR, NFIELDS };
@@ -117,9 +119,22 @@ struct probe {				/* a key of the article to look up, and its fields */
 	uint8_t		 fmask;
 };
 
-struct pslot {				/* the presearch's probe table: full hash, record */
-	uint64_t	 hash;
+struct pslot {				/* the presearch's probe table: fingerprint, record */
+	uint32_t	 fp;		/* the key hash's top 32 bits */
 	uint32_t	 e;		/* offset of the record in m->rec + 1; 0 = empty */
+};
+
+#define RP_Q		7		/* struct rposting.qf: query << RP_Q */
+#define RP_DIRECT	0x40		/* | direct (a hit when found) */
+#define RP_FIELDS	0x3F		/* | the fields it must be found in (direct) */
+#define RP_ALSO_PREFIX	0x01		/* | (not direct) also is a prefix's */
+#define DOC_PBITS	4096		/* struct doc.pfx: a filter of its prefixes */
+#define MAX_RP_QUERIES	(1U << (32 - RP_Q))
+
+struct rposting {			/* a posting in a record: 8 bytes */
+	uint32_t	 qf;		/* see RP_* */
+	uint32_t	 also;		/* the low 32 bits of the key hash of a term it
+					   needs too (a filter: 0 is none) */
 };
 
 struct prec {				/* an index key and its postings, in one piece */
@@ -184,9 +199,13 @@ struct doc {
 	struct occ		*occ;
 	size_t			 nocc;
 	uint32_t		*tid[NFIELDS];	/* term per token and language */
+	uint64_t		*need;		/* field << 32 | token of each token of a term */
+	size_t			 nneed;		/* (language 0 only; counted in t[].n) */
 	struct chunk		*chunks;
 	struct span		*sp;		/* matches of the query being collected */
 	size_t			 nsp, spcap;
+	uint64_t		 pfx[DOC_PBITS / 64];	/* the prefixes in use of its terms,
+						   by their key hashes' low bits */
 	uint32_t		*sorted;	/* terms of language 0 by bucket */
 	uint32_t		*bstart;	/* where each bucket starts in sorted */
 };
@@ -217,7 +236,8 @@ struct matcher {
 	uint32_t		*lbstart;	/* where each bucket's literal grams start in lb */
 	uint32_t		 lstep;		/* the text is probed every lstep bytes */
 	uint32_t		 lgram;		/* for grams of lgram (3 or 4) bytes */
-	uint64_t		 lbits[NLBUCKETS / 64];	/* buckets in use */
+	uint64_t		 lbits[NLBITS / 64];	/* gram hashes in use (a bucket is
+						   the top 12 of their 16 bits) */
 	struct lref		*lb;
 	uint32_t		*always;
 	size_t			 nalways;
@@ -226,6 +246,8 @@ struct matcher {
 	uint64_t		*sbits;		/* a bit per word of cbits|hbits in use */
 	size_t			 nwords;	/* 64-bit words in each */
 	uint32_t		*cand;		/* candidates in order; CAND_HIT: a hit */
+	uint64_t		*ids;		/* the queries' ids, dense: a hit the presearch
+						   decided reads only this */
 	pcre2_match_data	*md;
 	pcre2_match_context	*mctx;
 	int			 compiled;
@@ -1265,6 +1287,7 @@ matcher_free(struct matcher *m)
 	free(m->hbits);
 	free(m->sbits);
 	free(m->cand);
+	free(m->ids);
 	pcre2_match_data_free(m->md);
 	pcre2_match_context_free(m->mctx);
 	free(m);
@@ -1329,6 +1352,7 @@ struct req {
 	size_t		 n;
 	uint64_t	 cost;		/* COST_ANY: no requirement */
 	uint64_t	 also;		/* the key hash of another term required, or 0 */
+	int		 also_prefix;	/* that term is a prefix */
 };
 
 /* The index entry of a word, created if needed. */
@@ -1411,7 +1435,7 @@ word_cost(struct matcher *m, uint32_t e)
 static struct req
 req_one(uint32_t item, uint64_t cost)
 {
-	struct req r = { xmalloc(sizeof(uint32_t)), 1, cost, 0 };
+	struct req r = { xmalloc(sizeof(uint32_t)), 1, cost, 0, 0 };
 
 	r.item[0] = item;
 	return r;
@@ -1420,22 +1444,49 @@ req_one(uint32_t item, uint64_t cost)
 static struct req required(struct matcher *, const struct node *);
 static void lit_buckets(struct matcher *);
 
-/* The key hash of a requirement that is one term (not a prefix or literal), or 0. */
+/* The key hash of a requirement that is one term or prefix (not a literal), or 0;
+ * *prefix says which. */
 static uint64_t
-one_term(const struct matcher *m, const struct req *r)
+one_term(const struct matcher *m, const struct req *r, int *prefix)
 {
-	if (r->n != 1 || (r->item[0] & LIT_BIT) || m->ie[r->item[0]].k.kind != K_TERM)
+	if (r->n != 1 || (r->item[0] & LIT_BIT))
 		return 0;
+	*prefix = m->ie[r->item[0]].k.kind == K_PREFIX;
 	return m->ie[r->item[0]].k.hash;
+}
+
+/* AND whose cheapest requirement (kid b, best) is one term (of this hash) and no
+ * other child is: the terms of an OR another child needs, with that term as their
+ * second, if there is one; else best. An article is then a candidate when it has
+ * both, not whenever it has the one term (finding the OR's terms costs a posting
+ * each, an evaluation costs far more). */
+static struct req
+or_first(struct req *kid, uint32_t nk, uint32_t b, struct req best, uint64_t term,
+    int prefix)
+{
+	struct req r;
+
+	for (uint32_t i = 0; i < nk; i++) {
+		if (i == b || kid[i].cost == COST_ANY || kid[i].n < 2 || kid[i].also != 0)
+			continue;
+		r = kid[i];
+		kid[i].item = NULL;
+		r.also = term;
+		r.also_prefix = prefix;
+		free(best.item);
+		return r;
+	}
+	return best;
 }
 
 /* AND: the cheapest requirement among the children, and a term another child needs. */
 static struct req
 required_and(struct matcher *m, const struct node *n)
 {
-	struct req best = { NULL, 0, COST_ANY, 0 }, *kid;
+	struct req best = { NULL, 0, COST_ANY, 0, 0 }, *kid;
 	uint32_t nk = n->u.list.n, b = nk;
 	uint64_t term, other = 0, ocost = COST_ANY;
+	int pfx, opfx = 0;
 
 	kid = xcalloc(nk, sizeof *kid);
 	for (uint32_t i = 0; i < nk; i++) {
@@ -1446,15 +1497,20 @@ required_and(struct matcher *m, const struct node *n)
 		}
 	}
 	for (uint32_t i = 0; i < nk; i++)
-		if (i != b && (term = one_term(m, &kid[i])) != 0 && kid[i].cost < ocost) {
+		if (i != b && (term = one_term(m, &kid[i], &pfx)) != 0 && kid[i].cost < ocost) {
 			other = term;
+			opfx = pfx;
 			ocost = kid[i].cost;
 		}
 	if (b < nk) {
 		best = kid[b];
 		kid[b].item = NULL;
-		if (best.also == 0 && other != one_term(m, &best))
+		if (best.also == 0 && other != one_term(m, &best, &pfx)) {
 			best.also = other;
+			best.also_prefix = opfx;
+		}
+		if (best.also == 0 && (term = one_term(m, &best, &pfx)) != 0)
+			best = or_first(kid, nk, b, best, term, pfx);
 	}
 	for (uint32_t i = 0; i < nk; i++)
 		free(kid[i].item);
@@ -1494,7 +1550,7 @@ required_words(struct matcher *m, const struct node *n)
 static struct req
 required_or(struct matcher *m, const struct node *n)
 {
-	struct req all = { NULL, 0, 0, 0 }, r;
+	struct req all = { NULL, 0, 0, 0, 0 }, r;
 
 	for (uint32_t i = 0; i < n->u.list.n; i++) {
 		r = required(m, n->u.list.kid[i]);
@@ -1515,7 +1571,7 @@ required_or(struct matcher *m, const struct node *n)
 static struct req
 required(struct matcher *m, const struct node *n)
 {
-	struct req none = { NULL, 0, COST_ANY, 0 };
+	struct req none = { NULL, 0, COST_ANY, 0, 0 };
 
 	switch (n->type) {
 	case N_AND:
@@ -1618,7 +1674,8 @@ post_required(struct matcher *m, uint32_t i, uint32_t *nalw)
 		if (it & LIT_BIT)
 			post(&m->lit[it & ~LIT_BIT].q, &m->lit[it & ~LIT_BIT].n, i);
 		else
-			post_entry(&m->ie[it], i, 0, 0, r.also);
+			post_entry(&m->ie[it], i, r.also_prefix ? RP_ALSO_PREFIX : 0, 0,
+			    r.also);
 	}
 	free(r.item);
 }
@@ -1627,8 +1684,8 @@ post_required(struct matcher *m, uint32_t i, uint32_t *nalw)
 static size_t
 rec_bytes(const struct ientry *ie)
 {
-	return sizeof(struct prec) + ((ie->k.len + 7) & ~(size_t)7) +
-	    ie->n * sizeof(struct posting);
+	return sizeof(struct prec) + ((ie->k.len + 3) & ~(size_t)3) +
+	    ie->n * sizeof(struct rposting);
 }
 
 /* The bytes of the records of the first n entries (those with postings). */
@@ -1650,7 +1707,8 @@ static size_t
 rec_put(char *p, const struct ientry *ie)
 {
 	struct prec *r = (struct prec *)(void *)p;
-	size_t klen = (ie->k.len + 7) & ~(size_t)7;
+	size_t klen = (ie->k.len + 3) & ~(size_t)3;
+	struct rposting *rp = (struct rposting *)(void *)(r->key + klen);
 
 	r->n = ie->n;
 	r->len = (uint16_t)ie->k.len;
@@ -1658,15 +1716,19 @@ rec_put(char *p, const struct ientry *ie)
 	r->kind = ie->k.kind;
 	memset(r->key, 0, klen);
 	memcpy(r->key, ie->k.s, ie->k.len);
-	memcpy(r->key + klen, ie->q, ie->n * sizeof *ie->q);
+	for (uint32_t k = 0; k < ie->n; k++) {
+		rp[k].qf = ie->q[k].q << RP_Q | (ie->q[k].direct ? RP_DIRECT : 0) |
+		    (ie->q[k].fields & RP_FIELDS);
+		rp[k].also = (uint32_t)ie->q[k].also;
+	}
 	return rec_bytes(ie);
 }
 
 /* The postings of a record. */
-static const struct posting *
+static const struct rposting *
 rec_postings(const struct prec *r)
 {
-	return (const struct posting *)(const void *)(r->key + ((r->len + 7) & ~7U));
+	return (const struct rposting *)(const void *)(r->key + ((r->len + 3) & ~3U));
 }
 
 /* Free the index entries and their hash table (compiling only). */
@@ -1764,7 +1826,7 @@ probe_table(struct matcher *m)
 		for (i = (uint32_t)m->ie[e].k.hash & t->mask; t->s[i].e != 0;
 		    i = (i + 1) & t->mask)
 			;
-		t->s[i].hash = m->ie[e].k.hash;
+		t->s[i].fp = (uint32_t)(m->ie[e].k.hash >> 32);
 		t->s[i].e = (uint32_t)off + 1;
 		off += rec_put(m->rec + off, &m->ie[e]);
 	}
@@ -1780,7 +1842,7 @@ matcher_compile(struct matcher *m)
 
 	if (m->compiled)
 		return;
-	if (m->nq >= CAND_HIT)
+	if (m->nq >= CAND_HIT || m->nq >= MAX_RP_QUERIES)
 		fatalx("%s: too many watchlists", __func__);
 	for (size_t i = 0; i < m->nq; i++)
 		count_uses(m, m->q[i].root);
@@ -1799,6 +1861,9 @@ matcher_compile(struct matcher *m)
 	m->hbits = xcalloc(m->nwords + 1, sizeof *m->hbits);
 	m->sbits = xcalloc(m->nwords / 64 + 1, sizeof *m->sbits);
 	m->cand = xcalloc(m->nq + 1, sizeof *m->cand);
+	m->ids = xreallocarray(NULL, m->nq + 1, sizeof *m->ids);
+	for (size_t i = 0; i < m->nq; i++)
+		m->ids[i] = m->q[i].id;
 	m->st.queries = m->nq;
 	m->st.always = m->nalways;
 	m->compiled = 1;
@@ -1883,20 +1948,35 @@ doc_stem(struct matcher *m, struct doc *d, size_t nl)
 	free(map);
 }
 
-/* Lay out the occurrences of every term, in field and position order. */
+/* Add the occurrence of term id at token k of field f (its place counted). */
+static void
+occ_put(struct doc *d, uint32_t id, int f, size_t k)
+{
+	struct dterm *t = &d->t[id];
+	struct occ *o = &d->occ[t->first + t->n++];
+
+	o->field = (uint8_t)f;
+	o->tok = (uint32_t)k;
+	o->pos = d->tok[f]->v[k].pos;
+}
+
+/* Lay out the occurrences of every term, in field and position order: those of
+ * language 0 from the tokens doc_terms listed and counted, the stems' from the
+ * tokens' terms in each language. */
 static void
 doc_occurrences(struct doc *d, size_t nl)
 {
 	size_t total = 0;
 	uint32_t id;
 
-	for (int f = 0; f < NFIELDS; f++)
-		for (size_t k = 0; k < d->tok[f]->n * nl; k++) {
-			if ((id = d->tid[f][k]) == NO_TERM)
-				continue;
-			d->t[id].n++;
-			d->t[id].fmask |= (uint8_t)(1 << f);
-		}
+	for (int f = 0; f < NFIELDS && nl > 1; f++)
+		for (size_t k = 0; k < d->tok[f]->n; k++)
+			for (size_t l = 1; l < nl; l++) {
+				if ((id = d->tid[f][k * nl + l]) == NO_TERM)
+					continue;
+				d->t[id].n++;
+				d->t[id].fmask |= (uint8_t)(1 << f);
+			}
 	for (size_t i = 0; i < d->nt; i++) {
 		d->t[i].first = (uint32_t)total;
 		total += d->t[i].n;
@@ -1904,45 +1984,58 @@ doc_occurrences(struct doc *d, size_t nl)
 	}
 	d->occ = xreallocarray(NULL, total + 1, sizeof *d->occ);
 	d->nocc = total;
-	for (int f = 0; f < NFIELDS; f++)
-		for (size_t k = 0; k < d->tok[f]->n * nl; k++) {
-			struct dterm *t;
-			struct occ *o;
+	if (nl == 1) {
+		for (size_t i = 0; i < d->nneed; i++) {
+			int f = (int)(d->need[i] >> 32);
+			size_t k = (uint32_t)d->need[i];
 
-			if ((id = d->tid[f][k]) == NO_TERM)
-				continue;
-			t = &d->t[id];
-			o = &d->occ[t->first + t->n++];
-			o->field = (uint8_t)f;
-			o->tok = (uint32_t)(k / nl);
-			o->pos = d->tok[f]->v[k / nl].pos;
+			occ_put(d, d->tid[f][k], f, k);
 		}
+		return;
+	}
+	for (int f = 0; f < NFIELDS; f++)
+		for (size_t k = 0; k < d->tok[f]->n * nl; k++)
+			if ((id = d->tid[f][k]) != NO_TERM)
+				occ_put(d, id, f, k / nl);
 }
 
 /* Does a token need a place in the article's dictionary: a word or prefix some
- * query names (all: every token does)? */
+ * query names? Without a branch on the filter's words, so that the next tokens'
+ * are fetched while these arrive. */
 static int
-term_needed(struct matcher *m, const struct text_token *tk, int all)
+term_needed(const struct matcher *m, const struct text_token *tk)
 {
-	if (all || m->vocab == NULL || vocab_has(m, mix_key(tk->hash, 0, K_TERM)))
-		return 1;
+	int need = vocab_has(m, mix_key(tk->hash, 0, K_TERM));
+
 	for (size_t l = 0; l < m->nplens && m->plens[l] <= tk->normlen; l++)
-		if (vocab_has(m, hash_key(tk->norm, m->plens[l], 0, K_PREFIX)))
-			return 1;
-	return 0;
+		need |= vocab_has(m, hash_key(tk->norm, m->plens[l], 0, K_PREFIX));
+	return need;
 }
 
-/* Put the tokens of every field that some query needs into the dictionary. */
+/* Put the tokens of every field that some query needs (all: every token) into the
+ * dictionary: first which ones, then those. */
 static void
 doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
 {
+	all |= m->vocab == NULL;
 	for (int f = 0; f < NFIELDS; f++) {
-		d->tid[f] = xreallocarray(NULL, d->tok[f]->n * nl + 1, sizeof **d->tid);
-		for (size_t k = 0; k < d->tok[f]->n; k++) {
-			const struct text_token *tk = &d->tok[f]->v[k];
+		const struct text_token *v = d->tok[f]->v;
+		uint32_t *tid;
 
-			d->tid[f][k * nl] = !term_needed(m, tk, all) ? NO_TERM :
-			    doc_intern(d, tk->norm, tk->normlen, 0, tk->hash);
+		tid = d->tid[f] = xreallocarray(NULL, d->tok[f]->n * nl + 1, sizeof **d->tid);
+		for (size_t k = 0; k < d->tok[f]->n; k++)
+			tid[k * nl] = all || term_needed(m, &v[k]);
+		for (size_t k = 0; k < d->tok[f]->n; k++) {
+			uint32_t id;
+
+			if (!tid[k * nl]) {
+				tid[k * nl] = NO_TERM;
+				continue;
+			}
+			tid[k * nl] = id = doc_intern(d, v[k].norm, v[k].normlen, 0, v[k].hash);
+			d->t[id].n++;
+			d->t[id].fmask |= (uint8_t)(1 << f);
+			d->need[d->nneed++] = (uint64_t)f << 32 | k;
 		}
 	}
 }
@@ -1970,6 +2063,7 @@ doc_build(struct matcher *m, struct doc *d, const struct match_doc *md, int all)
 	d->h.mask = (uint32_t)size - 1;
 	d->tcap = ntok + 1;
 	d->t = xreallocarray(NULL, d->tcap, sizeof *d->t);
+	d->need = xreallocarray(NULL, ntok / nl + 1, sizeof *d->need);
 	doc_terms(m, d, nl, all);
 	d->n0 = d->nt;
 	if (nl > 1)
@@ -1994,6 +2088,7 @@ doc_free(struct doc *d)
 	free(d->t);
 	free(d->h.slot);
 	free(d->occ);
+	free(d->need);
 	free(d->sp);
 	free(d->sorted);
 	free(d->bstart);
@@ -2114,6 +2209,30 @@ prefix_gather(struct doc *d, const struct word *w, uint8_t fields, struct occ **
 	}
 }
 
+/* The occurrences of term t in the fields as a piece of the article's list, which
+ * is in field order (so any fields the term occurs in are one piece, unless the
+ * fields asked for skip one between them); NULL if they are not one piece. */
+static struct occ *
+occ_slice(const struct doc *d, const struct dterm *t, uint8_t fields, size_t *n)
+{
+	struct occ *v = d->occ + t->first;
+	size_t lo = 0, hi = t->n;
+
+	if ((t->fmask & ~fields) == 0) {
+		*n = t->n;
+		return v;
+	}
+	while (lo < hi && !(fields >> v[lo].field & 1))
+		lo++;
+	while (hi > lo && !(fields >> v[hi - 1].field & 1))
+		hi--;
+	for (size_t i = lo; i < hi; i++)
+		if (!(fields >> v[i].field & 1))
+			return NULL;
+	*n = hi - lo;
+	return v + lo;
+}
+
 /* The occurrences of a word in the fields, sorted; *owned when the list was allocated. */
 static const struct occ *
 word_occ(struct doc *d, const struct word *w, uint8_t fields, size_t *n, int *owned)
@@ -2133,10 +2252,8 @@ word_occ(struct doc *d, const struct word *w, uint8_t fields, size_t *n, int *ow
 		k.kind = K_TERM;
 		if ((e = htab_find(&d->h, d->t, sizeof *d->t, &k)) < 0)
 			return NULL;
-		if (!w->exact && fields == 0xFF) {
-			*n = d->t[e].n;
-			return d->occ + d->t[e].first;
-		}
+		if (!w->exact && (v = occ_slice(d, &d->t[e], fields, n)) != NULL)
+			return v;
 		gather(d, w, &d->t[e], fields, &v, n, &cap);
 	} else {
 		prefix_gather(d, w, fields, &v, n, &cap);
@@ -2499,9 +2616,9 @@ match_hit_describe(const struct match_hit *h, struct match_hit *out)
 
 /* Hand the hit of query q to the callback, described unless MATCH_NOSNIPPET. */
 static void
-report(struct matcher *m, struct doc *d, const struct query *q, int flags,
-    match_cb cb, void *arg)
+report(struct matcher *m, struct doc *d, uint32_t qi, int flags, match_cb cb, void *arg)
 {
+	const struct query *q = &m->q[qi];
 	struct hitctx c;
 	struct match_hit h;
 
@@ -2511,7 +2628,7 @@ report(struct matcher *m, struct doc *d, const struct query *q, int flags,
 	c.nterms = 0;
 	c.snip = NULL;
 	memset(&h, 0, sizeof h);
-	h.id = q->id;
+	h.id = m->ids[qi];
 	h.terms = (const char **)c.terms;
 	h.snippet = "";
 	h.ctx = &c;
@@ -2554,7 +2671,8 @@ direct_hit(struct matcher *m, uint32_t i)
 	m->sbits[i / 4096] |= 1ULL << (i / 64 % 64);
 }
 
-/* The bucket of the g (3 or 4) bytes at s (regex literals are at least three long). */
+/* The 16-bit hash of the g (3 or 4) bytes at s (regex literals are at least three
+ * long); its top 12 bits are its bucket. */
 static uint32_t
 tri(const char *s, size_t g)
 {
@@ -2565,7 +2683,7 @@ tri(const char *s, size_t g)
 	else
 		v = (uint32_t)(unsigned char)s[0] | (uint32_t)(unsigned char)s[1] << 8 |
 		    (uint32_t)(unsigned char)s[2] << 16;
-	return (v * 0x9E3779B1U) >> 20;		/* NLBUCKETS = 4096 */
+	return (v * 0x9E3779B1U) >> 16;		/* NLBITS = 65536 */
 }
 
 /* The gram length (4 bytes, 3 if a literal is that short) and the probe step: a
@@ -2589,21 +2707,22 @@ lit_step(struct matcher *m)
 static void
 lit_buckets(struct matcher *m)
 {
-	uint32_t *start = xcalloc(NLBUCKETS + 1, sizeof *start), b;
+	uint32_t *start = xcalloc(NLBUCKETS + 1, sizeof *start), b, g;
 
 	lit_step(m);
 	m->lb = xreallocarray(NULL, m->nlit * m->lstep + 1, sizeof *m->lb);
 	for (size_t i = 0; i < m->nlit; i++)
 		for (uint32_t o = 0; o < m->lstep; o++)
-			start[tri(m->lit[i].s + o, m->lgram) + 1]++;
+			start[(tri(m->lit[i].s + o, m->lgram) >> 4) + 1]++;
 	for (b = 0; b < NLBUCKETS; b++)
 		start[b + 1] += start[b];
 	for (size_t i = 0; i < m->nlit; i++)
 		for (uint32_t o = 0; o < m->lstep; o++) {
-			b = tri(m->lit[i].s + o, m->lgram);
+			g = tri(m->lit[i].s + o, m->lgram);
+			b = g >> 4;
 			m->lb[start[b]].lit = (uint32_t)i;
 			m->lb[start[b]++].off = o;
-			m->lbits[b / 64] |= 1ULL << (b % 64);
+			m->lbits[g / 64] |= 1ULL << (g % 64);
 		}
 	for (b = NLBUCKETS; b > 0; b--)
 		start[b] = start[b - 1];
@@ -2641,24 +2760,36 @@ presearch_lits(struct matcher *m, struct doc *d)
 		for (size_t t = 0; t + m->lgram <= len; t += m->lstep) {
 			b = tri(w + t, m->lgram);
 			if (m->lbits[b / 64] >> (b % 64) & 1)
-				lits_at(m, w, len, t, b);
+				lits_at(m, w, len, t, b >> 4);
 		}
 	}
 }
 
-/* Does the article have a term of this key hash? (The hash alone: a filter.) */
+/* Might the article have a term whose key hash has these low 32 bits? (A filter.) */
 static int
-doc_has(const struct doc *d, uint64_t hash)
+doc_has(const struct doc *d, uint32_t low)
 {
-	uint64_t e, tag = hash >> 32;
+	uint64_t e;
 	uint32_t i;
 
 	if (d->h.slot == NULL)
 		return 0;
-	for (i = (uint32_t)hash & d->h.mask; (e = d->h.slot[i]) != 0; i = (i + 1) & d->h.mask)
-		if (e >> 32 == tag && d->t[(e & 0xFFFFFFFF) - 1].k.hash == hash)
+	for (i = low & d->h.mask; (e = d->h.slot[i]) != 0; i = (i + 1) & d->h.mask)
+		if ((uint32_t)d->t[(e & 0xFFFFFFFF) - 1].k.hash == low)
 			return 1;
 	return 0;
+}
+
+/* Might the article have the other term a posting needs (low: the low 32 bits of
+ * its key hash, 0 for none; prefix: it is a prefix)? */
+static int
+also_ok(const struct doc *d, uint32_t low, int prefix)
+{
+	if (low == 0)
+		return 1;
+	if (prefix)
+		return (int)(d->pfx[low % DOC_PBITS / 64] >> (low % 64) & 1);
+	return doc_has(d, low);
 }
 
 /* Might the index hold a key of this hash? (No: most of an article's words.) */
@@ -2685,11 +2816,11 @@ lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 {
 	const struct ptab *t = &m->pt[p->k.kind == K_PREFIX];
 	const struct prec *r;
-	const struct posting *pv;
-	uint32_t i;
+	const struct rposting *pv;
+	uint32_t i, fp = (uint32_t)(p->k.hash >> 32);
 
 	for (i = (uint32_t)p->k.hash & t->mask; t->s[i].e != 0; i = (i + 1) & t->mask) {
-		if (t->s[i].hash != p->k.hash)
+		if (t->s[i].fp != fp)
 			continue;
 		r = (const struct prec *)(const void *)(m->rec + t->s[i].e - 1);
 		if (r->len != p->k.len || r->lang != p->k.lang || r->kind != p->k.kind ||
@@ -2697,13 +2828,13 @@ lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 			continue;
 		pv = rec_postings(r);
 		for (uint32_t k = 0; k < r->n; k++) {
-			const struct posting *po = &pv[k];
+			uint32_t qf = pv[k].qf;
 
-			if (!po->direct) {
-				if (po->also == 0 || doc_has(d, po->also))
-					candidate(m, po->q);
-			} else if (po->fields & p->fmask)
-				direct_hit(m, po->q);
+			if (!(qf & RP_DIRECT)) {
+				if (also_ok(d, pv[k].also, qf & RP_ALSO_PREFIX))
+					candidate(m, qf >> RP_Q);
+			} else if (qf & p->fmask)
+				direct_hit(m, qf >> RP_Q);
 		}
 	}
 }
@@ -2711,7 +2842,7 @@ lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 /* The keys to look up that the filter lets through: the article's terms, and
  * their prefixes in use. */
 static size_t
-probes(struct matcher *m, const struct doc *d)
+probes(struct matcher *m, struct doc *d)
 {
 	size_t n = 0, need = d->nt + d->n0 * m->nplens;
 	struct hkey k;
@@ -2729,6 +2860,7 @@ probes(struct matcher *m, const struct doc *d)
 	for (size_t i = 0; i < d->n0; i++)
 		for (size_t l = 0; l < m->nplens && m->plens[l] <= d->t[i].k.len; l++) {
 			k = mkkey(d->t[i].k.s, m->plens[l], 0, K_PREFIX);
+			d->pfx[k.hash % DOC_PBITS / 64] |= 1ULL << (k.hash % 64);
 			if (!filter_may(m, k.hash))
 				continue;
 			m->probe[n].k = k;
@@ -2773,8 +2905,10 @@ presearch(struct matcher *m, struct doc *d)
 		if (j + 8 < n) {
 			const struct pslot *sl = slot_of(m, &m->probe[j + 8].k);
 
-			if (sl->e != 0 && sl->hash == m->probe[j + 8].k.hash)
+			if (sl->e != 0 && sl->fp == (uint32_t)(m->probe[j + 8].k.hash >> 32)) {
 				__builtin_prefetch(m->rec + sl->e - 1);
+				__builtin_prefetch(m->rec + sl->e - 1 + 63);
+			}
 		}
 		lookup(m, d, &m->probe[j]);
 	}
@@ -2801,10 +2935,15 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 		n = presearch(m, &d);
 	m->st.articles++;
 	for (size_t i = 0; i < n; i++) {
-		const struct query *q = &m->q[m->cand[i] & ~CAND_HIT];
+		uint32_t k = m->cand[i] & ~CAND_HIT;
+		const struct query *q = &m->q[k];
 
-		if (i + 8 < n)		/* the candidates are scattered: fetch ahead */
-			__builtin_prefetch(&m->q[m->cand[i + 8] & ~CAND_HIT]);
+		if (i + 8 < n) {	/* the candidates are scattered: fetch ahead */
+			if (m->cand[i + 8] & CAND_HIT)
+				__builtin_prefetch(&m->ids[m->cand[i + 8] & ~CAND_HIT]);
+			else
+				__builtin_prefetch(&m->q[m->cand[i + 8]]);
+		}
 		if (i + 4 < n && !(m->cand[i + 4] & CAND_HIT)) {	/* its tree */
 			const char *t = (const char *)m->q[m->cand[i + 4]].root;
 
@@ -2818,7 +2957,7 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 			continue;
 		hits++;
 		if (cb != NULL)
-			report(m, &d, q, flags, cb, arg);
+			report(m, &d, k, flags, cb, arg);
 	}
 	m->st.candidates += n - direct;
 	m->st.direct += direct;

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <libstemmer.h>
 #include <openssl/evp.h>
 #include <utf8proc.h>
@@ -17,6 +21,7 @@
 			 UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_LUMP)
 #define MAX_PARTS	16	/* hyphenated parts joined into one form */
 #define MAX_STEMMERS	32
+#define TOKEN_HASHED	0x100	/* private: the ASCII path hashed the token already */
 
 struct buf {
 	char	*p;
@@ -31,6 +36,7 @@ struct text_stemmer {
 static struct text_stemmer stemmers[MAX_STEMMERS];
 static size_t nstemmers;
 static int fast_tokens = 1;	/* tests turn the tokeniser's ASCII path off to compare */
+static int simd_scan = 1;	/* tests turn the 16-byte classification off to compare */
 
 /* ASCII letters and digits: the bytes of a word on the fast path. */
 static const unsigned char alnum_tab[256] = {
@@ -381,67 +387,221 @@ emit_chain(struct text_tokens *t, size_t *cap, struct buf *a, const char *s,
 	}
 }
 
-#define ONES	0x0101010101010101ULL
-#define HIGHS	(ONES * 0x80)
+/*
+ * text_hash: the bytes in eight-byte pieces (little-endian where the machine is),
+ * every piece but the last mixed in as it comes, the last one (1 to 8 bytes, the
+ * rest zero) mixed in with the end. A word the tokeniser holds in registers is
+ * hashed there the same way, without a branch on its length.
+ */
 
-/* Bit 7 of each byte of v (eight bytes of text, the first lowest) that is an ASCII
- * letter or digit: byte-wise range checks that never carry into the next byte. */
+/* text_hash's start for len bytes. */
 static uint64_t
-alnum_bytes(uint64_t v)
+hash_start(size_t len)
 {
-	uint64_t lo7 = v & ~HIGHS, l = lo7 | ONES * 0x20;	/* l: letters lower-cased */
-	uint64_t alpha = (l + ONES * (0x80 - 'a')) & ~(l + ONES * (0x80 - 'z' - 1));
-	uint64_t digit = (lo7 + ONES * (0x80 - '0')) & ~(lo7 + ONES * (0x80 - '9' - 1));
-
-	return (alpha | digit) & ~v & HIGHS;
+	return 0x9E3779B97F4A7C15ULL ^ (len * 0xFF51AFD7ED558CCDULL);
 }
 
-/* Does this machine load the first of eight bytes into the lowest (the scans need it)? */
+/* text_hash: mix in eight bytes that are not the last. */
+static uint64_t
+hash_8(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0xBF58476D1CE4E5B9ULL;
+	return h ^ (h >> 31);
+}
+
+/* text_hash: mix in the last piece (zero-padded) and finish. */
+static uint64_t
+hash_last(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0x94D049BB133111EBULL;
+	h ^= h >> 29;
+	h *= 0xBF58476D1CE4E5B9ULL;
+	return h ^ (h >> 32);
+}
+
+/* The low r (1 to 8) bytes of v, the rest zero. */
+static uint64_t
+low_bytes(uint64_t v, size_t r)
+{
+	return v & (~0ULL >> (64 - 8 * r));
+}
+
+/* text_hash of the n (1 to 16) bytes in the low ends of v[0] and v[1] (the text
+ * loaded little-endian). */
+static uint64_t
+hash_word(const uint64_t v[2], size_t n)
+{
+	uint64_t h = hash_start(n);
+
+	if (n > 8)
+		return hash_last(hash_8(h, v[0]), low_bytes(v[1], n - 8));
+	return hash_last(h, low_bytes(v[0], n));
+}
+
+#define SCAN_STACK	128	/* bitmap words on the stack: texts up to 8 KiB */
+
+/* A text's bytes by class, a bit per byte (byte k: bit k % 64 of word k / 64). */
+struct scan {
+	uint64_t	*word;		/* an ASCII letter or digit */
+	uint64_t	*stop;		/* that or a byte >= 0x80: where separators end;
+					   every bit from the text's end on is set */
+	uint64_t	*brk;		/* a byte >= 0x80 or '-': a word ending there may
+					   go on (a chain, a mark, another script) */
+	uint64_t	 stack[3 * SCAN_STACK];
+};
+
+/* Classify n (<= 64) bytes one by one into bit masks: the portable path. */
+static void
+classify_bytes(const char *p, size_t n, uint64_t *word, uint64_t *high,
+    uint64_t *hyphen)
+{
+	uint64_t w = 0, h = 0, y = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		unsigned char c = (unsigned char)p[k];
+
+		w |= (uint64_t)alnum_tab[c] << k;
+		h |= (uint64_t)(c >> 7) << k;
+		y |= (uint64_t)(c == '-') << k;
+	}
+	*word = w;
+	*high = h;
+	*hyphen = y;
+}
+
+#if defined(__SSE2__)
+/* Classify 64 bytes sixteen at a time (SSE2 is x86-64's baseline). */
+static void
+classify_64(const char *p, uint64_t *word, uint64_t *high, uint64_t *hyphen)
+{
+	const __m128i lc = _mm_set1_epi8(0x20), ta = _mm_set1_epi8((char)(0x80 - 'a'));
+	const __m128i td = _mm_set1_epi8((char)(0x80 - '0'));
+	const __m128i na = _mm_set1_epi8((char)(-128 + 26));
+	const __m128i nd = _mm_set1_epi8((char)(-128 + 10)), hy = _mm_set1_epi8('-');
+	uint64_t w = 0, h = 0, y = 0;
+
+	for (int k = 0; k < 4; k++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+		/* a letter lower-cased, or a digit, shifted to the bottom of the signed range */
+		__m128i a = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, lc), ta), na);
+		__m128i d = _mm_cmplt_epi8(_mm_add_epi8(v, td), nd);
+
+		w |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(a, d)) << (16 * k);
+		h |= (uint64_t)(unsigned)_mm_movemask_epi8(v) << (16 * k);
+		y |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, hy)) << (16 * k);
+	}
+	*word = w;
+	*high = h;
+	*hyphen = y;
+}
+#endif
+
+/* Classify the 64 bytes at p (n of them in the text). */
+static void
+classify(const char *p, size_t n, uint64_t *word, uint64_t *high, uint64_t *hyphen)
+{
+#if defined(__SSE2__)
+	if (simd_scan && n == 64) {
+		classify_64(p, word, high, hyphen);
+		return;
+	}
+#endif
+	classify_bytes(p, n, word, high, hyphen);
+}
+
+/* Build the bitmaps of s (one word more than the bytes need: the end stops). */
+static void
+scan_build(struct scan *sc, const char *s, size_t len)
+{
+	size_t nw = len / 64 + 1, n;
+	uint64_t w, h, y;
+
+	sc->word = nw <= SCAN_STACK ? sc->stack : xreallocarray(NULL, 3 * nw, sizeof *sc->word);
+	sc->stop = sc->word + nw;
+	sc->brk = sc->stop + nw;
+	for (size_t k = 0; k < nw; k++) {
+		n = len - k * 64 < 64 ? len - k * 64 : 64;
+		classify(s + k * 64, n, &w, &h, &y);
+		sc->word[k] = w;
+		sc->stop[k] = w | h | (n < 64 ? ~0ULL << n : 0);
+		sc->brk[k] = h | y;
+	}
+}
+
+/* Free what scan_build allocated. */
+static void
+scan_free(struct scan *sc)
+{
+	if (sc->word != sc->stack)
+		free(sc->word);
+}
+
+/* The bitmaps' words of one 64-byte block, held by the scans (a local the compiler
+ * keeps in registers: the next token is mostly in the same block). */
+struct cursor {
+	size_t		 k;		/* the block; SIZE_MAX: none yet */
+	uint64_t	 word, stop, brk;
+};
+
+/* Load block k into the cursor. */
+static void
+cursor_load(const struct scan *sc, struct cursor *c, size_t k)
+{
+	c->k = k;
+	c->word = sc->word[k];
+	c->stop = sc->stop[k];
+	c->brk = sc->brk[k];
+}
+
+/* The first byte at or after i (<= len) that is an ASCII letter or digit or not
+ * ASCII (or len); the cursor is left on its block. */
+static inline size_t
+skip_separators(const struct scan *sc, struct cursor *c, size_t i)
+{
+	uint64_t b;
+
+	if (i / 64 != c->k)
+		cursor_load(sc, c, i / 64);
+	b = c->stop & (~0ULL << (i % 64));
+	while (b == 0) {
+		cursor_load(sc, c, c->k + 1);
+		b = c->stop;
+	}
+	return c->k * 64 + (size_t)__builtin_ctzll(b);
+}
+
+/* The first byte at or after i (<= len) that is not an ASCII letter or digit (or
+ * len); the cursor is left on its block. */
+static inline size_t
+alnum_end(const struct scan *sc, struct cursor *c, size_t i)
+{
+	uint64_t b;
+
+	if (i / 64 != c->k)
+		cursor_load(sc, c, i / 64);
+	b = ~c->word & (~0ULL << (i % 64));
+	while (b == 0) {
+		cursor_load(sc, c, c->k + 1);
+		b = ~c->word;
+	}
+	return c->k * 64 + (size_t)__builtin_ctzll(b);
+}
+
+/* Does this machine load the first of eight bytes into the lowest (the hash of a
+ * short word is taken from the register that lower-cased it)? */
 static int
 little_endian(void)
 {
 	return __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 }
 
-/* The first byte at or after i that is not an ASCII letter or digit (or len). */
-static size_t
-alnum_end(const char *s, size_t len, size_t i)
-{
-	uint64_t v, stop;
-
-	for (; little_endian() && i + 8 <= len; i += 8) {
-		memcpy(&v, s + i, 8);
-		if ((stop = ~alnum_bytes(v) & HIGHS) != 0)
-			return i + (size_t)__builtin_ctzll(stop) / 8;
-	}
-	while (i < len && alnum_tab[(unsigned char)s[i]])
-		i++;
-	return i;
-}
-
-/* The first byte at or after i that is an ASCII letter or digit or not ASCII (or len). */
-static size_t
-skip_separators(const char *s, size_t len, size_t i)
-{
-	uint64_t v, stop;
-
-	for (; little_endian() && i + 8 <= len; i += 8) {
-		memcpy(&v, s + i, 8);
-		if ((stop = alnum_bytes(v) | (v & HIGHS)) != 0)
-			return i + (size_t)__builtin_ctzll(stop) / 8;
-	}
-	while (i < len && (unsigned char)s[i] < 0x80 && !alnum_tab[(unsigned char)s[i]])
-		i++;
-	return i;
-}
-
 /* The end of an ASCII word at i that no hyphen or other script continues, or 0. */
-static size_t
-ascii_word(const char *s, size_t len, size_t i)
+static inline size_t
+ascii_word(const struct scan *sc, struct cursor *c, size_t i)
 {
-	size_t j = alnum_end(s, len, i + 1);
+	size_t j = alnum_end(sc, c, i + 1);
 
-	if (j < len && ((unsigned char)s[j] >= 0x80 || s[j] == '-'))
+	if (c->brk >> (j % 64) & 1)
 		return 0;	/* maybe a chain, a soft hyphen or a mark: the full path */
 	return j;
 }
@@ -453,21 +613,27 @@ emit_ascii(struct text_tokens *t, size_t *cap, struct buf *a, const char *s,
     size_t len, size_t i, size_t j)
 {
 	size_t n = j - i, off = a->len;
-	uint64_t v;
+	int reg = n <= 16 && len - i >= 16;
+	uint64_t v[2] = { 0, 0 };
 	char *d;
 
-	buf_reserve(a, n + 8);		/* room for a whole 8-byte store */
+	buf_reserve(a, n + 16);		/* room for a whole 16-byte store */
 	d = a->p + off;
-	if (n <= 8 && len - i >= 8) {
-		memcpy(&v, s + i, 8);
-		v |= 0x2020202020202020ULL;
-		memcpy(d, &v, 8);
+	if (reg) {
+		memcpy(v, s + i, 16);
+		v[0] |= 0x2020202020202020ULL;
+		v[1] |= 0x2020202020202020ULL;
+		memcpy(d, v, 16);
 	} else
 		for (size_t k = 0; k < n; k++)
 			d[k] = (char)(s[i + k] | 0x20);
 	d[n] = '\0';
 	a->len += n + 1;
 	add_token(t, cap, off, n, t->npos++, i, j, 0);
+	if (reg && little_endian()) {	/* hashed while in registers */
+		t->v[t->n - 1].hash = hash_word(v, n);
+		t->v[t->n - 1].flags |= TOKEN_HASHED;
+	}
 }
 
 struct text_tokens *
@@ -476,15 +642,18 @@ text_tokenize(const char *s, size_t len, int flags)
 	struct text_tokens *t = xcalloc(1, sizeof *t);
 	struct buf a = { NULL, 0, 0 };
 	struct part parts[MAX_PARTS];
+	struct scan sc;
+	struct cursor cur = { SIZE_MAX, 0, 0, 0 };
 	size_t i = 0, cap = 0, np, n, j;
 	int32_t c;
 
 	buf_reserve(&a, len + len / 4 + 16);
 	cap = len / 5 < 4096 ? len / 5 + 16 : 4096;	/* about a token per 5 bytes of prose */
 	t->v = xreallocarray(NULL, cap, sizeof *t->v);
-	while ((i = skip_separators(s, len, i)) < len) {
-		if (fast_tokens && alnum_tab[(unsigned char)s[i]] &&
-		    (j = ascii_word(s, len, i)) != 0) {
+	scan_build(&sc, s, len);
+	while ((i = skip_separators(&sc, &cur, i)) < len) {
+		if (fast_tokens && (cur.word >> (i % 64) & 1) &&
+		    (j = ascii_word(&sc, &cur, i)) != 0) {
 			emit_ascii(t, &cap, &a, s, len, i, j);
 			i = j;
 			continue;
@@ -511,9 +680,13 @@ text_tokenize(const char *s, size_t len, int flags)
 		}
 		emit_chain(t, &cap, &a, s, parts, np);
 	}
+	scan_free(&sc);
 	for (size_t k = 0; k < t->n; k++) {
 		t->v[k].norm = a.p + (uintptr_t)t->v[k].norm;
-		t->v[k].hash = text_hash(t->v[k].norm, t->v[k].normlen);
+		if (t->v[k].flags & TOKEN_HASHED)
+			t->v[k].flags &= ~TOKEN_HASHED;
+		else
+			t->v[k].hash = text_hash(t->v[k].norm, t->v[k].normlen);
 	}
 	t->arena = a.p;
 	t->arenalen = a.len;
@@ -576,27 +749,24 @@ text_stemmers_free(void)
 uint64_t
 text_hash(const char *s, size_t len)
 {
-	uint64_t h = 0x9E3779B97F4A7C15ULL ^ (len * 0xFF51AFD7ED558CCDULL), v;
+	uint64_t h = hash_start(len), v = 0;
+	uint32_t a, b;
 
-	for (; len >= 8; s += 8, len -= 8) {
+	for (; len > 8; s += 8, len -= 8) {
 		memcpy(&v, s, 8);
-		h = (h ^ v) * 0xBF58476D1CE4E5B9ULL;
-		h ^= h >> 31;
+		h = hash_8(h, v);
 	}
-	if (len >= 4) {		/* two overlapping loads cover 4 to 7 bytes */
-		uint32_t a, b;
-
+	if (len == 8)
+		memcpy(&v, s, 8);
+	else if (len >= 4) {	/* two overlapping loads cover 4 to 7 bytes */
 		memcpy(&a, s, 4);
 		memcpy(&b, s + len - 4, 4);
-		h = (h ^ ((uint64_t)b << 32 | a)) * 0x94D049BB133111EBULL;
-	} else if (len > 0) {
-		v = (uint64_t)(unsigned char)s[0] << 16 |
-		    (uint64_t)(unsigned char)s[len / 2] << 8 | (unsigned char)s[len - 1];
-		h = (h ^ v) * 0x94D049BB133111EBULL;
-	}
-	h ^= h >> 29;
-	h *= 0xBF58476D1CE4E5B9ULL;
-	return h ^ (h >> 32);
+		v = a | (uint64_t)b << (8 * (len - 4));
+	} else if (len > 0)
+		v = (uint64_t)(unsigned char)s[0] |
+		    (uint64_t)(unsigned char)s[len / 2] << (8 * (len / 2)) |
+		    (uint64_t)(unsigned char)s[len - 1] << (8 * (len - 1));
+	return hash_last(h, v);
 }
 
 void

@@ -624,6 +624,77 @@ test_vocab(void)
 	matcher_free(m);
 }
 
+struct sdoc {
+	const char	*title, *text;
+	int		 hit;		/* query 1 is a hit */
+	uint64_t	 cand;		/* candidates evaluated */
+};
+
+/* Query 1 (next to a plain word, decided without evaluation) against each article:
+ * the hits of evaluating every query, and the candidates expected. */
+static void
+second_term(const char *query, const struct sdoc *doc, size_t n, const char *what)
+{
+	struct matcher *m = matcher_new();
+	struct match_stats st0, st1;
+	char *cause = NULL;
+	int good = 1;
+
+	if (matcher_add(m, 1, query, NULL, &cause) == -1 ||
+	    matcher_add(m, 2, "kalomx", NULL, &cause) == -1) {
+		diag("%s", cause);
+		free(cause);
+		good = 0;
+	}
+	matcher_compile(m);
+	for (size_t i = 0; i < n; i++) {
+		struct match_doc d = { doc[i].title, doc[i].text, NULL, NULL, NULL, NULL,
+		    "en" };
+		struct got a, b;
+
+		memset(&a, 0, sizeof a);
+		memset(&b, 0, sizeof b);
+		matcher_match(m, &d, MATCH_EVERY | MATCH_NOSNIPPET, hit_cb, &a);
+		matcher_stats(m, &st0);
+		matcher_match(m, &d, MATCH_NOSNIPPET, hit_cb, &b);
+		matcher_stats(m, &st1);
+		if (a.n != b.n || memcmp(a.ids, b.ids, a.n * sizeof a.ids[0]) != 0 ||
+		    (int)(b.n > 0 && b.ids[0] == 1) != doc[i].hit ||
+		    st1.candidates - st0.candidates != doc[i].cand) {
+			diag("%s, doc %zu: %zu / %zu hits, %llu candidates", query, i, a.n,
+			    b.n, (unsigned long long)(st1.candidates - st0.candidates));
+			good = 0;
+		}
+		got_free(&a);
+		got_free(&b);
+	}
+	ok(good, "%s", what);
+	matcher_free(m);
+}
+
+/* An AND's second term: a candidate needs it too, and answers as evaluating does. */
+static void
+test_second_terms(void)
+{
+	static const struct sdoc pre[] = {
+		{ "", "beta gamma delta", 0, 0 },	/* the word alone */
+		{ "", "beta kalomi", 1, 1 },		/* both */
+		{ "kalomi", "beta", 1, 1 },		/* the prefix in the title */
+		{ "", "kalo beta", 0, 0 },		/* shorter than the prefix */
+	}, or[] = {
+		{ "", "gamma delta", 0, 0 },		/* the word alone */
+		{ "", "alpha delta", 0, 0 },		/* one of the OR alone */
+		{ "", "beta gamma", 1, 1 },		/* both */
+		{ "gamma", "alpha", 1, 1 },
+		{ "", "beta gamma zeta", 0, 1 },	/* both, but excluded */
+	};
+
+	second_term("kalom* beta", pre, sizeof pre / sizeof pre[0],
+	    "pref* word: a candidate only with a term of the prefix, the same hits");
+	second_term("(alpha OR beta) gamma -zeta", or, sizeof or / sizeof or[0],
+	    "(a OR b) c -d: a candidate only with c and a or b, the same hits");
+}
+
 int
 main(void)
 {
@@ -640,6 +711,7 @@ main(void)
 	test_snippets();
 	test_presearch();
 	test_presearch_shapes();
+	test_second_terms();
 	test_regex_literals();
 	test_vocab();
 	ok(lazy_checked > 100 && lazy_differ == 0, "match_hit_describe gives the eager hits' "

@@ -286,30 +286,130 @@ test_token_fast_path(void)
 	    "text_hash tells lengths apart");
 }
 
-/* The eight-byte scans classify every byte value at every place as the table does. */
+/* The bitmaps of a text's bytes, built with SSE2 (where there is) or byte by byte,
+ * and the scans over them, classify every byte value at every place as the table
+ * does. */
 static void
 test_scan_bytes(void)
 {
 	int good = 1;
 
-	for (int c = 0; c < 256; c++)
-		for (int at = 0; at < 8; at++) {
-			char s[16];
-			size_t want;
+	for (int simd = 0; simd < 2; simd++) {
+		simd_scan = simd;
+		for (int c = 0; c < 256; c++)
+			for (size_t at = 0; at < 130; at++) {
+				char s[140];
+				struct scan sc;
+				struct cursor cur = { SIZE_MAX, 0, 0, 0 };
+				size_t want;
 
-			memset(s, 'a', (size_t)at);	/* a word, then c, then a period */
-			s[at] = (char)c;
-			memset(s + at + 1, '.', sizeof s - at - 1);
-			want = alnum_tab[c] ? (size_t)at + 1 : (size_t)at;
-			if (alnum_end(s, sizeof s, 0) != want)
-				good = 0;
-			memset(s, ' ', sizeof s);	/* spaces and c */
-			s[at] = (char)c;
-			want = c < 0x80 && !alnum_tab[c] ? sizeof s : (size_t)at;
-			if (skip_separators(s, sizeof s, 0) != want)
-				good = 0;
+				memset(s, 'a', at);	/* a word, then c, then periods */
+				s[at] = (char)c;
+				memset(s + at + 1, '.', sizeof s - at - 1);
+				scan_build(&sc, s, sizeof s);
+				want = alnum_tab[c] ? at + 1 : at;
+				if (alnum_end(&sc, &cur, 0) != want ||
+				    (int)(sc.brk[at / 64] >> (at % 64) & 1) != (c >= 0x80 || c == '-'))
+					good = 0;
+				scan_free(&sc);
+				memset(s, ' ', sizeof s);	/* spaces and c */
+				s[at] = (char)c;
+				scan_build(&sc, s, sizeof s);
+				want = c < 0x80 && !alnum_tab[c] ? sizeof s : at;
+				cur.k = SIZE_MAX;
+				if (skip_separators(&sc, &cur, 0) != want ||
+				    skip_separators(&sc, &cur, at + 1) != sizeof s ||
+				    alnum_end(&sc, &cur, at + 1) != at + 1)
+					good = 0;
+				scan_free(&sc);
+			}
+	}
+	simd_scan = 1;
+	ok(good, "the word and separator scans agree with the byte table (SSE2 and bytes)");
+}
+
+/* Random bytes of random lengths: the SSE2 bitmaps equal the byte-by-byte ones. */
+static void
+test_scan_random(void)
+{
+	unsigned int seed = 7;
+	int good = 1;
+
+	for (int r = 0; r < 3000 && good; r++) {
+		char s[600];
+		size_t n = rand_r(&seed) % sizeof s, nw = n / 64 + 1;
+		struct scan a, b;
+
+		for (size_t i = 0; i < n; i++)
+			s[i] = (char)(r % 2 ? rand_r(&seed) % 256 : 32 + rand_r(&seed) % 96);
+		simd_scan = 1;
+		scan_build(&a, s, n);
+		simd_scan = 0;
+		scan_build(&b, s, n);
+		if (memcmp(a.word, b.word, nw * 8) != 0 || memcmp(a.stop, b.stop, nw * 8) != 0 ||
+		    memcmp(a.brk, b.brk, nw * 8) != 0) {
+			diag("bitmaps differ on round %d (%zu bytes)", r, n);
+			good = 0;
 		}
-	ok(good, "the eight-byte word and separator scans agree with the byte table");
+		scan_free(&a);
+		scan_free(&b);
+	}
+	simd_scan = 1;
+	ok(good, "SSE2 and byte-by-byte bitmaps agree on random text");
+}
+
+/* Real European text (and long texts, whose bitmaps are not on the stack):
+ * the ASCII path and the full path, with either bitmaps, give the same tokens. */
+static void
+test_token_paths_european(void)
+{
+	static const char *para[] = {
+	    "Die Universität Łódź veröffentlichte am Montag eine Studie über Künstliche "
+	    "Intelligenz und die Zukunft der Arbeit in Europa. ",
+	    "La société française a présenté ses résultats trimestriels, supérieurs aux "
+	    "prévisions des analystes. ",
+	    "Prezydent spotkał się z przedstawicielami związków zawodowych w Gdańsku. ",
+	    "Η κυβέρνηση της Ελλάδας ανακοίνωσε νέα μέτρα για την οικονομία. ",
+	    "Правительство России объявило о новых мерах поддержки экономики. ",
+	    "Diyarbakır'da düzenlenen toplantıda yeni yatırımlar açıklandı. ",
+	    "The company said on Tuesday that its new model outperformed rivals. ",
+	    "Tromsø-based open-source start-up DeepSeek-Modelle’s CEO, 2024-11-29: ",
+	    "Danmarks Nationalbank hævede renten; Københavns Børs faldt 1,5 %. ",
+	};
+	unsigned int seed = 11;
+	int good = 1;
+
+	for (int r = 0; r < 200 && good; r++) {
+		size_t want = r < 150 ? 64 + rand_r(&seed) % 2000 : 9000 + rand_r(&seed) % 8000;
+		char *s = malloc(want + 300);
+		struct text_tokens *ref, *t;
+		size_t n = 0;
+
+		while (n < want) {
+			const char *p = para[rand_r(&seed) % (sizeof para / sizeof para[0])];
+
+			memcpy(s + n, p, strlen(p) + 1);
+			n += strlen(p);
+		}
+		fast_tokens = 0;
+		simd_scan = 0;
+		ref = text_tokenize(s, n, 0);
+		for (int mode = 1; mode < 4 && good; mode++) {
+			fast_tokens = mode & 1;
+			simd_scan = mode >> 1;
+			t = text_tokenize(s, n, 0);
+			if (!same_tokens(ref, t)) {
+				diag("round %d, mode %d differs", r, mode);
+				good = 0;
+			}
+			text_tokens_free(t);
+		}
+		text_tokens_free(ref);
+		free(s);
+	}
+	fast_tokens = 1;
+	simd_scan = 1;
+	ok(good, "European text: the ASCII path and both bitmaps give the full path's tokens");
 }
 
 static void
@@ -347,6 +447,8 @@ main(void)
 	test_invalid();
 	test_fast_path();
 	test_scan_bytes();
+	test_scan_random();
+	test_token_paths_european();
 	test_token_fast_path();
 	test_stem_hash();
 	return done_testing();

@@ -698,7 +698,28 @@ is_block(const char *s)
 	return 0;
 }
 
-/* Reduce HTML to text: drop tags, decode references, collapse white space. */
+/*
+ * The bytes of text at s that go out as they are: up to a '<', a '&' or white
+ * space, but through single spaces between words (what collapsing would leave).
+ */
+static size_t
+text_run(const char *s)
+{
+	size_t n = 0;
+
+	for (;;) {
+		n += strcspn(s + n, "<& \t\n\v\f\r");
+		if (s[n] != ' ' || s[n + 1] == '\0' || s[n + 1] == '<' || s[n + 1] == '&' ||
+		    isspace((unsigned char)s[n + 1]))
+			return n;
+		n++;
+	}
+}
+
+/*
+ * Reduce HTML to text: drop tags, decode references, collapse white space. Text
+ * between them is copied a run at a time.
+ */
 char *
 feed_text_from_html(const char *s)
 {
@@ -718,10 +739,13 @@ feed_text_from_html(const char *s)
 			if (space && b.len > 0)
 				feed_buf_addc(&b, ' ');
 			space = 0;
-			if (*s == '&' && (n = html_entity(&b, s)) > 0)
+			if (*s == '&' && (n = html_entity(&b, s)) > 0) {
 				s += n;
-			else
-				feed_buf_addc(&b, *s++);
+				continue;
+			}
+			n = 1 + text_run(s + 1);
+			feed_buf_add(&b, s, n);
+			s += n;
 		}
 	}
 	r = feed_text_clean(b.p ? b.p : "", b.len);

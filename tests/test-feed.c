@@ -685,10 +685,37 @@ test_overlong(void)
 	    "%zu buffers", tried);
 }
 
+/* HTML reduced to text (what ingest stores and matches): fixed cases. */
+static void
+test_from_html(void)
+{
+	static const char *cases[][2] = {
+		{ "<p>One  two</p><p>three</p>", "One two three" },
+		{ "a<b>b</b>c", "abc" },
+		{ "x &amp; y &lt;z&gt; &#x41;&#66;", "x & y <z> AB" },
+		{ "5 < 6 & 7 &bogus; &#0;", "5 < 6 & 7 &bogus; \xef\xbf\xbd" },
+		{ "  lead\n\ttrail  ", "lead trail" },
+		{ "a<!-- c -->b<br>c", "ab c" },
+		{ "Z\xc3\xbcrich\xe2\x80\x99s&nbsp;news&mdash;more",
+		    "Z\xc3\xbcrich\xe2\x80\x99s\xc2\xa0news\xe2\x80\x94more" },
+		{ "a<", "a<" },
+	};
+	size_t i;
+	char *r;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		r = feed_text_from_html(cases[i][0]);
+		is_str(r, cases[i][1], "HTML to text, case %zu", i + 1);
+		free(r);
+	}
+	ok(feed_text_from_html("") == NULL, "HTML to text: empty is none");
+}
+
 int
 main(void)
 {
 	test_rss20();
+	test_from_html();
 	test_overlong();
 	test_url_shortcut();
 	test_fingerprint();

@@ -3,8 +3,10 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -204,6 +206,91 @@ out:
 		free(cp);
 }
 
+/*
+ * The folds of U+0080-U+07FF (the two-byte code points: Latin-1, Latin Extended-A
+ * and -B, IPA, Greek, Cyrillic, Armenian, Hebrew, Arabic), one code point at a
+ * time, for the code points whose fold has no combining mark in it: a run of
+ * those (and of ASCII) folds to the folds of its code points one after the
+ * other, as the utf8proc pass over the whole run gives (test-text checks every
+ * one of them after every other and after ASCII letters and digits). Made once,
+ * from fold_slow; most words of European text with diacritics then need no
+ * utf8proc call.
+ */
+#define FOLD2_END	0x800
+#define FOLD2_NONE	0xff	/* fold2_len: this code point takes the slow path */
+
+static uint8_t	fold2_len[FOLD2_END - 0x80];
+static char	fold2_out[FOLD2_END - 0x80][7];
+static once_flag fold2_once = ONCE_FLAG_INIT;
+
+/* Fill the table of folds of U+0080-U+07FF. */
+static void
+fold2_init(void)
+{
+	utf8proc_uint8_t u[4];
+	utf8proc_ssize_t n;
+	int32_t c, d;
+	size_t i;
+
+	for (c = 0x80; c < FOLD2_END; c++) {
+		struct buf b = { NULL, 0, 0 };
+		int ok = 1;
+
+		buf_add(&b, "", 0);
+		fold_slow(&b, (const char *)u, (size_t)utf8proc_encode_char(c, u));
+		for (i = 0; i < b.len && ok; i += (size_t)n) {
+			n = utf8proc_iterate((const utf8proc_uint8_t *)b.p + i,
+			    (utf8proc_ssize_t)(b.len - i), &d);
+			ok = n > 0 && utf8proc_get_property(d)->combining_class == 0 &&
+			    utf8proc_category(d) != UTF8PROC_CATEGORY_MN &&
+			    utf8proc_category(d) != UTF8PROC_CATEGORY_MC &&
+			    utf8proc_category(d) != UTF8PROC_CATEGORY_ME;
+		}
+		if (ok && b.len <= sizeof fold2_out[0] &&
+		    utf8proc_get_property(c)->combining_class == 0) {
+			fold2_len[c - 0x80] = (uint8_t)b.len;
+			memcpy(fold2_out[c - 0x80], b.p, b.len);
+		} else
+			fold2_len[c - 0x80] = FOLD2_NONE;
+		free(b.p);
+	}
+}
+
+/*
+ * Fold s (len bytes of valid UTF-8) code point by code point from the table: 0,
+ * or -1 with b untouched when s holds a code point the table does not take.
+ */
+static int
+fold_two_byte(struct buf *b, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i;
+	int32_t c;
+
+	call_once(&fold2_once, fold2_init);
+	for (i = 0; i < len; i += u[i] < 0x80 ? 1 : 2) {
+		if (u[i] < 0x80)
+			continue;
+		if ((u[i] & 0xe0) != 0xc0 || i + 1 >= len)
+			return -1;
+		c = ((u[i] & 0x1f) << 6) | (u[i + 1] & 0x3f);
+		if (c < 0x80 || fold2_len[c - 0x80] == FOLD2_NONE)
+			return -1;
+	}
+	buf_reserve(b, 4 * len);	/* a fold is at most 7 bytes for 2 */
+	for (i = 0; i < len; i += u[i] < 0x80 ? 1 : 2) {
+		if (u[i] < 0x80) {
+			b->p[b->len++] = (char)(u[i] >= 'A' && u[i] <= 'Z' ? u[i] + 32 : u[i]);
+			continue;
+		}
+		c = ((u[i] & 0x1f) << 6) | (u[i + 1] & 0x3f);
+		memcpy(b->p + b->len, fold2_out[c - 0x80], fold2_len[c - 0x80]);
+		b->len += fold2_len[c - 0x80];
+	}
+	b->p[b->len] = '\0';
+	return 0;
+}
+
 /* Is c alphanumeric ASCII? */
 static int
 ascii_alnum(unsigned char c)
@@ -233,7 +320,7 @@ fold_into(struct buf *b, const char *s, size_t len)
 				break;		/* an invalid sequence */
 			j += n;
 		}
-		if (j > k)
+		if (j > k && fold_two_byte(b, s + k, j - k) == -1)
 			fold_slow(b, s + k, j - k);
 		if (j < len && (unsigned char)s[j] >= 0x80) {
 			buf_add(b, "\xEF\xBF\xBD", 3);	/* an invalid byte */

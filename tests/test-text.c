@@ -237,6 +237,72 @@ test_fast_path(void)
 	}
 }
 
+/* Fold s both ways (fold_into, which takes the table for Latin runs, and one
+ * utf8proc pass); 1 when they agree. */
+static int
+folds_agree(const char *s, size_t n)
+{
+	struct buf fast = { NULL, 0, 0 }, slow = { NULL, 0, 0 };
+	int same;
+
+	buf_add(&fast, "", 0);
+	buf_add(&slow, "", 0);
+	fold_into(&fast, s, n);
+	fold_slow(&slow, s, n);
+	same = fast.len == slow.len && memcmp(fast.p, slow.p, fast.len) == 0;
+	if (!same)
+		diag("fold of \"%.*s\": \"%s\", utf8proc \"%s\"", (int)n, s, fast.p, slow.p);
+	free(fast.p);
+	free(slow.p);
+	return same;
+}
+
+/*
+ * The table of two-byte folds (fold_two_byte) against utf8proc: every code point of
+ * U+0080-U+07FF after every other and after ASCII, then random runs of those
+ * mixed with combining marks, three-byte letters and ASCII.
+ */
+static void
+test_fold_table(void)
+{
+	static const int32_t other[] = { 0x300, 0x301, 0x308, 0x327, 0x345, 0x391, 0x3ac,
+	    0x3c2, 0x410, 0x439, 0x1e9e, 0x2044, 0xfb01, 0x915, 0x94d, 'e', 'I', 'k', '1' };
+	utf8proc_uint8_t s[64];
+	unsigned int seed = 7;
+	size_t bad = 0, tried = 0, n;
+	int32_t a, b;
+
+	for (a = '0'; a < 0x800; a++) {
+		if (a < 0x80 && !ascii_alnum((unsigned char)a))
+			continue;	/* fold_into splits there ('<' + U+0338 is no word) */
+		for (b = 0x80; b < 0x800; b++) {
+			n = (size_t)utf8proc_encode_char(a, s);
+			n += (size_t)utf8proc_encode_char(b, s + n);
+			tried++;
+			if (!folds_agree((char *)s, n) && bad++ > 5)
+				goto random;
+		}
+	}
+random:
+	for (int r = 0; r < 100000 && bad <= 5; r++) {
+		int k = 1 + (int)(rand_r(&seed) % 8);
+
+		for (n = 0; k-- > 0;) {
+			int pick = (int)(rand_r(&seed) % 4);
+
+			a = pick == 0 ? other[rand_r(&seed) % (sizeof other / sizeof other[0])] :
+			    pick == 1 ? 'a' + (int32_t)(rand_r(&seed) % 26) :
+			    0x80 + (int32_t)(rand_r(&seed) % 0x780);
+			n += (size_t)utf8proc_encode_char(a, s + n);
+		}
+		tried++;
+		if (!folds_agree((char *)s, n))
+			bad++;
+	}
+	is_int((long long)bad, 0, "two-byte folds from the table agree with utf8proc on "
+	    "%zu strings", tried);
+}
+
 /* Do two tokenisations agree token by token (form, hash, position, offsets, flags)? */
 static int
 same_tokens(const struct text_tokens *a, const struct text_tokens *b)
@@ -446,6 +512,7 @@ main(void)
 	test_offsets();
 	test_invalid();
 	test_fast_path();
+	test_fold_table();
 	test_scan_bytes();
 	test_scan_random();
 	test_token_paths_european();

@@ -248,6 +248,9 @@ struct matcher {
 	uint32_t		*cand;		/* candidates in order; CAND_HIT: a hit */
 	uint64_t		*ids;		/* the queries' ids, dense: a hit the presearch
 						   decided reads only this */
+	struct match_hit	*hit;		/* the article's hits, for the callback */
+	struct hitref		*href;		/* their ctx */
+	size_t			 hitcap;
 	pcre2_match_data	*md;
 	pcre2_match_context	*mctx;
 	int			 compiled;
@@ -1288,6 +1291,8 @@ matcher_free(struct matcher *m)
 	free(m->sbits);
 	free(m->cand);
 	free(m->ids);
+	free(m->hit);
+	free(m->href);
 	pcre2_match_data_free(m->md);
 	pcre2_match_context_free(m->mctx);
 	free(m);
@@ -2580,67 +2585,99 @@ hit_terms(const struct doc *d, char **terms)
 	return n;
 }
 
-struct hitctx {				/* what match_hit_describe needs, during a callback */
+struct hitbatch {			/* one article's hits, during the callback */
 	struct matcher		*m;
 	struct doc		*d;
-	const struct query	*q;
-	char			*terms[MAX_TERMS];
-	size_t			 nterms;
-	char			*snip;		/* NULL until described */
+	struct hitdesc		*described;	/* what match_hit_describe built */
 };
 
-/* Collect what matched the query: its terms and snippet. */
-static void
-describe(struct hitctx *c)
+struct hitref {				/* a hit's ctx: what describing it needs */
+	struct hitbatch		*b;
+	struct hitdesc		*desc;		/* NULL until described */
+	uint32_t		 qi;		/* the query */
+};
+
+struct hitdesc {			/* a described hit: its terms and snippet */
+	struct hitdesc		*next;
+	char			*terms[MAX_TERMS];
+	size_t			 nterms;
+	char			*snip;
+};
+
+/* Collect what matched a hit's query: its terms and snippet, kept in the batch. */
+static struct hitdesc *
+describe(struct hitref *r)
 {
-	c->d->nsp = 0;
-	eval(c->m, c->d, c->q->root, 1);
-	if (c->d->nsp > 1)
-		qsort(c->d->sp, c->d->nsp, sizeof *c->d->sp, span_cmp);
-	c->nterms = hit_terms(c->d, c->terms);
-	c->snip = snippet(c->d);
+	struct doc *d = r->b->d;
+	struct hitdesc *c = xmalloc(sizeof *c);
+
+	d->nsp = 0;
+	eval(r->b->m, d, r->b->m->q[r->qi].root, 1);
+	if (d->nsp > 1)
+		qsort(d->sp, d->nsp, sizeof *d->sp, span_cmp);
+	c->nterms = hit_terms(d, c->terms);
+	c->snip = snippet(d);
+	c->next = r->b->described;
+	r->b->described = c;
+	return r->desc = c;
 }
 
 void
 match_hit_describe(const struct match_hit *h, struct match_hit *out)
 {
-	struct hitctx *c = h->ctx;
+	struct hitref *r = h->ctx;
+	struct hitdesc *c = r->desc != NULL ? r->desc : describe(r);
 
-	if (c->snip == NULL)
-		describe(c);
 	*out = *h;
 	out->terms = (const char **)c->terms;
 	out->nterms = c->nterms;
 	out->snippet = c->snip;
 }
 
-/* Hand the hit of query q to the callback, described unless MATCH_NOSNIPPET. */
+/* Free what describing the batch's hits built. */
 static void
-report(struct matcher *m, struct doc *d, uint32_t qi, int flags, match_cb cb, void *arg)
+batch_free(struct hitbatch *b)
 {
-	const struct query *q = &m->q[qi];
-	struct hitctx c;
-	struct match_hit h;
+	struct hitdesc *c;
 
-	c.m = m;		/* c.terms is filled before it is read */
-	c.d = d;
-	c.q = q;
-	c.nterms = 0;
-	c.snip = NULL;
-	memset(&h, 0, sizeof h);
-	h.id = m->ids[qi];
-	h.terms = (const char **)c.terms;
-	h.snippet = "";
-	h.ctx = &c;
-	if (!(flags & MATCH_NOSNIPPET)) {
-		describe(&c);
-		h.nterms = c.nterms;
-		h.snippet = c.snip;
+	while ((c = b->described) != NULL) {
+		b->described = c->next;
+		for (size_t i = 0; i < c->nterms; i++)
+			free(c->terms[i]);
+		free(c->snip);
+		free(c);
 	}
-	cb(&h, arg);
-	for (size_t i = 0; i < c.nterms; i++)
-		free(c.terms[i]);
-	free(c.snip);
+}
+
+/* Room for n hits in the batch arrays. */
+static void
+batch_room(struct matcher *m, size_t n)
+{
+	if (n <= m->hitcap)
+		return;
+	m->hitcap = n + n / 2;
+	m->hit = xreallocarray(m->hit, m->hitcap, sizeof *m->hit);
+	m->href = xreallocarray(m->href, m->hitcap, sizeof *m->href);
+}
+
+/* Add the hit of query qi to the batch, described unless MATCH_NOSNIPPET. */
+static void
+batch_add(struct matcher *m, struct hitbatch *b, size_t n, uint32_t qi, int flags)
+{
+	static const char *noterms[1];
+	struct match_hit *h = &m->hit[n];
+	struct hitref *r = &m->href[n];
+
+	r->b = b;
+	r->desc = NULL;
+	r->qi = qi;
+	h->id = m->ids[qi];
+	h->terms = noterms;
+	h->nterms = 0;
+	h->snippet = "";
+	h->ctx = r;
+	if (!(flags & MATCH_NOSNIPPET))
+		match_hit_describe(h, h);
 }
 
 /* Is the article's source one the query accepts? */
@@ -2923,6 +2960,7 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
     void *arg)
 {
 	struct doc d;
+	struct hitbatch b;
 	size_t n, hits = 0, direct = 0;
 
 	matcher_compile(m);
@@ -2934,6 +2972,11 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 	} else
 		n = presearch(m, &d);
 	m->st.articles++;
+	b.m = m;
+	b.d = &d;
+	b.described = NULL;
+	if (cb != NULL)
+		batch_room(m, n);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t k = m->cand[i] & ~CAND_HIT;
 		const struct query *q = &m->q[k];
@@ -2955,10 +2998,13 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 			direct++;
 		else if (!source_ok(q, md) || !eval(m, &d, q->root, 0))
 			continue;
-		hits++;
 		if (cb != NULL)
-			report(m, &d, k, flags, cb, arg);
+			batch_add(m, &b, hits, k, flags);
+		hits++;
 	}
+	if (cb != NULL && hits > 0)
+		cb(m->hit, hits, arg);
+	batch_free(&b);
 	m->st.candidates += n - direct;
 	m->st.direct += direct;
 	m->st.hits += hits;

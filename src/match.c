@@ -37,6 +37,8 @@
 #define MAX_PREFIX	255	/* bytes in a prefix */
 #define MAX_LANGS	16	/* stemming languages in one matcher */
 #define MAX_TERMS	16	/* terms reported with a hit */
+#define DESC_BLOCK	64	/* hits' descriptions per block */
+#define DESC_STRBLOCK	65536	/* bytes per block of their strings (or one string) */
 #define SNIPPET_WORDS	25
 #define SNIPPET_BEFORE	10
 #define NLBUCKETS	4096	/* buckets of regex literals' grams (see lit_step) */
@@ -251,6 +253,11 @@ struct matcher {
 	struct match_hit	*hit;		/* the article's hits, for the callback */
 	struct hitref		*href;		/* their ctx */
 	size_t			 hitcap;
+	struct hitdesc		**dblock;	/* the hits' descriptions, DESC_BLOCK each */
+	size_t			 ndblocks, ndesc;
+	char			**sb;		/* their strings, in blocks */
+	size_t			*sbsize;
+	size_t			 nsb, sbused;	/* blocks, bytes used of the last */
 	pcre2_match_data	*md;
 	pcre2_match_context	*mctx;
 	int			 compiled;
@@ -1293,6 +1300,13 @@ matcher_free(struct matcher *m)
 	free(m->ids);
 	free(m->hit);
 	free(m->href);
+	for (size_t i = 0; i < m->ndblocks; i++)
+		free(m->dblock[i]);
+	free(m->dblock);
+	for (size_t i = 0; i < m->nsb; i++)
+		free(m->sb[i]);
+	free(m->sb);
+	free(m->sbsize);
 	pcre2_match_data_free(m->md);
 	pcre2_match_context_free(m->mctx);
 	free(m);
@@ -2588,7 +2602,6 @@ hit_terms(const struct doc *d, char **terms)
 struct hitbatch {			/* one article's hits, during the callback */
 	struct matcher		*m;
 	struct doc		*d;
-	struct hitdesc		*described;	/* what match_hit_describe built */
 };
 
 struct hitref {				/* a hit's ctx: what describing it needs */
@@ -2598,27 +2611,65 @@ struct hitref {				/* a hit's ctx: what describing it needs */
 };
 
 struct hitdesc {			/* a described hit: its terms and snippet */
-	struct hitdesc		*next;
 	char			*terms[MAX_TERMS];
 	size_t			 nterms;
 	char			*snip;
 };
 
-/* Collect what matched a hit's query: its terms and snippet, kept in the batch. */
+/* A description's place: the matcher's blocks of them are kept from one article
+ * to the next (they never move, so a hit's stays where it is while others are made). */
+static struct hitdesc *
+desc_new(struct matcher *m)
+{
+	size_t b = m->ndesc / DESC_BLOCK;
+
+	if (b == m->ndblocks) {
+		m->dblock = xreallocarray(m->dblock, b + 1, sizeof *m->dblock);
+		m->dblock[m->ndblocks++] = xreallocarray(NULL, DESC_BLOCK,
+		    sizeof **m->dblock);
+	}
+	return &m->dblock[b][m->ndesc++ % DESC_BLOCK];
+}
+
+/* A copy of s that stays put until the article's descriptions are freed (a malloc'd
+ * string each would be slow with hundreds of them alive at once). */
+static char *
+desc_dup(struct matcher *m, char *s)
+{
+	size_t len = strlen(s) + 1, size;
+	char *p;
+
+	if (m->nsb == 0 || len > m->sbsize[m->nsb - 1] - m->sbused) {
+		size = len > DESC_STRBLOCK ? len : DESC_STRBLOCK;
+		m->sb = xreallocarray(m->sb, m->nsb + 1, sizeof *m->sb);
+		m->sbsize = xreallocarray(m->sbsize, m->nsb + 1, sizeof *m->sbsize);
+		m->sb[m->nsb] = xmalloc(size);
+		m->sbsize[m->nsb++] = size;
+		m->sbused = 0;
+	}
+	p = m->sb[m->nsb - 1] + m->sbused;
+	memcpy(p, s, len);
+	m->sbused += len;
+	free(s);
+	return p;
+}
+
+/* Collect what matched a hit's query: its terms and snippet. */
 static struct hitdesc *
 describe(struct hitref *r)
 {
+	struct matcher *m = r->b->m;
 	struct doc *d = r->b->d;
-	struct hitdesc *c = xmalloc(sizeof *c);
+	struct hitdesc *c = desc_new(m);
 
 	d->nsp = 0;
-	eval(r->b->m, d, r->b->m->q[r->qi].root, 1);
+	eval(m, d, m->q[r->qi].root, 1);
 	if (d->nsp > 1)
 		qsort(d->sp, d->nsp, sizeof *d->sp, span_cmp);
 	c->nterms = hit_terms(d, c->terms);
-	c->snip = snippet(d);
-	c->next = r->b->described;
-	r->b->described = c;
+	for (size_t i = 0; i < c->nterms; i++)
+		c->terms[i] = desc_dup(m, c->terms[i]);
+	c->snip = desc_dup(m, snippet(d));
 	return r->desc = c;
 }
 
@@ -2634,19 +2685,14 @@ match_hit_describe(const struct match_hit *h, struct match_hit *out)
 	out->snippet = c->snip;
 }
 
-/* Free what describing the batch's hits built. */
+/* Forget the article's descriptions (the first block of their strings is kept). */
 static void
-batch_free(struct hitbatch *b)
+descs_free(struct matcher *m)
 {
-	struct hitdesc *c;
-
-	while ((c = b->described) != NULL) {
-		b->described = c->next;
-		for (size_t i = 0; i < c->nterms; i++)
-			free(c->terms[i]);
-		free(c->snip);
-		free(c);
-	}
+	for (; m->nsb > 1; m->nsb--)
+		free(m->sb[m->nsb - 1]);
+	m->sbused = 0;
+	m->ndesc = 0;
 }
 
 /* Room for n hits in the batch arrays. */
@@ -2974,7 +3020,6 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 	m->st.articles++;
 	b.m = m;
 	b.d = &d;
-	b.described = NULL;
 	if (cb != NULL)
 		batch_room(m, n);
 	for (size_t i = 0; i < n; i++) {
@@ -3004,7 +3049,7 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 	}
 	if (cb != NULL && hits > 0)
 		cb(m->hit, hits, arg);
-	batch_free(&b);
+	descs_free(m);
 	m->st.candidates += n - direct;
 	m->st.direct += direct;
 	m->st.hits += hits;

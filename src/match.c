@@ -2031,35 +2031,19 @@ term_needed(const struct matcher *m, const struct text_token *tk)
 	return need;
 }
 
-/* Mark the tokens of every field that some query needs (all: every token); their
- * number. */
-static size_t
-doc_needed(struct matcher *m, struct doc *d, size_t nl, int all)
+/* Put the tokens of every field that some query needs (all: every token) into the
+ * dictionary: first which ones, then those. */
+static void
+doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
 {
-	size_t n = 0;
-
 	all |= m->vocab == NULL;
 	for (int f = 0; f < NFIELDS; f++) {
 		const struct text_token *v = d->tok[f]->v;
 		uint32_t *tid;
 
 		tid = d->tid[f] = xreallocarray(NULL, d->tok[f]->n * nl + 1, sizeof **d->tid);
-		for (size_t k = 0; k < d->tok[f]->n; k++) {
+		for (size_t k = 0; k < d->tok[f]->n; k++)
 			tid[k * nl] = all || term_needed(m, &v[k]);
-			n += tid[k * nl];
-		}
-	}
-	return n;
-}
-
-/* Put the tokens doc_needed marked into the dictionary. */
-static void
-doc_terms(struct doc *d, size_t nl)
-{
-	for (int f = 0; f < NFIELDS; f++) {
-		const struct text_token *v = d->tok[f]->v;
-		uint32_t *tid = d->tid[f];
-
 		for (size_t k = 0; k < d->tok[f]->n; k++) {
 			uint32_t id;
 
@@ -2083,23 +2067,23 @@ doc_build(struct matcher *m, struct doc *d, const struct match_doc *md, int all)
 	const char *src[NFIELDS] = { md->title, md->text, md->summary, md->url,
 	    md->source, md->author };
 	size_t nl = m->nlang > 1 ? m->nlang : 1;
-	size_t need, size = 256;
+	size_t ntok = 0, size = 256;
 
 	d->d = md;
 	for (int f = 0; f < NFIELDS; f++) {
 		d->ftext[f] = src[f] != NULL ? src[f] : "";
 		d->flen[f] = strlen(d->ftext[f]);
 		d->tok[f] = text_tokenize(d->ftext[f], d->flen[f], 0);
+		ntok += d->tok[f]->n * nl;
 	}
-	need = doc_needed(m, d, nl, all);
-	while (size < 2 * (need * nl + 1))	/* room for every term: no growing */
+	while (size < 2 * (ntok + 1))	/* room for every term: no growing */
 		size *= 2;
 	d->h.slot = xcalloc(size, sizeof *d->h.slot);
 	d->h.mask = (uint32_t)size - 1;
-	d->tcap = need * nl + 1;
+	d->tcap = ntok + 1;
 	d->t = xreallocarray(NULL, d->tcap, sizeof *d->t);
-	d->need = xreallocarray(NULL, need + 1, sizeof *d->need);
-	doc_terms(d, nl);
+	d->need = xreallocarray(NULL, ntok / nl + 1, sizeof *d->need);
+	doc_terms(m, d, nl, all);
 	d->n0 = d->nt;
 	if (nl > 1)
 		doc_stem(m, d, nl);

@@ -249,7 +249,7 @@ struct matcher {
 	size_t			 nwords;	/* 64-bit words in each */
 	uint32_t		*cand;		/* candidates in order; CAND_HIT: a hit */
 	uint64_t		*ids;		/* the queries' ids, dense: a hit the presearch
-						   decided reads only this */
+						   decided reads only this (NULL: id = place) */
 	struct match_hit	*hit;		/* the article's hits, for the callback */
 	struct hitref		*href;		/* their ctx */
 	size_t			 hitcap;
@@ -1854,6 +1854,24 @@ probe_table(struct matcher *m)
 			m->plens[m->nplens++] = (uint8_t)l;
 }
 
+/* The queries' ids in a dense array, or NULL when each is its query's place (as
+ * the daemon numbers its watchlists): a hit then reads nothing to know its id. */
+static uint64_t *
+query_ids(const struct matcher *m)
+{
+	uint64_t *ids;
+	size_t i;
+
+	for (i = 0; i < m->nq && m->q[i].id == i; i++)
+		;
+	if (i == m->nq)
+		return NULL;
+	ids = xreallocarray(NULL, m->nq + 1, sizeof *ids);
+	for (i = 0; i < m->nq; i++)
+		ids[i] = m->q[i].id;
+	return ids;
+}
+
 void
 matcher_compile(struct matcher *m)
 {
@@ -1880,9 +1898,7 @@ matcher_compile(struct matcher *m)
 	m->hbits = xcalloc(m->nwords + 1, sizeof *m->hbits);
 	m->sbits = xcalloc(m->nwords / 64 + 1, sizeof *m->sbits);
 	m->cand = xcalloc(m->nq + 1, sizeof *m->cand);
-	m->ids = xreallocarray(NULL, m->nq + 1, sizeof *m->ids);
-	for (size_t i = 0; i < m->nq; i++)
-		m->ids[i] = m->q[i].id;
+	m->ids = query_ids(m);
 	m->st.queries = m->nq;
 	m->st.always = m->nalways;
 	m->compiled = 1;
@@ -2717,7 +2733,7 @@ batch_add(struct matcher *m, struct hitbatch *b, size_t n, uint32_t qi, int flag
 	r->b = b;
 	r->desc = NULL;
 	r->qi = qi;
-	h->id = m->ids[qi];
+	h->id = m->ids != NULL ? m->ids[qi] : qi;
 	h->terms = noterms;
 	h->nterms = 0;
 	h->snippet = "";
@@ -3027,10 +3043,10 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 		const struct query *q = &m->q[k];
 
 		if (i + 8 < n) {	/* the candidates are scattered: fetch ahead */
-			if (m->cand[i + 8] & CAND_HIT)
-				__builtin_prefetch(&m->ids[m->cand[i + 8] & ~CAND_HIT]);
-			else
+			if (!(m->cand[i + 8] & CAND_HIT))
 				__builtin_prefetch(&m->q[m->cand[i + 8]]);
+			else if (m->ids != NULL)
+				__builtin_prefetch(&m->ids[m->cand[i + 8] & ~CAND_HIT]);
 		}
 		if (i + 4 < n && !(m->cand[i + 4] & CAND_HIT)) {	/* its tree */
 			const char *t = (const char *)m->q[m->cand[i + 4]].root;

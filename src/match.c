@@ -3017,12 +3017,27 @@ presearch(struct matcher *m, struct doc *d)
 	return collect(m);
 }
 
+/* Hand the article's hits (their queries in m->cand[0..n)) to the callback at once. */
+static void
+hand_over(struct matcher *m, struct doc *d, size_t n, int flags, match_cb cb, void *arg)
+{
+	struct hitbatch b = { m, d };
+
+	batch_room(m, n);
+	for (size_t j = 0; j < n; j++) {
+		if (j + 8 < n && m->ids != NULL)	/* scattered: fetch ahead */
+			__builtin_prefetch(&m->ids[m->cand[j + 8]]);
+		batch_add(m, &b, j, m->cand[j], flags);
+	}
+	cb(m->hit, n, arg);
+	descs_free(m);
+}
+
 size_t
 matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb cb,
     void *arg)
 {
 	struct doc d;
-	struct hitbatch b;
 	size_t n, hits = 0, direct = 0;
 
 	matcher_compile(m);
@@ -3034,20 +3049,12 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 	} else
 		n = presearch(m, &d);
 	m->st.articles++;
-	b.m = m;
-	b.d = &d;
-	if (cb != NULL)
-		batch_room(m, n);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t k = m->cand[i] & ~CAND_HIT;
 		const struct query *q = &m->q[k];
 
-		if (i + 8 < n) {	/* the candidates are scattered: fetch ahead */
-			if (!(m->cand[i + 8] & CAND_HIT))
-				__builtin_prefetch(&m->q[m->cand[i + 8]]);
-			else if (m->ids != NULL)
-				__builtin_prefetch(&m->ids[m->cand[i + 8] & ~CAND_HIT]);
-		}
+		if (i + 8 < n && !(m->cand[i + 8] & CAND_HIT))	/* scattered: fetch ahead */
+			__builtin_prefetch(&m->q[m->cand[i + 8]]);
 		if (i + 4 < n && !(m->cand[i + 4] & CAND_HIT)) {	/* its tree */
 			const char *t = (const char *)m->q[m->cand[i + 4]].root;
 
@@ -3059,13 +3066,10 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 			direct++;
 		else if (!source_ok(q, md) || !eval(m, &d, q->root, 0))
 			continue;
-		if (cb != NULL)
-			batch_add(m, &b, hits, k, flags);
-		hits++;
+		m->cand[hits++] = k;	/* the hits' queries, in place (hits <= i) */
 	}
 	if (cb != NULL && hits > 0)
-		cb(m->hit, hits, arg);
-	descs_free(m);
+		hand_over(m, &d, hits, flags, cb, arg);
 	m->st.candidates += n - direct;
 	m->st.direct += direct;
 	m->st.hits += hits;

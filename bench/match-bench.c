@@ -166,14 +166,15 @@ struct count {
 	size_t	 bytes;		/* of the snippets: they are used */
 };
 
-/* Count hits. */
+/* Count an article's hits. */
 static void
-count_cb(const struct match_hit *h, void *arg)
+count_cb(const struct match_hit *hits, size_t n, void *arg)
 {
 	struct count *c = arg;
 
-	c->hits++;
-	c->bytes += strlen(h->snippet);
+	c->hits += n;
+	for (size_t i = 0; i < n; i++)
+		c->bytes += strlen(hits[i].snippet);
 }
 
 /* About len bytes of real sentences in German, French, Polish, Greek, Russian, Turkish. */

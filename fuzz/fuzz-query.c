@@ -13,12 +13,18 @@
 #include "text.h"
 #include "xmalloc.h"
 
-/* Ignore hits. */
+/* Describe every hit of the article (built on demand if it came without). */
 static void
-hit_cb(const struct match_hit *h, void *arg)
+hit_cb(const struct match_hit *hits, size_t n, void *arg)
 {
-	(void)h;
+	struct match_hit full;
+
 	(void)arg;
+	for (size_t i = 0; i < n; i++) {
+		match_hit_describe(&hits[i], &full);
+		if (full.snippet == NULL)
+			abort();
+	}
 }
 
 int

@@ -49,9 +49,8 @@ usage(void)
 
 /* Print one hit. */
 static void
-print_cb(const struct match_hit *h, void *arg)
+print_hit(struct out *o, const struct match_hit *h)
 {
-	struct out *o = arg;
 	const struct article *a = o->a;
 	json_t *j, *terms;
 
@@ -80,6 +79,14 @@ print_cb(const struct match_hit *h, void *arg)
 	for (size_t i = 0; i < h->nterms; i++)
 		printf("%s %s", i ? "," : "", h->terms[i]);
 	printf("\n  %s\n", h->snippet);
+}
+
+/* Print the article's hits. */
+static void
+print_cb(const struct match_hit *hits, size_t n, void *arg)
+{
+	for (size_t i = 0; i < n; i++)
+		print_hit(arg, &hits[i]);
 }
 
 /* Match one article. */

@@ -256,20 +256,23 @@ seen_story(struct backtest *b, int64_t story)
 	return 0;
 }
 
-/* A hit: the story's first matching article, with its snippet. */
+/* A hit: the story's first matching article, with its snippet (built only then). */
 static void
-backtest_hit_cb(const struct match_hit *h, void *arg)
+backtest_hit_cb(const struct match_hit *hits, size_t n, void *arg)
 {
 	struct backtest *b = arg;
 	const struct stored_article *a = b->a;
+	struct match_hit full;
 	char when[32];
 
+	(void)n;		/* one watchlist: one hit */
 	if (seen_story(b, a->story_id))
 		return;
+	match_hit_describe(&hits[0], &full);
 	printf("%s  story %" PRId64 "  %s  %s\n  %s\n  %s\n",
 	    isotime(a->fetched_at, when, sizeof when), a->story_id,
 	    a->source != NULL ? a->source : "-", a->title != NULL ? a->title : "",
-	    a->url != NULL ? a->url : "", h->snippet != NULL ? h->snippet : "");
+	    a->url != NULL ? a->url : "", full.snippet);
 }
 
 /* One stored article through the watchlist. */
@@ -281,7 +284,7 @@ backtest_article_cb(const struct stored_article *a, void *arg)
 	    a->author, a->lang };
 
 	b->a = a;
-	matcher_match(b->m, &doc, 0, backtest_hit_cb, b);
+	matcher_match(b->m, &doc, MATCH_NOSNIPPET, backtest_hit_cb, b);
 }
 
 /* Parse backtest's arguments; -1 on a usage error. */

@@ -37,6 +37,8 @@
 #define MAX_PREFIX	255	/* bytes in a prefix */
 #define MAX_LANGS	16	/* stemming languages in one matcher */
 #define MAX_TERMS	16	/* terms reported with a hit */
+#define DESC_BLOCK	64	/* hits' descriptions per block */
+#define DESC_STRBLOCK	65536	/* bytes per block of their strings (or one string) */
 #define SNIPPET_WORDS	25
 #define SNIPPET_BEFORE	10
 #define NLBUCKETS	4096	/* buckets of regex literals' grams (see lit_step) */
@@ -247,7 +249,15 @@ struct matcher {
 	size_t			 nwords;	/* 64-bit words in each */
 	uint32_t		*cand;		/* candidates in order; CAND_HIT: a hit */
 	uint64_t		*ids;		/* the queries' ids, dense: a hit the presearch
-						   decided reads only this */
+						   decided reads only this (NULL: id = place) */
+	struct match_hit	*hit;		/* the article's hits, for the callback */
+	struct hitref		*href;		/* their ctx */
+	size_t			 hitcap;
+	struct hitdesc		**dblock;	/* the hits' descriptions, DESC_BLOCK each */
+	size_t			 ndblocks, ndesc;
+	char			**sb;		/* their strings, in blocks */
+	size_t			*sbsize;
+	size_t			 nsb, sbused;	/* blocks, bytes used of the last */
 	pcre2_match_data	*md;
 	pcre2_match_context	*mctx;
 	int			 compiled;
@@ -1288,6 +1298,15 @@ matcher_free(struct matcher *m)
 	free(m->sbits);
 	free(m->cand);
 	free(m->ids);
+	free(m->hit);
+	free(m->href);
+	for (size_t i = 0; i < m->ndblocks; i++)
+		free(m->dblock[i]);
+	free(m->dblock);
+	for (size_t i = 0; i < m->nsb; i++)
+		free(m->sb[i]);
+	free(m->sb);
+	free(m->sbsize);
 	pcre2_match_data_free(m->md);
 	pcre2_match_context_free(m->mctx);
 	free(m);
@@ -1835,6 +1854,24 @@ probe_table(struct matcher *m)
 			m->plens[m->nplens++] = (uint8_t)l;
 }
 
+/* The queries' ids in a dense array, or NULL when each is its query's place (as
+ * the daemon numbers its watchlists): a hit then reads nothing to know its id. */
+static uint64_t *
+query_ids(const struct matcher *m)
+{
+	uint64_t *ids;
+	size_t i;
+
+	for (i = 0; i < m->nq && m->q[i].id == i; i++)
+		;
+	if (i == m->nq)
+		return NULL;
+	ids = xreallocarray(NULL, m->nq + 1, sizeof *ids);
+	for (i = 0; i < m->nq; i++)
+		ids[i] = m->q[i].id;
+	return ids;
+}
+
 void
 matcher_compile(struct matcher *m)
 {
@@ -1861,9 +1898,7 @@ matcher_compile(struct matcher *m)
 	m->hbits = xcalloc(m->nwords + 1, sizeof *m->hbits);
 	m->sbits = xcalloc(m->nwords / 64 + 1, sizeof *m->sbits);
 	m->cand = xcalloc(m->nq + 1, sizeof *m->cand);
-	m->ids = xreallocarray(NULL, m->nq + 1, sizeof *m->ids);
-	for (size_t i = 0; i < m->nq; i++)
-		m->ids[i] = m->q[i].id;
+	m->ids = query_ids(m);
 	m->st.queries = m->nq;
 	m->st.always = m->nalways;
 	m->compiled = 1;
@@ -2580,67 +2615,131 @@ hit_terms(const struct doc *d, char **terms)
 	return n;
 }
 
-struct hitctx {				/* what match_hit_describe needs, during a callback */
+struct hitbatch {			/* one article's hits, during the callback */
 	struct matcher		*m;
 	struct doc		*d;
-	const struct query	*q;
-	char			*terms[MAX_TERMS];
-	size_t			 nterms;
-	char			*snip;		/* NULL until described */
 };
 
-/* Collect what matched the query: its terms and snippet. */
-static void
-describe(struct hitctx *c)
+struct hitref {				/* a hit's ctx: what describing it needs */
+	struct hitbatch		*b;
+	struct hitdesc		*desc;		/* NULL until described */
+	uint32_t		 qi;		/* the query */
+};
+
+struct hitdesc {			/* a described hit: its terms and snippet */
+	char			*terms[MAX_TERMS];
+	size_t			 nterms;
+	char			*snip;
+};
+
+/* A description's place: the matcher's blocks of them are kept from one article
+ * to the next (they never move, so a hit's stays where it is while others are made). */
+static struct hitdesc *
+desc_new(struct matcher *m)
 {
-	c->d->nsp = 0;
-	eval(c->m, c->d, c->q->root, 1);
-	if (c->d->nsp > 1)
-		qsort(c->d->sp, c->d->nsp, sizeof *c->d->sp, span_cmp);
-	c->nterms = hit_terms(c->d, c->terms);
-	c->snip = snippet(c->d);
+	size_t b = m->ndesc / DESC_BLOCK;
+
+	if (b == m->ndblocks) {
+		m->dblock = xreallocarray(m->dblock, b + 1, sizeof *m->dblock);
+		m->dblock[m->ndblocks++] = xreallocarray(NULL, DESC_BLOCK,
+		    sizeof **m->dblock);
+	}
+	return &m->dblock[b][m->ndesc++ % DESC_BLOCK];
+}
+
+/* A copy of s that stays put until the article's descriptions are freed (a malloc'd
+ * string each would be slow with hundreds of them alive at once). */
+static char *
+desc_dup(struct matcher *m, char *s)
+{
+	size_t len = strlen(s) + 1, size;
+	char *p;
+
+	if (m->nsb == 0 || len > m->sbsize[m->nsb - 1] - m->sbused) {
+		size = len > DESC_STRBLOCK ? len : DESC_STRBLOCK;
+		m->sb = xreallocarray(m->sb, m->nsb + 1, sizeof *m->sb);
+		m->sbsize = xreallocarray(m->sbsize, m->nsb + 1, sizeof *m->sbsize);
+		m->sb[m->nsb] = xmalloc(size);
+		m->sbsize[m->nsb++] = size;
+		m->sbused = 0;
+	}
+	p = m->sb[m->nsb - 1] + m->sbused;
+	memcpy(p, s, len);
+	m->sbused += len;
+	free(s);
+	return p;
+}
+
+/* Collect what matched a hit's query: its terms and snippet. */
+static struct hitdesc *
+describe(struct hitref *r)
+{
+	struct matcher *m = r->b->m;
+	struct doc *d = r->b->d;
+	struct hitdesc *c = desc_new(m);
+
+	d->nsp = 0;
+	eval(m, d, m->q[r->qi].root, 1);
+	if (d->nsp > 1)
+		qsort(d->sp, d->nsp, sizeof *d->sp, span_cmp);
+	c->nterms = hit_terms(d, c->terms);
+	for (size_t i = 0; i < c->nterms; i++)
+		c->terms[i] = desc_dup(m, c->terms[i]);
+	c->snip = desc_dup(m, snippet(d));
+	return r->desc = c;
 }
 
 void
 match_hit_describe(const struct match_hit *h, struct match_hit *out)
 {
-	struct hitctx *c = h->ctx;
+	struct hitref *r = h->ctx;
+	struct hitdesc *c = r->desc != NULL ? r->desc : describe(r);
 
-	if (c->snip == NULL)
-		describe(c);
 	*out = *h;
 	out->terms = (const char **)c->terms;
 	out->nterms = c->nterms;
 	out->snippet = c->snip;
 }
 
-/* Hand the hit of query q to the callback, described unless MATCH_NOSNIPPET. */
+/* Forget the article's descriptions (the first block of their strings is kept). */
 static void
-report(struct matcher *m, struct doc *d, uint32_t qi, int flags, match_cb cb, void *arg)
+descs_free(struct matcher *m)
 {
-	const struct query *q = &m->q[qi];
-	struct hitctx c;
-	struct match_hit h;
+	for (; m->nsb > 1; m->nsb--)
+		free(m->sb[m->nsb - 1]);
+	m->sbused = 0;
+	m->ndesc = 0;
+}
 
-	c.m = m;		/* c.terms is filled before it is read */
-	c.d = d;
-	c.q = q;
-	c.nterms = 0;
-	c.snip = NULL;
-	memset(&h, 0, sizeof h);
-	h.id = m->ids[qi];
-	h.terms = (const char **)c.terms;
-	h.snippet = "";
-	h.ctx = &c;
-	if (!(flags & MATCH_NOSNIPPET)) {
-		describe(&c);
-		h.nterms = c.nterms;
-		h.snippet = c.snip;
-	}
-	cb(&h, arg);
-	for (size_t i = 0; i < c.nterms; i++)
-		free(c.terms[i]);
-	free(c.snip);
+/* Room for n hits in the batch arrays. */
+static void
+batch_room(struct matcher *m, size_t n)
+{
+	if (n <= m->hitcap)
+		return;
+	m->hitcap = n + n / 2;
+	m->hit = xreallocarray(m->hit, m->hitcap, sizeof *m->hit);
+	m->href = xreallocarray(m->href, m->hitcap, sizeof *m->href);
+}
+
+/* Add the hit of query qi to the batch, described unless MATCH_NOSNIPPET. */
+static void
+batch_add(struct matcher *m, struct hitbatch *b, size_t n, uint32_t qi, int flags)
+{
+	static const char *noterms[1];
+	struct match_hit *h = &m->hit[n];
+	struct hitref *r = &m->href[n];
+
+	r->b = b;
+	r->desc = NULL;
+	r->qi = qi;
+	h->id = m->ids != NULL ? m->ids[qi] : qi;
+	h->terms = noterms;
+	h->nterms = 0;
+	h->snippet = "";
+	h->ctx = r;
+	if (!(flags & MATCH_NOSNIPPET))
+		match_hit_describe(h, h);
 }
 
 /* Is the article's source one the query accepts? */
@@ -2918,6 +3017,22 @@ presearch(struct matcher *m, struct doc *d)
 	return collect(m);
 }
 
+/* Hand the article's hits (their queries in m->cand[0..n)) to the callback at once. */
+static void
+hand_over(struct matcher *m, struct doc *d, size_t n, int flags, match_cb cb, void *arg)
+{
+	struct hitbatch b = { m, d };
+
+	batch_room(m, n);
+	for (size_t j = 0; j < n; j++) {
+		if (j + 8 < n && m->ids != NULL)	/* scattered: fetch ahead */
+			__builtin_prefetch(&m->ids[m->cand[j + 8]]);
+		batch_add(m, &b, j, m->cand[j], flags);
+	}
+	cb(m->hit, n, arg);
+	descs_free(m);
+}
+
 size_t
 matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb cb,
     void *arg)
@@ -2938,12 +3053,8 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 		uint32_t k = m->cand[i] & ~CAND_HIT;
 		const struct query *q = &m->q[k];
 
-		if (i + 8 < n) {	/* the candidates are scattered: fetch ahead */
-			if (m->cand[i + 8] & CAND_HIT)
-				__builtin_prefetch(&m->ids[m->cand[i + 8] & ~CAND_HIT]);
-			else
-				__builtin_prefetch(&m->q[m->cand[i + 8]]);
-		}
+		if (i + 8 < n && !(m->cand[i + 8] & CAND_HIT))	/* scattered: fetch ahead */
+			__builtin_prefetch(&m->q[m->cand[i + 8]]);
 		if (i + 4 < n && !(m->cand[i + 4] & CAND_HIT)) {	/* its tree */
 			const char *t = (const char *)m->q[m->cand[i + 4]].root;
 
@@ -2955,10 +3066,10 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 			direct++;
 		else if (!source_ok(q, md) || !eval(m, &d, q->root, 0))
 			continue;
-		hits++;
-		if (cb != NULL)
-			report(m, &d, k, flags, cb, arg);
+		m->cand[hits++] = k;	/* the hits' queries, in place (hits <= i) */
 	}
+	if (cb != NULL && hits > 0)
+		hand_over(m, &d, hits, flags, cb, arg);
 	m->st.candidates += n - direct;
 	m->st.direct += direct;
 	m->st.hits += hits;

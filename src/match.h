@@ -81,7 +81,9 @@ struct match_stats {
 #define MATCH_ALLTERMS	0x4	/* matcher_match: every word of the article in its term
 				   dictionary, not only those some query names (tests) */
 
-typedef void (*match_cb)(const struct match_hit *, void *);
+/* The hits of one article, all at once, in the order the watchlists were added;
+ * hits[0..n) and what they point to are borrowed until the callback returns. */
+typedef void (*match_cb)(const struct match_hit *hits, size_t n, void *);
 
 struct matcher	*matcher_new(void);
 void		 matcher_free(struct matcher *);
@@ -92,12 +94,14 @@ int		 matcher_add_spec(struct matcher *, uint64_t id,
 		    const struct match_spec *, char **cause);
 /* Build the presearch index; call once after the last add. */
 void		 matcher_compile(struct matcher *);
-/* Run every watchlist on an article; the callback gets each hit. Returns the hits. */
+/* Run every watchlist on an article; the callback (if not NULL) gets its hits at
+ * once, and is not called without a hit. Returns the hits. */
 size_t		 matcher_match(struct matcher *, const struct match_doc *, int flags,
 		    match_cb, void *);
 void		 matcher_stats(const struct matcher *, struct match_stats *);
-/* In a matcher_match callback: the hit with its terms and snippet (built now if
- * MATCH_NOSNIPPET left them out) in *out, borrowed until the callback returns. */
+/* In a matcher_match callback: any of its hits with its terms and snippet (built
+ * now, once, if MATCH_NOSNIPPET left them out) in *out, borrowed until the
+ * callback returns. */
 void		 match_hit_describe(const struct match_hit *, struct match_hit *out);
 /* Compile regexes for PCRE2's JIT where allowed (the default), or never (valgrind). */
 void		 match_set_jit(int);

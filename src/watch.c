@@ -197,9 +197,8 @@ queue_alerts(struct watch_run *r, const struct conf_watchlist *wl, int64_t now)
 
 /* One hit: record the match once per story, then queue its alerts. */
 static void
-hit_cb(const struct match_hit *h, void *arg)
+record_hit(struct watch_run *r, const struct match_hit *h)
 {
-	struct watch_run *r = arg;
 	struct watch *w = r->d->watch;
 	const struct conf_watchlist *wl;
 	struct match_hit full;
@@ -228,6 +227,14 @@ hit_cb(const struct match_hit *h, void *arg)
 		r->error = 1;
 }
 
+/* The article's hits, one by one. */
+static void
+hits_cb(const struct match_hit *hits, size_t n, void *arg)
+{
+	for (size_t i = 0; i < n; i++)
+		record_hit(arg, &hits[i]);
+}
+
 /* See watch.h. */
 int
 watch_article(struct daemon *d, const struct watch_article *a, char **cause)
@@ -239,7 +246,7 @@ watch_article(struct daemon *d, const struct watch_article *a, char **cause)
 
 	if (d->watch == NULL || d->watch->m == NULL)
 		return 0;
-	matcher_match(d->watch->m, &doc, MATCH_NOSNIPPET, hit_cb, &r);
+	matcher_match(d->watch->m, &doc, MATCH_NOSNIPPET, hits_cb, &r);
 	matcher_stats(d->watch->m, &st);
 	metrics_presearch_fallbacks(st.always);
 	if (r.error) {

@@ -19,20 +19,33 @@ static int lazy_checked, lazy_differ;	/* run() compares eager and on-demand deta
 
 struct got {
 	size_t	 n;
+	size_t	 calls;		/* of the callback */
 	char	*snippet;
 	char	*terms;
+	uint64_t details;	/* a hash of every hit's terms and snippet, in order */
 	uint64_t ids[4096];
 };
 
-/* Keep the first hit's snippet and terms; count hits. */
-static void
-hit_cb(const struct match_hit *h, void *arg)
+/* Fold a string into a hash (FNV-1a), with its end. */
+static uint64_t
+fnv(uint64_t h, const char *s)
 {
-	struct got *g = arg;
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001B3ULL;
+	return (h ^ 0xFF) * 0x100000001B3ULL;
+}
+
+/* Keep a hit: the first one's snippet and terms, every one's id and details. */
+static void
+keep_hit(struct got *g, const struct match_hit *h)
+{
 	size_t len = 0;
 
 	if (g->n < sizeof g->ids / sizeof g->ids[0])
 		g->ids[g->n] = h->id;
+	g->details = fnv(g->details, h->snippet);
+	for (size_t i = 0; i < h->nterms; i++)
+		g->details = fnv(g->details, h->terms[i]);
 	if (g->n++ > 0)
 		return;
 	g->snippet = xstrdup(h->snippet);
@@ -46,17 +59,36 @@ hit_cb(const struct match_hit *h, void *arg)
 	}
 }
 
-/* Keep the first hit's details, built on demand (the hit came without them). */
+/* Keep an article's hits. */
 static void
-lazy_cb(const struct match_hit *h, void *arg)
+hit_cb(const struct match_hit *hits, size_t n, void *arg)
 {
-	struct match_hit full;
+	struct got *g = arg;
 
-	if (h->nterms != 0 || *h->snippet != '\0')
-		diag("a MATCH_NOSNIPPET hit came with terms or a snippet");
-	match_hit_describe(h, &full);
-	match_hit_describe(h, &full);	/* twice: the same, built once */
-	hit_cb(&full, arg);
+	g->calls++;
+	if (n == 0)
+		diag("the callback was called without a hit");
+	for (size_t i = 0; i < n; i++)
+		keep_hit(g, &hits[i]);
+}
+
+/* Keep an article's hits with their details built on demand (they came without),
+ * the last hit's first: each stays valid while the others are built. */
+static void
+lazy_cb(const struct match_hit *hits, size_t n, void *arg)
+{
+	struct match_hit *full = xcalloc(n, sizeof *full), again;
+
+	for (size_t i = n; i-- > 0;) {
+		if (hits[i].nterms != 0 || *hits[i].snippet != '\0')
+			diag("a MATCH_NOSNIPPET hit came with terms or a snippet");
+		match_hit_describe(&hits[i], &full[i]);
+		match_hit_describe(&hits[i], &again);	/* twice: the same, built once */
+		if (again.snippet != full[i].snippet || again.terms != full[i].terms)
+			diag("a hit described twice was built twice");
+	}
+	hit_cb(full, n, arg);
+	free(full);
 }
 
 /* Run a query on a document with details built on demand; agrees with run? */
@@ -74,7 +106,8 @@ run_lazy(const char *q, const struct match_doc *d, const struct got *eager)
 	}
 	matcher_match(m, d, MATCH_NOSNIPPET, lazy_cb, &g);
 	matcher_free(m);
-	same = g.n == eager->n && (g.n == 0 || (strcmp(g.snippet, eager->snippet) == 0 &&
+	same = g.n == eager->n && g.details == eager->details &&
+	    (g.n == 0 || (strcmp(g.snippet, eager->snippet) == 0 &&
 	    strcmp(g.terms, eager->terms) == 0));
 	free(g.snippet);
 	free(g.terms);
@@ -485,7 +518,7 @@ test_presearch(void)
 	char q[1024], title[256], text[1024];
 	struct got a, b;
 	struct match_stats st;
-	int same = 1, total = 0, cand_fewer = 0;
+	int same = 1, total = 0, cand_fewer = 0, once = 1;
 	char *cause = NULL;
 
 	for (int i = 0; i < 400; i++) {
@@ -512,12 +545,14 @@ test_presearch(void)
 			diag("doc %d: %zu vs %zu hits", i, a.n, b.n);
 			same = 0;
 		}
+		once &= a.calls == (a.n > 0) && b.calls == (b.n > 0);
 		got_free(&a);
 		got_free(&b);
 	}
 	matcher_stats(m, &st);
 	cand_fewer = st.candidates < (uint64_t)st.queries * st.articles;
 	ok(same, "presearch finds exactly what evaluating every query does (%d hits)", total);
+	ok(once, "the hits of an article come in one call, none without a hit");
 	ok(cand_fewer && total > 300, "and evaluates fewer (%llu of %llu), %zu always",
 	    (unsigned long long)st.candidates - 300ULL * st.queries,
 	    300ULL * st.queries, st.always);
@@ -577,7 +612,7 @@ static int
 same_hits(const struct got *a, const struct got *b)
 {
 	return a->n == b->n && memcmp(a->ids, b->ids, a->n * sizeof a->ids[0]) == 0 &&
-	    (a->n == 0 || (strcmp(a->snippet, b->snippet) == 0 &&
+	    a->details == b->details && (a->n == 0 || (strcmp(a->snippet, b->snippet) == 0 &&
 	    strcmp(a->terms, b->terms) == 0));
 }
 

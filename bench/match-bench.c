@@ -22,6 +22,7 @@
 #include "match.h"
 #include "text.h"
 #include "xmalloc.h"
+#include "../tests/european.h"
 
 #define VOCAB		100000
 static int query_rank0 = 5000;	/* watch terms: not among the commonest words */
@@ -182,15 +183,7 @@ static char *
 make_european(size_t len)
 {
 	static const char *para[] = {
-	    "Die Universität Łódź veröffentlichte am Montag eine Studie über Künstliche "
-	    "Intelligenz und die Zukunft der Arbeit in Europa. ",
-	    "La société française a présenté ses résultats trimestriels, supérieurs aux "
-	    "prévisions des analystes. ",
-	    "Prezydent spotkał się z przedstawicielami związków zawodowych w Gdańsku. ",
-	    "Η κυβέρνηση της Ελλάδας ανακοίνωσε νέα μέτρα για την οικονομία. ",
-	    "Правительство России объявило о новых мерах поддержки экономики. ",
-	    "Diyarbakır'da düzenlenen toplantıda yeni yatırımlar açıklandı. ",
-	    "The company said on Tuesday that its new model outperformed rivals. ",
+	    EUROPEAN_SENTENCES,
 	};
 	size_t n = 0;
 	char *s = xmalloc(len + 512);

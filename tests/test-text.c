@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "european.h"
 #include "tap.h"
 
 /* Fold a C string. */
@@ -411,15 +412,7 @@ static void
 test_token_paths_european(void)
 {
 	static const char *para[] = {
-	    "Die Universität Łódź veröffentlichte am Montag eine Studie über Künstliche "
-	    "Intelligenz und die Zukunft der Arbeit in Europa. ",
-	    "La société française a présenté ses résultats trimestriels, supérieurs aux "
-	    "prévisions des analystes. ",
-	    "Prezydent spotkał się z przedstawicielami związków zawodowych w Gdańsku. ",
-	    "Η κυβέρνηση της Ελλάδας ανακοίνωσε νέα μέτρα για την οικονομία. ",
-	    "Правительство России объявило о новых мерах поддержки экономики. ",
-	    "Diyarbakır'da düzenlenen toplantıda yeni yatırımlar açıklandı. ",
-	    "The company said on Tuesday that its new model outperformed rivals. ",
+	    EUROPEAN_SENTENCES,
 	    "Tromsø-based open-source start-up DeepSeek-Modelle’s CEO, 2024-11-29: ",
 	    "Danmarks Nationalbank hævede renten; Københavns Børs faldt 1,5 %. ",
 	};

@@ -7,6 +7,7 @@
 #define NW_FEED_INT_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "feed.h"
 
@@ -41,6 +42,21 @@ struct feed_base {
 void	 feed_buf_add(struct feed_buf *, const char *, size_t);
 void	 feed_buf_addc(struct feed_buf *, char);
 char	*feed_buf_take(struct feed_buf *);
+
+/*
+ * feed_buf_add with its common case inline: bytes that fit the room left, in a
+ * buffer of the default cap (escaped HTML arrives a character reference at a time).
+ */
+static inline void
+feed_buf_put(struct feed_buf *b, const char *s, size_t n)
+{
+	if (b->max == 0 && b->len + n < b->cap && b->len + n <= FEED_MAX_FIELD) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+		b->p[b->len] = '\0';
+	} else
+		feed_buf_add(b, s, n);
+}
 void	 feed_buf_add_escaped(struct feed_buf *, const char *, size_t);
 void	 feed_buf_reset(struct feed_buf *);
 void	 feed_buf_free(struct feed_buf *);

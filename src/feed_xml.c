@@ -862,14 +862,8 @@ text_cb(void *ctx, const xmlChar *s, int len)
 	}
 	if (st->cap_mode == CAP_XHTML)
 		feed_buf_add_escaped(&st->text, (const char *)s, (size_t)len);
-	else if (st->text.len + (size_t)len < st->text.cap &&
-	    st->text.len + (size_t)len <= FEED_MAX_FIELD) {
-		/* the common case inline: escaped HTML comes a character reference at a time */
-		memcpy(st->text.p + st->text.len, s, (size_t)len);
-		st->text.len += (size_t)len;
-		st->text.p[st->text.len] = '\0';
-	} else
-		feed_buf_add(&st->text, (const char *)s, (size_t)len);
+	else
+		feed_buf_put(&st->text, (const char *)s, (size_t)len);
 }
 
 /*

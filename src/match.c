@@ -121,11 +121,6 @@ struct probe {				/* a key of the article to look up, and its fields */
 	uint8_t		 fmask;
 };
 
-struct pslot {				/* the presearch's probe table: fingerprint, record */
-	uint32_t	 fp;		/* the key hash's top 32 bits */
-	uint32_t	 e;		/* offset of the record in m->rec + 1; 0 = empty */
-};
-
 #define RP_Q		7		/* struct rposting.qf: query << RP_Q */
 #define RP_DIRECT	0x40		/* | direct (a hit when found) */
 #define RP_FIELDS	0x3F		/* | the fields it must be found in (direct) */
@@ -140,7 +135,8 @@ struct rposting {			/* a posting in a record: 8 bytes */
 };
 
 struct prec {				/* an index key and its postings, in one piece */
-	uint32_t	 n;		/* postings, after the key (padded to 8 bytes) */
+	uint32_t	 fp;		/* the key hash's top 32 bits */
+	uint32_t	 n;		/* postings, after the key (padded to 4 bytes) */
 	uint16_t	 len;
 	uint8_t		 lang, kind;
 	char		 key[];
@@ -152,8 +148,13 @@ struct tchunk {				/* packed query trees */
 	char		 data[];
 };
 
-struct ptab {
-	struct pslot	*s;
+struct ptab {				/* the records of a kind of key, by bucket */
+	uint32_t	*dir;		/* bucket b's records: m->rec + [dir[b], dir[b + 1]) */
+	uint32_t	 mask;		/* a key's bucket: its hash & mask */
+};
+
+struct vocab {				/* a filter of keys: see vocab_set */
+	uint64_t	*w;
 	uint32_t	 mask;
 };
 
@@ -177,6 +178,7 @@ struct dterm {				/* a term of the article */
 	struct hkey	 k;
 	uint32_t	 first, n;	/* its occurrences */
 	uint8_t		 fmask;		/* the fields it occurs in */
+	uint8_t		 indexed;	/* the index may hold it (a filter said so) */
 };
 
 struct span {
@@ -221,11 +223,11 @@ struct matcher {
 	struct ientry		*ie;
 	size_t			 nie, iecap;
 	struct htab		 ih;
-	struct ptab		 pt[2];		/* the index by full hash: terms, prefixes */
+	struct ptab		 pt[2];		/* the index: terms, prefixes */
 	uint64_t		*filt;		/* a bit per key hash: most probes stop here */
-	uint32_t		 filtmask;
-	uint64_t		*vocab;		/* two bits per word and prefix any query names */
-	uint32_t		 vocabmask;	/* (NULL with stemming: every term is needed) */
+	uint32_t		 filtmask;	/* (only with stemming: else the vocabularies') */
+	struct vocab		 vocab[2];	/* the words and the prefixes queries name
+						   (NULL with stemming: every term is needed) */
 	char			*rec;		/* their records (struct prec), key by key */
 	struct tchunk		*trees;		/* the queries' trees, packed in order */
 	uint8_t			 plen[MAX_PREFIX + 1];	/* prefix lengths in use */
@@ -238,6 +240,7 @@ struct matcher {
 	uint32_t		*lbstart;	/* where each bucket's literal grams start in lb */
 	uint32_t		 lstep;		/* the text is probed every lstep bytes */
 	uint32_t		 lgram;		/* for grams of lgram (3 or 4) bytes */
+	size_t			 litmin;	/* the shortest literal's length */
 	uint64_t		 lbits[NLBITS / 64];	/* gram hashes in use (a bucket is
 						   the top 12 of their 16 bits) */
 	struct lref		*lb;
@@ -1283,15 +1286,16 @@ matcher_free(struct matcher *m)
 	for (size_t i = 1; i < m->nlang; i++)
 		free(m->langname[i]);
 	free(m->always);
-	free(m->pt[0].s);
+	free(m->pt[0].dir);
 	free(m->filt);
-	free(m->vocab);
+	free(m->vocab[0].w);
+	free(m->vocab[1].w);
 	free(m->rec);
 	while ((c = m->trees) != NULL) {
 		m->trees = c->next;
 		free(c);
 	}
-	free(m->pt[1].s);
+	free(m->pt[1].dir);
 	free(m->probe);
 	free(m->cbits);
 	free(m->hbits);
@@ -1729,6 +1733,7 @@ rec_put(char *p, const struct ientry *ie)
 	size_t klen = (ie->k.len + 3) & ~(size_t)3;
 	struct rposting *rp = (struct rposting *)(void *)(r->key + klen);
 
+	r->fp = (uint32_t)(ie->k.hash >> 32);
 	r->n = ie->n;
 	r->len = (uint16_t)ie->k.len;
 	r->lang = ie->k.lang;
@@ -1784,71 +1789,106 @@ filter_build(struct matcher *m, size_t keys)
 	}
 }
 
-/* Set a key's two bits in the vocabulary filter. */
+/* Set a key's bits in its vocabulary filter: two for "some query names it" and,
+ * if it has postings, one for "the index holds it", all in one 64-bit word, so
+ * that the test made for every token of an article also answers the index's
+ * question for the tokens it lets through, from the same cache line. */
 static void
-vocab_set(struct matcher *m, uint64_t hash)
+vocab_set(struct vocab *v, uint64_t hash, int indexed)
 {
-	m->vocab[(hash >> 20) & m->vocabmask] |= 1ULL << (hash & 63) |
-	    1ULL << (hash >> 6 & 63);
+	v->w[(hash >> 20) & v->mask] |= 1ULL << (hash & 63) | 1ULL << (hash >> 6 & 63) |
+	    (uint64_t)(indexed != 0) << (hash >> 12 & 63);
 }
 
-/* Might some query name a word or prefix of this key hash? */
-static int
-vocab_has(const struct matcher *m, uint64_t hash)
+/* Might some query name a word or prefix of this key hash (bit 0), and might the
+ * index hold it (bit 1)? */
+static inline int
+vocab_test(const struct vocab *v, uint64_t hash)
 {
 	uint64_t want = 1ULL << (hash & 63) | 1ULL << (hash >> 6 & 63);
+	uint64_t w = v->w[(hash >> 20) & v->mask];
 
-	return (m->vocab[(hash >> 20) & m->vocabmask] & want) == want;
+	return ((w & want) == want) | (int)((w >> (hash >> 12 & 63) & 1) << 1);
 }
 
-/* The vocabulary filter: every word and prefix of every query (negated, optional or
- * in a phrase alike), 16 bits per key; none when stemming needs every term. */
+/* The vocabulary filters: every word, and every prefix, of every query (negated,
+ * optional or in a phrase alike), 16 bits per key; the prefixes apart, as they are
+ * few and tested for most tokens (their filter stays in the nearest cache). None
+ * when stemming needs every term. */
 static void
 vocab_build(struct matcher *m)
 {
-	size_t words = 1;
+	size_t words[2] = { 1, 1 }, count[2] = { 0, 0 };
 
 	if (m->nlang > 1)
 		return;
-	while (words * 4 < m->nie && words < ((size_t)1 << 28))
-		words *= 2;
-	m->vocab = xcalloc(words, sizeof *m->vocab);
-	m->vocabmask = (uint32_t)(words - 1);
 	for (size_t e = 0; e < m->nie; e++)
-		vocab_set(m, m->ie[e].k.hash);
+		count[m->ie[e].k.kind == K_PREFIX]++;
+	for (int k = 0; k < 2; k++) {
+		while (words[k] * 4 < count[k] && words[k] < ((size_t)1 << 28))
+			words[k] *= 2;
+		m->vocab[k].w = xcalloc(words[k], sizeof *m->vocab[k].w);
+		m->vocab[k].mask = (uint32_t)(words[k] - 1);
+	}
+	for (size_t e = 0; e < m->nie; e++)
+		vocab_set(&m->vocab[m->ie[e].k.kind == K_PREFIX], m->ie[e].k.hash,
+		    m->ie[e].n > 0);
 }
 
-/* Build the probe tables (every key with postings by full hash: terms apart from
- * prefixes, which are fewer and probed more often) and the prefix lengths. */
+/* The bucket of a key in its table. */
+static inline uint32_t
+bucket_of(const struct ptab *t, uint64_t hash)
+{
+	return (uint32_t)hash & t->mask;
+}
+
+/* Build the index: the records of the keys with postings (keys under NOT alone,
+ * say, have none), laid out bucket by bucket (about one record a bucket), terms
+ * apart from prefixes, which are fewer and probed more often; a directory of the
+ * buckets' offsets (4 bytes a bucket: it stays in a near cache, where a table of
+ * slots twice the keys would not) finds them. Then the prefix lengths. */
 static void
 probe_table(struct matcher *m)
 {
 	size_t size[2] = { 16, 16 }, count[2] = { 0, 0 };
+	uint32_t *at, off = 0;
+	const struct ientry *ie;
 	struct ptab *t;
-	uint32_t i;
 
 	for (size_t e = 0; e < m->nie; e++)
-		count[m->ie[e].k.kind == K_PREFIX]++;
+		count[m->ie[e].k.kind == K_PREFIX] += m->ie[e].n > 0;
 	for (int k = 0; k < 2; k++) {
-		while (size[k] < count[k] * 2)
+		while (size[k] < count[k])
 			size[k] *= 2;
-		m->pt[k].s = xcalloc(size[k], sizeof *m->pt[k].s);
+		m->pt[k].dir = xcalloc(size[k] + 2, sizeof *m->pt[k].dir);
 		m->pt[k].mask = (uint32_t)size[k] - 1;
 	}
-	filter_build(m, count[0] + count[1]);
 	vocab_build(m);
+	if (m->vocab[0].w == NULL)
+		filter_build(m, count[0] + count[1]);
 	m->rec = xmalloc(rec_size(m, m->nie) + 1);
-	for (size_t e = 0, off = 0; e < m->nie; e++) {
-		if (m->ie[e].n == 0)
-			continue;	/* only under NOT, say: nothing to find */
-		t = &m->pt[m->ie[e].k.kind == K_PREFIX];
-		for (i = (uint32_t)m->ie[e].k.hash & t->mask; t->s[i].e != 0;
-		    i = (i + 1) & t->mask)
-			;
-		t->s[i].fp = (uint32_t)(m->ie[e].k.hash >> 32);
-		t->s[i].e = (uint32_t)off + 1;
-		off += rec_put(m->rec + off, &m->ie[e]);
+	for (size_t e = 0; e < m->nie; e++) {	/* each bucket's bytes, */
+		if ((ie = &m->ie[e])->n == 0)
+			continue;
+		t = &m->pt[ie->k.kind == K_PREFIX];
+		t->dir[bucket_of(t, ie->k.hash) + 2] += (uint32_t)rec_bytes(ie);
 	}
+	for (int k = 0; k < 2; k++) {		/* its start (+ 1, as a cursor), */
+		t = &m->pt[k];
+		t->dir[1] = off;
+		for (size_t b = 0; b <= t->mask; b++)
+			t->dir[b + 2] += t->dir[b + 1];
+		off = t->dir[t->mask + 2];
+	}
+	for (size_t e = 0; e < m->nie; e++) {	/* its records */
+		if ((ie = &m->ie[e])->n == 0)
+			continue;
+		t = &m->pt[ie->k.kind == K_PREFIX];
+		at = &t->dir[bucket_of(t, ie->k.hash) + 1];
+		*at += (uint32_t)rec_put(m->rec + *at, ie);
+	}
+	for (int k = 0; k < 2; k++)	/* the cursors end where the next bucket starts */
+		m->pt[k].dir[0] = k == 0 ? 0 : m->pt[0].dir[m->pt[0].mask + 1];
 	for (size_t l = 1; l <= MAX_PREFIX; l++)
 		if (m->plen[l])
 			m->plens[m->nplens++] = (uint8_t)l;
@@ -1957,6 +1997,7 @@ doc_intern(struct doc *d, const char *s, size_t len, int lang, uint64_t h)
 	d->t[d->nt].k = k;
 	d->t[d->nt].n = 0;
 	d->t[d->nt].fmask = 0;
+	d->t[d->nt].indexed = 1;	/* unless doc_terms knows better */
 	d->h.slot[i] = tag << 32 | (uint64_t)(d->nt + 1);
 	d->h.n++;
 	return (uint32_t)d->nt++;
@@ -2034,43 +2075,79 @@ doc_occurrences(struct doc *d, size_t nl)
 				occ_put(d, id, f, k / nl);
 }
 
+/* The key hash of the prefix of p (1 to 8) bytes of the folded form at norm,
+ * taken with one load (text.h: a token's first 16 bytes may be loaded): the same
+ * as hash_key(norm, p, 0, K_PREFIX) if the form is that long, some hash if not
+ * (callers mask the answer). Little-endian machines only (see text_hash). */
+static inline uint64_t
+prefix_hash8(const char *norm, size_t p)
+{
+	uint64_t v;
+
+	memcpy(&v, norm, 8);
+	v &= ~0ULL >> (64 - 8 * p);
+	return mix_key(text_hash_last(text_hash_start(p), v), 0, K_PREFIX);
+}
+
+/* Can prefixes of p bytes be hashed with prefix_hash8? */
+static inline int
+prefix_short(size_t p)
+{
+	return p <= 8 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+}
+
 /* Does a token need a place in the article's dictionary: a word or prefix some
- * query names? Without a branch on the filter's words, so that the next tokens'
- * are fetched while these arrive. */
+ * query names (bit 0)? And might the index hold its word (bit 1)? Without a
+ * branch on the filters' words or on the token's length (whether it is as long
+ * as a prefix is as unpredictable as the words of a text), so that the next
+ * tokens' are fetched while these arrive. */
 static int
 term_needed(const struct matcher *m, const struct text_token *tk)
 {
-	int need = vocab_has(m, mix_key(tk->hash, 0, K_TERM));
+	int need = vocab_test(&m->vocab[0], mix_key(tk->hash, 0, K_TERM));
 
-	for (size_t l = 0; l < m->nplens && m->plens[l] <= tk->normlen; l++)
-		need |= vocab_has(m, hash_key(tk->norm, m->plens[l], 0, K_PREFIX));
+	for (size_t l = 0; l < m->nplens; l++) {
+		size_t p = m->plens[l];
+
+		if (prefix_short(p))
+			need |= vocab_test(&m->vocab[1], prefix_hash8(tk->norm, p)) &
+			    (p <= tk->normlen);
+		else if (p <= tk->normlen)
+			need |= vocab_test(&m->vocab[1],
+			    hash_key(tk->norm, p, 0, K_PREFIX)) & 1;
+	}
 	return need;
 }
 
 /* Put the tokens of every field that some query needs (all: every token) into the
- * dictionary: first which ones, then those. */
+ * dictionary: first which ones, then their list (d->need, in order), then those. */
 static void
 doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
 {
-	all |= m->vocab == NULL;
+	int filter = m->vocab[0].w != NULL;
+
 	for (int f = 0; f < NFIELDS; f++) {
 		const struct text_token *v = d->tok[f]->v;
-		uint32_t *tid;
+		size_t n = d->tok[f]->n, first = d->nneed;
+		uint32_t *tid, id, need;
 
-		tid = d->tid[f] = xreallocarray(NULL, d->tok[f]->n * nl + 1, sizeof **d->tid);
-		for (size_t k = 0; k < d->tok[f]->n; k++)
-			tid[k * nl] = all || term_needed(m, &v[k]);
-		for (size_t k = 0; k < d->tok[f]->n; k++) {
-			uint32_t id;
+		tid = d->tid[f] = xreallocarray(NULL, n * nl + 1, sizeof **d->tid);
+		for (size_t k = 0; k < n; k++)
+			tid[k * nl] = filter ? (uint32_t)term_needed(m, &v[k]) : 3;
+		for (size_t k = 0; k < n; k++) {	/* the list, without a branch */
+			need = tid[k * nl] | (uint32_t)(all != 0);
+			d->need[d->nneed] = (uint64_t)f << 32 | k;
+			d->nneed += need & 1;
+			tid[k * nl] = need & 1 ? need : NO_TERM;
+		}
+		for (size_t i = first; i < d->nneed; i++) {
+			size_t k = (uint32_t)d->need[i];
 
-			if (!tid[k * nl]) {
-				tid[k * nl] = NO_TERM;
-				continue;
-			}
+			need = tid[k * nl];
 			tid[k * nl] = id = doc_intern(d, v[k].norm, v[k].normlen, 0, v[k].hash);
 			d->t[id].n++;
 			d->t[id].fmask |= (uint8_t)(1 << f);
-			d->need[d->nneed++] = (uint64_t)f << 32 | k;
+			d->t[id].indexed = (uint8_t)(need >> 1);
 		}
 	}
 }
@@ -2758,6 +2835,7 @@ source_ok(const struct query *q, const struct match_doc *md)
 static void
 candidate(struct matcher *m, uint32_t i)
 {
+	__builtin_prefetch(&m->q[i]);	/* evaluated after the presearch */
 	m->cbits[i / 64] |= 1ULL << (i % 64);
 	m->sbits[i / 4096] |= 1ULL << (i / 64 % 64);
 }
@@ -2772,7 +2850,7 @@ direct_hit(struct matcher *m, uint32_t i)
 
 /* The 16-bit hash of the g (3 or 4) bytes at s (regex literals are at least three
  * long); its top 12 bits are its bucket. */
-static uint32_t
+static inline uint32_t
 tri(const char *s, size_t g)
 {
 	uint32_t v;
@@ -2793,9 +2871,13 @@ lit_step(struct matcher *m)
 {
 	size_t min = MAX_LSTEP + 3;
 
-	for (size_t i = 0; i < m->nlit; i++)
+	m->litmin = SIZE_MAX;
+	for (size_t i = 0; i < m->nlit; i++) {
 		if (m->lit[i].len < min)
 			min = m->lit[i].len;
+		if (m->lit[i].len < m->litmin)
+			m->litmin = m->lit[i].len;
+	}
 	m->lgram = min >= 4 ? 4 : 3;
 	m->lstep = (uint32_t)(min - m->lgram + 1);
 	if (m->lstep > MAX_LSTEP)
@@ -2846,20 +2928,39 @@ lits_at(struct matcher *m, const char *w, size_t len, size_t t, uint32_t b)
 	}
 }
 
+/* The first of the probes of presearch_lits at or after t in w[0, len) whose gram
+ * hash is in lbits, or len; g is the gram length (a constant where inlined). */
+static inline size_t
+lit_next(const uint64_t *lbits, const char *w, size_t len, size_t t, size_t step,
+    size_t g)
+{
+	for (; t + g <= len; t += step) {
+		uint32_t b = tri(w + t, g);
+
+		if (lbits[b / 64] >> (b % 64) & 1)
+			return t;
+	}
+	return len;
+}
+
 /* Regex literals: queries whose literal occurs inside one of the article's words,
- * found in the tokens' folded forms (each NUL-terminated, so no match spans two). */
+ * found in the tokens' folded forms (each NUL-terminated, so no match spans two),
+ * probed every lstep bytes (see lit_step). Few probes find a gram in use, so the
+ * loop that skips the others is kept tight (lit_next: the matcher's fields in
+ * registers, the gram length a constant). */
 static void
 presearch_lits(struct matcher *m, struct doc *d)
 {
 	for (int f = 0; f < NFIELDS && m->nlit > 0; f++) {
 		const char *w = d->tok[f]->arena;
-		size_t len = d->tok[f]->arenalen;
-		uint32_t b;
+		size_t len = d->tok[f]->arenalen, step = m->lstep, t = 0;
 
-		for (size_t t = 0; t + m->lgram <= len; t += m->lstep) {
-			b = tri(w + t, m->lgram);
-			if (m->lbits[b / 64] >> (b % 64) & 1)
-				lits_at(m, w, len, t, b >> 4);
+		for (;; t += step) {
+			t = m->lgram == 4 ? lit_next(m->lbits, w, len, t, step, 4) :
+			    lit_next(m->lbits, w, len, t, step, 3);
+			if (t >= len)
+				break;
+			lits_at(m, w, len, t, tri(w + t, m->lgram) >> 4);
 		}
 	}
 }
@@ -2900,32 +3001,31 @@ filter_may(const struct matcher *m, uint64_t hash)
 	return (m->filt[b / 64] >> (b % 64)) & 1;
 }
 
-/* The home slot of a key in its probe table. */
-static const struct pslot *
-slot_of(const struct matcher *m, const struct hkey *k)
+/* The directory entry of a key's bucket. */
+static const uint32_t *
+dir_of(const struct matcher *m, const struct hkey *k)
 {
 	const struct ptab *t = &m->pt[k->kind == K_PREFIX];
 
-	return &t->s[k->hash & t->mask];
+	return &t->dir[bucket_of(t, k->hash)];
 }
 
 /* Look a key of the article up: its queries become candidates, or direct hits. */
 static void
 lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 {
-	const struct ptab *t = &m->pt[p->k.kind == K_PREFIX];
+	const uint32_t *dir = dir_of(m, &p->k);
+	const char *at = m->rec + dir[0], *end = m->rec + dir[1];
 	const struct prec *r;
 	const struct rposting *pv;
-	uint32_t i, fp = (uint32_t)(p->k.hash >> 32);
+	uint32_t fp = (uint32_t)(p->k.hash >> 32);
 
-	for (i = (uint32_t)p->k.hash & t->mask; t->s[i].e != 0; i = (i + 1) & t->mask) {
-		if (t->s[i].fp != fp)
-			continue;
-		r = (const struct prec *)(const void *)(m->rec + t->s[i].e - 1);
-		if (r->len != p->k.len || r->lang != p->k.lang || r->kind != p->k.kind ||
-		    !bytes_eq(r->key, p->k.s, r->len))
-			continue;
+	for (; at < end; at = (const char *)(pv + r->n)) {
+		r = (const struct prec *)(const void *)at;
 		pv = rec_postings(r);
+		if (r->fp != fp || r->len != p->k.len || r->lang != p->k.lang ||
+		    r->kind != p->k.kind || !bytes_eq(r->key, p->k.s, r->len))
+			continue;
 		for (uint32_t k = 0; k < r->n; k++) {
 			uint32_t qf = pv[k].qf;
 
@@ -2935,15 +3035,17 @@ lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 			} else if (qf & p->fmask)
 				direct_hit(m, qf >> RP_Q);
 		}
+		return;		/* keys are unique */
 	}
 }
 
 /* The keys to look up that the filter lets through: the article's terms, and
- * their prefixes in use. */
+ * their prefixes in use (without a branch on their lengths, as term_needed). */
 static size_t
 probes(struct matcher *m, struct doc *d)
 {
-	size_t n = 0, need = d->nt + d->n0 * m->nplens;
+	size_t n = 0, need = d->nt + d->n0 * m->nplens + 1;
+	int vocab = m->vocab[0].w != NULL, ok, in;
 	struct hkey k;
 
 	if (need > m->probecap) {
@@ -2951,20 +3053,33 @@ probes(struct matcher *m, struct doc *d)
 		m->probe = xreallocarray(m->probe, m->probecap, sizeof *m->probe);
 	}
 	for (size_t i = 0; i < d->nt; i++) {
-		if (!filter_may(m, d->t[i].k.hash))
+		if (vocab ? !d->t[i].indexed : !filter_may(m, d->t[i].k.hash))
 			continue;
 		m->probe[n].k = d->t[i].k;
 		m->probe[n++].fmask = d->t[i].fmask;
 	}
-	for (size_t i = 0; i < d->n0; i++)
-		for (size_t l = 0; l < m->nplens && m->plens[l] <= d->t[i].k.len; l++) {
-			k = mkkey(d->t[i].k.s, m->plens[l], 0, K_PREFIX);
-			d->pfx[k.hash % DOC_PBITS / 64] |= 1ULL << (k.hash % 64);
-			if (!filter_may(m, k.hash))
+	for (size_t l = 0; l < m->nplens; l++) {
+		size_t p = m->plens[l];
+
+		for (size_t i = 0; i < d->n0; i++) {
+			if (prefix_short(p)) {
+				k.hash = prefix_hash8(d->t[i].k.s, p);
+				ok = p <= d->t[i].k.len;
+			} else if ((ok = p <= d->t[i].k.len))
+				k.hash = hash_key(d->t[i].k.s, p, 0, K_PREFIX);
+			else
 				continue;
+			k.s = d->t[i].k.s;
+			k.len = (uint32_t)p;
+			k.lang = 0;
+			k.kind = K_PREFIX;
+			d->pfx[k.hash % DOC_PBITS / 64] |= (uint64_t)ok << (k.hash % 64);
+			in = vocab ? vocab_test(&m->vocab[1], k.hash) >> 1 : filter_may(m, k.hash);
 			m->probe[n].k = k;
-			m->probe[n++].fmask = d->t[i].fmask;
+			m->probe[n].fmask = d->t[i].fmask;
+			n += (size_t)(ok & in);
 		}
+	}
 	return n;
 }
 
@@ -2998,16 +3113,14 @@ presearch(struct matcher *m, struct doc *d)
 {
 	size_t n = probes(m, d);
 
-	for (size_t j = 0; j < n; j++) {	/* scattered: fetch slots, then records, ahead */
+	for (size_t j = 0; j < n; j++) {	/* scattered: fetch buckets ahead */
 		if (j + 16 < n)
-			__builtin_prefetch(slot_of(m, &m->probe[j + 16].k));
+			__builtin_prefetch(dir_of(m, &m->probe[j + 16].k));
 		if (j + 8 < n) {
-			const struct pslot *sl = slot_of(m, &m->probe[j + 8].k);
+			const char *r = m->rec + *dir_of(m, &m->probe[j + 8].k);
 
-			if (sl->e != 0 && sl->fp == (uint32_t)(m->probe[j + 8].k.hash >> 32)) {
-				__builtin_prefetch(m->rec + sl->e - 1);
-				__builtin_prefetch(m->rec + sl->e - 1 + 63);
-			}
+			__builtin_prefetch(r);
+			__builtin_prefetch(r + 63);
 		}
 		lookup(m, d, &m->probe[j]);
 	}

@@ -475,36 +475,9 @@ emit_chain(struct text_tokens *t, size_t *cap, struct buf *a, const char *s,
 }
 
 /*
- * text_hash: the bytes in eight-byte pieces (little-endian where the machine is),
- * every piece but the last mixed in as it comes, the last one (1 to 8 bytes, the
- * rest zero) mixed in with the end. A word the tokeniser holds in registers is
- * hashed there the same way, without a branch on its length.
+ * text_hash (text.h): a word the tokeniser holds in registers is hashed there the
+ * same way, without a branch on its length.
  */
-
-/* text_hash's start for len bytes. */
-static uint64_t
-hash_start(size_t len)
-{
-	return 0x9E3779B97F4A7C15ULL ^ (len * 0xFF51AFD7ED558CCDULL);
-}
-
-/* text_hash: mix in eight bytes that are not the last. */
-static uint64_t
-hash_8(uint64_t h, uint64_t v)
-{
-	h = (h ^ v) * 0xBF58476D1CE4E5B9ULL;
-	return h ^ (h >> 31);
-}
-
-/* text_hash: mix in the last piece (zero-padded) and finish. */
-static uint64_t
-hash_last(uint64_t h, uint64_t v)
-{
-	h = (h ^ v) * 0x94D049BB133111EBULL;
-	h ^= h >> 29;
-	h *= 0xBF58476D1CE4E5B9ULL;
-	return h ^ (h >> 32);
-}
 
 /* The low r (1 to 8) bytes of v, the rest zero. */
 static uint64_t
@@ -518,11 +491,11 @@ low_bytes(uint64_t v, size_t r)
 static uint64_t
 hash_word(const uint64_t v[2], size_t n)
 {
-	uint64_t h = hash_start(n);
+	uint64_t h = text_hash_start(n);
 
 	if (n > 8)
-		return hash_last(hash_8(h, v[0]), low_bytes(v[1], n - 8));
-	return hash_last(h, low_bytes(v[0], n));
+		return text_hash_last(text_hash_8(h, v[0]), low_bytes(v[1], n - 8));
+	return text_hash_last(h, low_bytes(v[0], n));
 }
 
 #define SCAN_STACK	128	/* bitmap words on the stack: texts up to 8 KiB */
@@ -768,6 +741,8 @@ text_tokenize(const char *s, size_t len, int flags)
 		emit_chain(t, &cap, &a, s, parts, np);
 	}
 	scan_free(&sc);
+	buf_reserve(&a, TEXT_ARENA_PAD);	/* see text.h */
+	memset(a.p + a.len, 0, TEXT_ARENA_PAD);
 	for (size_t k = 0; k < t->n; k++) {
 		t->v[k].norm = a.p + (uintptr_t)t->v[k].norm;
 		if (t->v[k].flags & TOKEN_HASHED)
@@ -831,29 +806,6 @@ text_stemmers_free(void)
 		free(stemmers[i].lang);
 	}
 	nstemmers = 0;
-}
-
-uint64_t
-text_hash(const char *s, size_t len)
-{
-	uint64_t h = hash_start(len), v = 0;
-	uint32_t a, b;
-
-	for (; len > 8; s += 8, len -= 8) {
-		memcpy(&v, s, 8);
-		h = hash_8(h, v);
-	}
-	if (len == 8)
-		memcpy(&v, s, 8);
-	else if (len >= 4) {	/* two overlapping loads cover 4 to 7 bytes */
-		memcpy(&a, s, 4);
-		memcpy(&b, s + len - 4, 4);
-		v = a | (uint64_t)b << (8 * (len - 4));
-	} else if (len > 0)
-		v = (uint64_t)(unsigned char)s[0] |
-		    (uint64_t)(unsigned char)s[len / 2] << (8 * (len / 2)) |
-		    (uint64_t)(unsigned char)s[len - 1] << (8 * (len - 1));
-	return hash_last(h, v);
 }
 
 void

@@ -87,7 +87,7 @@ struct query {
 	uint64_t	 id;
 	struct node	*root;
 	char		**sources;
-	size_t		 nsources;
+	uint32_t	 nsources;
 };
 
 struct hkey {
@@ -174,6 +174,12 @@ struct occ {
 	uint8_t		 field;
 };
 
+struct pword {				/* a token with a prefix some query names */
+	uint64_t	 hash;		/* the prefix's key hash */
+	uint32_t	 tok;
+	uint8_t		 field;
+};
+
 struct dterm {				/* a term of the article */
 	struct hkey	 k;
 	uint32_t	 first, n;	/* its occurrences */
@@ -205,13 +211,17 @@ struct doc {
 	uint32_t		*tid[NFIELDS];	/* term per token and language */
 	uint64_t		*need;		/* field << 32 | token of each token of a term */
 	size_t			 nneed;		/* (language 0 only; counted in t[].n) */
+	const struct pword	*pw;		/* the tokens with a prefix in use (m->pw) */
+	size_t			 npw;
+	uint32_t		*pwhead;	/* their index by hash, once needed */
+	uint32_t		*pwnext;
+	uint32_t		 pwmask;
+	int			 nscan;		/* lookups in pw before it is indexed */
 	struct chunk		*chunks;
 	struct span		*sp;		/* matches of the query being collected */
 	size_t			 nsp, spcap;
 	uint64_t		 pfx[DOC_PBITS / 64];	/* the prefixes in use of its terms,
 						   by their key hashes' low bits */
-	uint32_t		*sorted;	/* terms of language 0 by bucket */
-	uint32_t		*bstart;	/* where each bucket starts in sorted */
 };
 
 struct matcher {
@@ -235,6 +245,10 @@ struct matcher {
 	size_t			 nplens;
 	struct probe		*probe;		/* the article's keys to look up */
 	size_t			 probecap;
+	struct probe		*pk;		/* its prefixes in use with postings */
+	size_t			 npk, pkcap;
+	struct pword		*pw;		/* its tokens with a prefix in use (doc.pw) */
+	size_t			 npw, pwcap;
 	struct lit		*lit;
 	size_t			 nlit;
 	uint32_t		*lbstart;	/* where each bucket's literal grams start in lb */
@@ -1297,6 +1311,8 @@ matcher_free(struct matcher *m)
 	}
 	free(m->pt[1].dir);
 	free(m->probe);
+	free(m->pk);
+	free(m->pw);
 	free(m->cbits);
 	free(m->hbits);
 	free(m->sbits);
@@ -1335,7 +1351,7 @@ matcher_add_spec(struct matcher *m, uint64_t id, const struct match_spec *s,
 	q->id = id;
 	q->root = pack_tree(m, n);
 	node_free(n);
-	q->nsources = s->nsources;
+	q->nsources = (uint32_t)s->nsources;
 	q->sources = s->nsources ? xcalloc(s->nsources, sizeof *q->sources) : NULL;
 	for (size_t i = 0; i < s->nsources; i++)
 		q->sources[i] = xstrdup(s->sources[i]);
@@ -1789,6 +1805,15 @@ filter_build(struct matcher *m, size_t keys)
 	}
 }
 
+/* Might the index hold a key of this hash? (No: most of an article's words.) */
+static int
+filter_may(const struct matcher *m, uint64_t hash)
+{
+	uint32_t b = (uint32_t)(hash >> 32) & m->filtmask;
+
+	return (m->filt[b / 64] >> (b % 64)) & 1;
+}
+
 /* Set a key's bits in its vocabulary filter: two for "some query names it" and,
  * if it has postings, one for "the index holds it", all in one 64-bit word, so
  * that the test made for every token of an article also answers the index's
@@ -2096,44 +2121,88 @@ prefix_short(size_t p)
 	return p <= 8 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 }
 
-/* Does a token need a place in the article's dictionary: a word or prefix some
- * query names (bit 0)? And might the index hold its word (bit 1)? Without a
- * branch on the filters' words or on the token's length (whether it is as long
- * as a prefix is as unpredictable as the words of a text), so that the next
- * tokens' are fetched while these arrive. */
+/* Does some query name a token's word (bit 0), and might the index hold it
+ * (bit 1)? One word of the vocabulary filter answers both. */
 static int
-term_needed(const struct matcher *m, const struct text_token *tk)
+word_needed(const struct matcher *m, const struct text_token *tk)
 {
-	int need = vocab_test(&m->vocab[0], mix_key(tk->hash, 0, K_TERM));
+	return vocab_test(&m->vocab[0], mix_key(tk->hash, 0, K_TERM));
+}
+
+/* Note a key of the article's to look up in the index. */
+static void
+probe_add(struct probe **v, size_t *n, size_t *cap, const struct hkey *k, uint8_t fmask)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*v = xreallocarray(*v, *cap, sizeof **v);
+	}
+	(*v)[*n].k = *k;
+	(*v)[(*n)++].fmask = fmask;
+}
+
+/* The prefixes in use of token k of field f that some query names: the token
+ * noted under each in m->pw (evaluating a prefix reads the words from there:
+ * see prefix_gather), their bits in the article's prefix filter (d->pfx, for
+ * also_ok), and the keys the index may hold in m->pk (looked up once each: see
+ * probes). Without a branch on the token's length (which prefixes it is long
+ * enough for is as unpredictable as the words of a text) or on the filter's
+ * words, so that the next tokens' are fetched while these arrive; m->pw has
+ * room for every prefix of the token. */
+static void
+token_prefixes(struct matcher *m, struct doc *d, const struct text_token *tk, int f,
+    size_t tok)
+{
+	int vocab = m->vocab[1].w != NULL;
 
 	for (size_t l = 0; l < m->nplens; l++) {
 		size_t p = m->plens[l];
+		int ok = p <= tk->normlen, v;
+		struct hkey k = { 0, tk->norm, (uint32_t)p, 0, K_PREFIX };
 
 		if (prefix_short(p))
-			need |= vocab_test(&m->vocab[1], prefix_hash8(tk->norm, p)) &
-			    (p <= tk->normlen);
-		else if (p <= tk->normlen)
-			need |= vocab_test(&m->vocab[1],
-			    hash_key(tk->norm, p, 0, K_PREFIX)) & 1;
+			k.hash = prefix_hash8(tk->norm, p);
+		else if (ok)
+			k.hash = hash_key(tk->norm, p, 0, K_PREFIX);
+		else
+			continue;
+		v = (vocab ? vocab_test(&m->vocab[1], k.hash) :
+		    1 | filter_may(m, k.hash) << 1) & -ok;
+		m->pw[m->npw].hash = k.hash;
+		m->pw[m->npw].tok = (uint32_t)tok;
+		m->pw[m->npw].field = (uint8_t)f;
+		m->npw += (size_t)(v & 1);
+		d->pfx[k.hash % DOC_PBITS / 64] |= (uint64_t)(v & 1) << (k.hash % 64);
+		if (v == 3)
+			probe_add(&m->pk, &m->npk, &m->pkcap, &k, (uint8_t)(1 << f));
 	}
-	return need;
 }
 
-/* Put the tokens of every field that some query needs (all: every token) into the
- * dictionary: first which ones, then their list (d->need, in order), then those. */
+/* Put the tokens of every field whose word some query names (all: every token)
+ * into the dictionary: first which ones, then their list (d->need, in order), then
+ * those. A word that is needed only as one beginning with a prefix in use is no
+ * term: token_prefixes notes its token for prefix_gather. */
 static void
 doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
 {
 	int filter = m->vocab[0].w != NULL;
 
+	m->npk = m->npw = 0;
 	for (int f = 0; f < NFIELDS; f++) {
 		const struct text_token *v = d->tok[f]->v;
 		size_t n = d->tok[f]->n, first = d->nneed;
 		uint32_t *tid, id, need;
 
 		tid = d->tid[f] = xreallocarray(NULL, n * nl + 1, sizeof **d->tid);
-		for (size_t k = 0; k < n; k++)
-			tid[k * nl] = filter ? (uint32_t)term_needed(m, &v[k]) : 3;
+		if (m->npw + n * m->nplens + 1 > m->pwcap) {
+			m->pwcap = m->npw + n * m->nplens + 1;
+			m->pwcap += m->pwcap / 2;
+			m->pw = xreallocarray(m->pw, m->pwcap, sizeof *m->pw);
+		}
+		for (size_t k = 0; k < n; k++) {
+			tid[k * nl] = filter ? (uint32_t)word_needed(m, &v[k]) : 3;
+			token_prefixes(m, d, &v[k], f, k);
+		}
 		for (size_t k = 0; k < n; k++) {	/* the list, without a branch */
 			need = tid[k * nl] | (uint32_t)(all != 0);
 			d->need[d->nneed] = (uint64_t)f << 32 | k;
@@ -2147,7 +2216,7 @@ doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
 			tid[k * nl] = id = doc_intern(d, v[k].norm, v[k].normlen, 0, v[k].hash);
 			d->t[id].n++;
 			d->t[id].fmask |= (uint8_t)(1 << f);
-			d->t[id].indexed = (uint8_t)(need >> 1);
+			d->t[id].indexed = (uint8_t)(need >> 1 & 1);
 		}
 	}
 }
@@ -2177,6 +2246,8 @@ doc_build(struct matcher *m, struct doc *d, const struct match_doc *md, int all)
 	d->t = xreallocarray(NULL, d->tcap, sizeof *d->t);
 	d->need = xreallocarray(NULL, ntok / nl + 1, sizeof *d->need);
 	doc_terms(m, d, nl, all);
+	d->pw = m->pw;
+	d->npw = m->npw;
 	d->n0 = d->nt;
 	if (nl > 1)
 		doc_stem(m, d, nl);
@@ -2201,9 +2272,9 @@ doc_free(struct doc *d)
 	free(d->h.slot);
 	free(d->occ);
 	free(d->need);
+	free(d->pwhead);
+	free(d->pwnext);
 	free(d->sp);
-	free(d->sorted);
-	free(d->bstart);
 }
 
 /* ---- evaluation ---- */
@@ -2246,6 +2317,17 @@ exact_ok(const struct doc *d, const struct word *w, const struct occ *o)
 	    memcmp(d->ftext[o->field] + tk->start, w->exact, n) == 0;
 }
 
+/* Append an occurrence to a list. */
+static void
+occ_add(struct occ **v, size_t *n, size_t *cap, const struct occ *o)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		*v = xreallocarray(*v, *cap, sizeof **v);
+	}
+	(*v)[(*n)++] = *o;
+}
+
 /* Append occurrences of term t in the fields to a list, filtered by =TERM. */
 static void
 gather(const struct doc *d, const struct word *w, const struct dterm *t,
@@ -2256,69 +2338,69 @@ gather(const struct doc *d, const struct word *w, const struct dterm *t,
 
 		if (!(fields & (1 << o->field)) || (w->exact && !exact_ok(d, w, o)))
 			continue;
-		if (*n == *cap) {
-			*cap = *cap ? *cap * 2 : 32;
-			*v = xreallocarray(*v, *cap, sizeof **v);
-		}
-		(*v)[(*n)++] = *o;
+		occ_add(v, n, cap, o);
 	}
 }
 
-#define NBUCKETS	1024
+#define PREFIX_SCANS	4	/* prefixes looked for in doc.pw before it is indexed */
 
-/* The bucket of a term or prefix of at least two bytes. */
-static uint32_t
-bucket(const char *s)
-{
-	return ((unsigned char)s[0] * 31U + (unsigned char)s[1]) & (NBUCKETS - 1);
-}
-
-/* Group the terms of language 0 by their first two bytes (once per article). */
+/* Index the tokens with a prefix in use by the prefix's hash (chains in pwnext). */
 static void
-doc_buckets(struct doc *d)
+pw_index(struct doc *d)
 {
-	uint32_t *start = xcalloc(NBUCKETS + 1, sizeof *start);
+	size_t size = 16;
+	uint32_t b;
 
-	d->sorted = xreallocarray(NULL, d->n0 + 1, sizeof *d->sorted);
-	for (size_t i = 0; i < d->n0; i++)
-		if (d->t[i].k.len >= 2)
-			start[bucket(d->t[i].k.s) + 1]++;
-	for (size_t b = 0; b < NBUCKETS; b++)
-		start[b + 1] += start[b];
-	d->bstart = start;
-	for (size_t i = 0; i < d->n0; i++)
-		if (d->t[i].k.len >= 2)
-			d->sorted[start[bucket(d->t[i].k.s)]++] = (uint32_t)i;
-	for (size_t b = NBUCKETS; b > 0; b--)	/* shift back to the starts */
-		start[b] = start[b - 1];
-	start[0] = 0;
+	while (size < 2 * d->npw)
+		size *= 2;
+	d->pwmask = (uint32_t)size - 1;
+	d->pwhead = xreallocarray(NULL, size, sizeof *d->pwhead);
+	memset(d->pwhead, 0xFF, size * sizeof *d->pwhead);
+	d->pwnext = xreallocarray(NULL, d->npw + 1, sizeof *d->pwnext);
+	for (size_t i = d->npw; i-- > 0; ) {	/* chains in token order */
+		b = (uint32_t)d->pw[i].hash & d->pwmask;
+		d->pwnext[i] = d->pwhead[b];
+		d->pwhead[b] = (uint32_t)i;
+	}
 }
 
-/* Gather the occurrences of every term beginning with a prefix. */
+/* Add the occurrence of a token noted under a prefix's hash if it has the prefix
+ * and is in the fields. */
+static void
+pw_gather(const struct doc *d, const struct word *w, const struct pword *p,
+    uint8_t fields, struct occ **v, size_t *n, size_t *cap)
+{
+	const struct text_token *tk = &d->tok[p->field]->v[p->tok];
+	struct occ o = { tk->pos, p->tok, p->field };
+
+	if ((fields >> p->field & 1) && tk->normlen >= w->len &&
+	    memcmp(tk->norm, w->key, w->len) == 0 && (!w->exact || exact_ok(d, w, &o)))
+		occ_add(v, n, cap, &o);
+}
+
+/* Gather the occurrences of every word beginning with a prefix, from the tokens
+ * token_prefixes noted under it (every token with a prefix that some query names;
+ * a word with no other use is no term of the dictionary). The first few lookups
+ * of an article read the whole list (most articles need one or two), the others an
+ * index of it made then. */
 static void
 prefix_gather(struct doc *d, const struct word *w, uint8_t fields, struct occ **v,
     size_t *n, size_t *cap)
 {
-	uint32_t b, from, to;
+	uint64_t h = hash_key(w->key, w->len, 0, K_PREFIX);
 
-	if (w->len < 2) {
-		for (size_t i = 0; i < d->n0; i++)
-			if (d->t[i].k.len >= w->len &&
-			    memcmp(d->t[i].k.s, w->key, w->len) == 0)
-				gather(d, w, &d->t[i], fields, v, n, cap);
+	if (d->nscan < PREFIX_SCANS) {
+		d->nscan++;
+		for (size_t i = 0; i < d->npw; i++)
+			if (d->pw[i].hash == h)
+				pw_gather(d, w, &d->pw[i], fields, v, n, cap);
 		return;
 	}
-	if (d->sorted == NULL)
-		doc_buckets(d);
-	b = bucket(w->key);
-	from = d->bstart[b];
-	to = d->bstart[b + 1];
-	for (uint32_t i = from; i < to; i++) {
-		const struct dterm *t = &d->t[d->sorted[i]];
-
-		if (t->k.len >= w->len && memcmp(t->k.s, w->key, w->len) == 0)
-			gather(d, w, t, fields, v, n, cap);
-	}
+	if (d->pwhead == NULL)
+		pw_index(d);
+	for (uint32_t i = d->pwhead[h & d->pwmask]; i != UINT32_MAX; i = d->pwnext[i])
+		if (d->pw[i].hash == h)
+			pw_gather(d, w, &d->pw[i], fields, v, n, cap);
 }
 
 /* The occurrences of term t in the fields as a piece of the article's list, which
@@ -2992,15 +3074,6 @@ also_ok(const struct doc *d, uint32_t low, int prefix)
 	return doc_has(d, low);
 }
 
-/* Might the index hold a key of this hash? (No: most of an article's words.) */
-static int
-filter_may(const struct matcher *m, uint64_t hash)
-{
-	uint32_t b = (uint32_t)(hash >> 32) & m->filtmask;
-
-	return (m->filt[b / 64] >> (b % 64)) & 1;
-}
-
 /* The directory entry of a key's bucket. */
 static const uint32_t *
 dir_of(const struct matcher *m, const struct hkey *k)
@@ -3039,14 +3112,23 @@ lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 	}
 }
 
-/* The keys to look up that the filter lets through: the article's terms, and
- * their prefixes in use (without a branch on their lengths, as term_needed). */
+/* Order keys by hash. */
+static int
+probe_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct probe *)a)->k.hash, y = ((const struct probe *)b)->k.hash;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The keys to look up that the filters let through: the article's terms, and
+ * their prefixes in use with postings (token_prefixes noted them, a key once
+ * per token: sorted, each is looked up once). */
 static size_t
 probes(struct matcher *m, struct doc *d)
 {
-	size_t n = 0, need = d->nt + d->n0 * m->nplens + 1;
-	int vocab = m->vocab[0].w != NULL, ok, in;
-	struct hkey k;
+	size_t n = 0, need = d->nt + m->npk + 1;
+	int vocab = m->vocab[0].w != NULL;
 
 	if (need > m->probecap) {
 		m->probecap = need + need / 2;
@@ -3058,27 +3140,17 @@ probes(struct matcher *m, struct doc *d)
 		m->probe[n].k = d->t[i].k;
 		m->probe[n++].fmask = d->t[i].fmask;
 	}
-	for (size_t l = 0; l < m->nplens; l++) {
-		size_t p = m->plens[l];
+	if (m->npk > 1)
+		qsort(m->pk, m->npk, sizeof *m->pk, probe_cmp);
+	for (size_t i = 0; i < m->npk; i++) {
+		const struct hkey *k = &m->pk[i].k, *o = &m->pk[i - (i > 0)].k;
 
-		for (size_t i = 0; i < d->n0; i++) {
-			if (prefix_short(p)) {
-				k.hash = prefix_hash8(d->t[i].k.s, p);
-				ok = p <= d->t[i].k.len;
-			} else if ((ok = p <= d->t[i].k.len))
-				k.hash = hash_key(d->t[i].k.s, p, 0, K_PREFIX);
-			else
-				continue;
-			k.s = d->t[i].k.s;
-			k.len = (uint32_t)p;
-			k.lang = 0;
-			k.kind = K_PREFIX;
-			d->pfx[k.hash % DOC_PBITS / 64] |= (uint64_t)ok << (k.hash % 64);
-			in = vocab ? vocab_test(&m->vocab[1], k.hash) >> 1 : filter_may(m, k.hash);
-			m->probe[n].k = k;
-			m->probe[n].fmask = d->t[i].fmask;
-			n += (size_t)(ok & in);
+		if (i > 0 && k->hash == o->hash && k->len == o->len &&
+		    bytes_eq(k->s, o->s, k->len)) {
+			m->probe[n - 1].fmask |= m->pk[i].fmask;
+			continue;
 		}
+		m->probe[n++] = m->pk[i];
 	}
 	return n;
 }

@@ -486,16 +486,16 @@ low_bytes(uint64_t v, size_t r)
 	return v & (~0ULL >> (64 - 8 * r));
 }
 
-/* text_hash of the n (1 to 16) bytes in the low ends of v[0] and v[1] (the text
+/* text_hash of the n (1 to 16) bytes in the low ends of v0 and v1 (the text
  * loaded little-endian). */
 static uint64_t
-hash_word(const uint64_t v[2], size_t n)
+hash_word(uint64_t v0, uint64_t v1, size_t n)
 {
 	uint64_t h = text_hash_start(n);
 
 	if (n > 8)
-		return text_hash_last(text_hash_8(h, v[0]), low_bytes(v[1], n - 8));
-	return text_hash_last(h, low_bytes(v[0], n));
+		return text_hash_last(text_hash_8(h, v0), low_bytes(v1, n - 8));
+	return text_hash_last(h, low_bytes(v0, n));
 }
 
 #define SCAN_STACK	128	/* bitmap words on the stack: texts up to 8 KiB */
@@ -674,16 +674,19 @@ emit_ascii(struct text_tokens *t, size_t *cap, struct buf *a, const char *s,
 {
 	size_t n = j - i, off = a->len;
 	int reg = n <= 16 && len - i >= 16;
-	uint64_t v[2] = { 0, 0 };
+	uint64_t v0 = 0, v1 = 0;
 	char *d;
 
 	buf_reserve(a, n + 16);		/* room for a whole 16-byte store */
 	d = a->p + off;
-	if (reg) {
-		memcpy(v, s + i, 16);
-		v[0] |= 0x2020202020202020ULL;
-		v[1] |= 0x2020202020202020ULL;
-		memcpy(d, v, 16);
+	if (reg) {	/* two 8-byte halves, each kept in a register: a 16-byte
+			   vector stored and read back as halves stalls the load */
+		memcpy(&v0, s + i, 8);
+		memcpy(&v1, s + i + 8, 8);
+		v0 |= 0x2020202020202020ULL;
+		v1 |= 0x2020202020202020ULL;
+		memcpy(d, &v0, 8);
+		memcpy(d + 8, &v1, 8);
 	} else
 		for (size_t k = 0; k < n; k++)
 			d[k] = (char)(s[i + k] | 0x20);
@@ -691,7 +694,7 @@ emit_ascii(struct text_tokens *t, size_t *cap, struct buf *a, const char *s,
 	a->len += n + 1;
 	add_token(t, cap, off, n, t->npos++, i, j, 0);
 	if (reg && little_endian()) {	/* hashed while in registers */
-		t->v[t->n - 1].hash = hash_word(v, n);
+		t->v[t->n - 1].hash = hash_word(v0, v1, n);
 		t->v[t->n - 1].flags |= TOKEN_HASHED;
 	}
 }

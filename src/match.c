@@ -159,7 +159,8 @@ struct vocab {				/* a filter of keys: see vocab_set */
 };
 
 struct lref {				/* a literal's gram at offset off */
-	uint32_t	 lit, off;
+	uint64_t	 head, mask;	/* its first 8 bytes (fewer: mask), as loaded */
+	uint32_t	 lit, off, len;
 };
 
 struct lit {				/* a regex literal and its queries */
@@ -252,6 +253,8 @@ struct matcher {
 	struct lit		*lit;
 	size_t			 nlit;
 	uint32_t		*lbstart;	/* where each bucket's literal grams start in lb */
+	size_t			*lhit;		/* an article's probes that found a gram */
+	size_t			 lhitcap;
 	uint32_t		 lstep;		/* the text is probed every lstep bytes */
 	uint32_t		 lgram;		/* for grams of lgram (3 or 4) bytes */
 	size_t			 litmin;	/* the shortest literal's length */
@@ -1297,6 +1300,7 @@ matcher_free(struct matcher *m)
 	free(m->lit);
 	free(m->lbstart);
 	free(m->lb);
+	free(m->lhit);
 	for (size_t i = 1; i < m->nlang; i++)
 		free(m->langname[i]);
 	free(m->always);
@@ -2187,11 +2191,13 @@ doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
 {
 	int filter = m->vocab[0].w != NULL;
 
+	size_t size = 64;
+
 	m->npk = m->npw = 0;
 	for (int f = 0; f < NFIELDS; f++) {
 		const struct text_token *v = d->tok[f]->v;
-		size_t n = d->tok[f]->n, first = d->nneed;
-		uint32_t *tid, id, need;
+		size_t n = d->tok[f]->n;
+		uint32_t *tid, need;
 
 		tid = d->tid[f] = xreallocarray(NULL, n * nl + 1, sizeof **d->tid);
 		if (m->npw + n * m->nplens + 1 > m->pwcap) {
@@ -2209,15 +2215,21 @@ doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
 			d->nneed += need & 1;
 			tid[k * nl] = need & 1 ? need : NO_TERM;
 		}
-		for (size_t i = first; i < d->nneed; i++) {
-			size_t k = (uint32_t)d->need[i];
+	}
+	while (size < 2 * (d->nneed * nl + 1))	/* room for every term and stem */
+		size *= 2;
+	d->h.slot = xcalloc(size, sizeof *d->h.slot);
+	d->h.mask = (uint32_t)size - 1;
+	for (size_t i = 0; i < d->nneed; i++) {
+		int f = (int)(d->need[i] >> 32);
+		size_t k = (uint32_t)d->need[i];
+		const struct text_token *tk = &d->tok[f]->v[k];
+		uint32_t need = d->tid[f][k * nl], id;
 
-			need = tid[k * nl];
-			tid[k * nl] = id = doc_intern(d, v[k].norm, v[k].normlen, 0, v[k].hash);
-			d->t[id].n++;
-			d->t[id].fmask |= (uint8_t)(1 << f);
-			d->t[id].indexed = (uint8_t)(need >> 1 & 1);
-		}
+		d->tid[f][k * nl] = id = doc_intern(d, tk->norm, tk->normlen, 0, tk->hash);
+		d->t[id].n++;
+		d->t[id].fmask |= (uint8_t)(1 << f);
+		d->t[id].indexed = (uint8_t)(need >> 1 & 1);
 	}
 }
 
@@ -2229,7 +2241,7 @@ doc_build(struct matcher *m, struct doc *d, const struct match_doc *md, int all)
 	const char *src[NFIELDS] = { md->title, md->text, md->summary, md->url,
 	    md->source, md->author };
 	size_t nl = m->nlang > 1 ? m->nlang : 1;
-	size_t ntok = 0, size = 256;
+	size_t ntok = 0;
 
 	d->d = md;
 	for (int f = 0; f < NFIELDS; f++) {
@@ -2238,10 +2250,6 @@ doc_build(struct matcher *m, struct doc *d, const struct match_doc *md, int all)
 		d->tok[f] = text_tokenize(d->ftext[f], d->flen[f], 0);
 		ntok += d->tok[f]->n * nl;
 	}
-	while (size < 2 * (ntok + 1))	/* room for every term: no growing */
-		size *= 2;
-	d->h.slot = xcalloc(size, sizeof *d->h.slot);
-	d->h.mask = (uint32_t)size - 1;
 	d->tcap = ntok + 1;
 	d->t = xreallocarray(NULL, d->tcap, sizeof *d->t);
 	d->need = xreallocarray(NULL, ntok / nl + 1, sizeof *d->need);
@@ -2966,6 +2974,24 @@ lit_step(struct matcher *m)
 		m->lstep = MAX_LSTEP;
 }
 
+/* Fill a literal's gram reference: the literal's first (up to) 8 bytes as an
+ * 8-byte load of them gives them, with the mask of those bytes (lits_at compares
+ * them with one load of the text). */
+static void
+lref_set(struct lref *r, const struct lit *l, uint32_t lit, uint32_t off)
+{
+	unsigned char head[8] = { 0 }, mask[8] = { 0 };
+	size_t n = l->len < 8 ? l->len : 8;
+
+	memcpy(head, l->s, n);
+	memset(mask, 0xFF, n);
+	memcpy(&r->head, head, 8);
+	memcpy(&r->mask, mask, 8);
+	r->lit = lit;
+	r->off = off;
+	r->len = (uint32_t)l->len;
+}
+
 /* Group the regex literals' first lstep grams by bucket. */
 static void
 lit_buckets(struct matcher *m)
@@ -2983,8 +3009,7 @@ lit_buckets(struct matcher *m)
 		for (uint32_t o = 0; o < m->lstep; o++) {
 			g = tri(m->lit[i].s + o, m->lgram);
 			b = g >> 4;
-			m->lb[start[b]].lit = (uint32_t)i;
-			m->lb[start[b]++].off = o;
+			lref_set(&m->lb[start[b]++], &m->lit[i], (uint32_t)i, o);
 			m->lbits[g / 64] |= 1ULL << (g % 64);
 		}
 	for (b = NLBUCKETS; b > 0; b--)
@@ -2993,57 +3018,70 @@ lit_buckets(struct matcher *m)
 	m->lbstart = start;
 }
 
-/* The queries of the literals whose gram of bucket b is at w[t] (of len bytes)
- * become candidates if the whole literal is there. */
+/* The queries of the literals whose gram of bucket b is at w[t] (of len bytes,
+ * followed by TEXT_ARENA_PAD more: see text.h) become candidates if the whole
+ * literal is there. Common grams of a language are found often: the first 8 bytes
+ * are compared with one load. */
 static void
 lits_at(struct matcher *m, const char *w, size_t len, size_t t, uint32_t b)
 {
 	for (uint32_t k = m->lbstart[b]; k < m->lbstart[b + 1]; k++) {
-		const struct lit *l = &m->lit[m->lb[k].lit];
-		size_t at = t - m->lb[k].off;
+		const struct lref *r = &m->lb[k];
+		const struct lit *l;
+		size_t at = t - r->off;
+		uint64_t v;
 
-		if (m->lb[k].off > t || l->len > len - at ||
-		    memcmp(w + at, l->s, l->len) != 0)
+		if (r->off > t || r->len > len - at)
+			continue;
+		memcpy(&v, w + at, 8);
+		if ((v & r->mask) != r->head)
+			continue;
+		l = &m->lit[r->lit];
+		if (l->len > 8 && memcmp(w + at + 8, l->s + 8, l->len - 8) != 0)
 			continue;
 		for (uint32_t q = 0; q < l->n; q++)
 			candidate(m, l->q[q]);
 	}
 }
 
-/* The first of the probes of presearch_lits at or after t in w[0, len) whose gram
- * hash is in lbits, or len; g is the gram length (a constant where inlined). */
+/* The probes of presearch_lits (every step bytes of w[0, len)) whose gram hash is
+ * in lbits, into hit; their number. Without a branch on the answers (the grams of
+ * literals that are words of the language are found often, at random); g is the
+ * gram length (a constant where inlined). */
 static inline size_t
-lit_next(const uint64_t *lbits, const char *w, size_t len, size_t t, size_t step,
-    size_t g)
+lit_hits(const uint64_t *lbits, const char *w, size_t len, size_t step, size_t g,
+    size_t *hit)
 {
-	for (; t + g <= len; t += step) {
+	size_t n = 0;
+
+	for (size_t t = 0; t + g <= len; t += step) {
 		uint32_t b = tri(w + t, g);
 
-		if (lbits[b / 64] >> (b % 64) & 1)
-			return t;
+		hit[n] = t;
+		n += (size_t)(lbits[b / 64] >> (b % 64) & 1);
 	}
-	return len;
+	return n;
 }
 
 /* Regex literals: queries whose literal occurs inside one of the article's words,
  * found in the tokens' folded forms (each NUL-terminated, so no match spans two),
- * probed every lstep bytes (see lit_step). Few probes find a gram in use, so the
- * loop that skips the others is kept tight (lit_next: the matcher's fields in
- * registers, the gram length a constant). */
+ * probed every lstep bytes (see lit_step): first the probes that find a gram in
+ * use, then the literals there. */
 static void
 presearch_lits(struct matcher *m, struct doc *d)
 {
 	for (int f = 0; f < NFIELDS && m->nlit > 0; f++) {
 		const char *w = d->tok[f]->arena;
-		size_t len = d->tok[f]->arenalen, step = m->lstep, t = 0;
+		size_t len = d->tok[f]->arenalen, n, need = len / m->lstep + 2;
 
-		for (;; t += step) {
-			t = m->lgram == 4 ? lit_next(m->lbits, w, len, t, step, 4) :
-			    lit_next(m->lbits, w, len, t, step, 3);
-			if (t >= len)
-				break;
-			lits_at(m, w, len, t, tri(w + t, m->lgram) >> 4);
+		if (need > m->lhitcap) {
+			m->lhitcap = need + need / 2;
+			m->lhit = xreallocarray(m->lhit, m->lhitcap, sizeof *m->lhit);
 		}
+		n = m->lgram == 4 ? lit_hits(m->lbits, w, len, m->lstep, 4, m->lhit) :
+		    lit_hits(m->lbits, w, len, m->lstep, 3, m->lhit);
+		for (size_t i = 0; i < n; i++)
+			lits_at(m, w, len, m->lhit[i], tri(w + m->lhit[i], m->lgram) >> 4);
 	}
 }
 
@@ -3112,15 +3150,6 @@ lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 	}
 }
 
-/* Order keys by hash. */
-static int
-probe_cmp(const void *a, const void *b)
-{
-	uint64_t x = ((const struct probe *)a)->k.hash, y = ((const struct probe *)b)->k.hash;
-
-	return x < y ? -1 : x > y;
-}
-
 /* The keys to look up that the filters let through: the article's terms, and
  * their prefixes in use with postings (token_prefixes noted them, a key once
  * per token: sorted, each is looked up once). */
@@ -3134,14 +3163,19 @@ probes(struct matcher *m, struct doc *d)
 		m->probecap = need + need / 2;
 		m->probe = xreallocarray(m->probe, m->probecap, sizeof *m->probe);
 	}
-	for (size_t i = 0; i < d->nt; i++) {
-		if (vocab ? !d->t[i].indexed : !filter_may(m, d->t[i].k.hash))
-			continue;
+	for (size_t i = 0; i < d->nt; i++) {	/* without a branch on the filter */
 		m->probe[n].k = d->t[i].k;
-		m->probe[n++].fmask = d->t[i].fmask;
+		m->probe[n].fmask = d->t[i].fmask;
+		n += vocab ? d->t[i].indexed : (size_t)filter_may(m, d->t[i].k.hash);
 	}
-	if (m->npk > 1)
-		qsort(m->pk, m->npk, sizeof *m->pk, probe_cmp);
+	for (size_t i = 1; i < m->npk; i++) {	/* sorted by hash: a few dozen */
+		struct probe x = m->pk[i];
+		size_t j = i;
+
+		for (; j > 0 && m->pk[j - 1].k.hash > x.k.hash; j--)
+			m->pk[j] = m->pk[j - 1];
+		m->pk[j] = x;
+	}
 	for (size_t i = 0; i < m->npk; i++) {
 		const struct hkey *k = &m->pk[i].k, *o = &m->pk[i - (i > 0)].k;
 

@@ -2191,8 +2191,6 @@ doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
 {
 	int filter = m->vocab[0].w != NULL;
 
-	size_t size = 64;
-
 	m->npk = m->npw = 0;
 	for (int f = 0; f < NFIELDS; f++) {
 		const struct text_token *v = d->tok[f]->v;
@@ -2216,10 +2214,6 @@ doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
 			tid[k * nl] = need & 1 ? need : NO_TERM;
 		}
 	}
-	while (size < 2 * (d->nneed * nl + 1))	/* room for every term and stem */
-		size *= 2;
-	d->h.slot = xcalloc(size, sizeof *d->h.slot);
-	d->h.mask = (uint32_t)size - 1;
 	for (size_t i = 0; i < d->nneed; i++) {
 		int f = (int)(d->need[i] >> 32);
 		size_t k = (uint32_t)d->need[i];
@@ -2241,7 +2235,7 @@ doc_build(struct matcher *m, struct doc *d, const struct match_doc *md, int all)
 	const char *src[NFIELDS] = { md->title, md->text, md->summary, md->url,
 	    md->source, md->author };
 	size_t nl = m->nlang > 1 ? m->nlang : 1;
-	size_t ntok = 0;
+	size_t ntok = 0, size = 256;
 
 	d->d = md;
 	for (int f = 0; f < NFIELDS; f++) {
@@ -2250,6 +2244,11 @@ doc_build(struct matcher *m, struct doc *d, const struct match_doc *md, int all)
 		d->tok[f] = text_tokenize(d->ftext[f], d->flen[f], 0);
 		ntok += d->tok[f]->n * nl;
 	}
+	while (size < 2 * (ntok + 1))	/* room for every term: no growing, and sparse,
+					   as most words looked up are absent */
+		size *= 2;
+	d->h.slot = xcalloc(size, sizeof *d->h.slot);
+	d->h.mask = (uint32_t)size - 1;
 	d->tcap = ntok + 1;
 	d->t = xreallocarray(NULL, d->tcap, sizeof *d->t);
 	d->need = xreallocarray(NULL, ntok / nl + 1, sizeof *d->need);

@@ -655,13 +655,16 @@ little_endian(void)
 	return __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 }
 
-/* The end of an ASCII word at i that no hyphen or other script continues, or 0. */
+/* The end of an ASCII word at i of s (len bytes) that no hyphen or other script
+ * continues, or 0. A right single quotation mark (the apostrophe of most news
+ * text: "Europe’s") ends it as any separator does. */
 static inline size_t
-ascii_word(const struct scan *sc, struct cursor *c, size_t i)
+ascii_word(const struct scan *sc, struct cursor *c, const char *s, size_t len, size_t i)
 {
 	size_t j = alnum_end(sc, c, i + 1);
 
-	if (c->brk >> (j % 64) & 1)
+	if ((c->brk >> (j % 64) & 1) && !(len - j >= 3 && s[j] == '\xE2' &&
+	    s[j + 1] == '\x80' && s[j + 2] == '\x99'))
 		return 0;	/* maybe a chain, a soft hyphen or a mark: the full path */
 	return j;
 }
@@ -692,11 +695,10 @@ emit_ascii(struct text_tokens *t, size_t *cap, struct buf *a, const char *s,
 			d[k] = (char)(s[i + k] | 0x20);
 	d[n] = '\0';
 	a->len += n + 1;
-	add_token(t, cap, off, n, t->npos++, i, j, 0);
-	if (reg && little_endian()) {	/* hashed while in registers */
+	add_token(t, cap, off, n, t->npos++, i, j, reg && little_endian() ?
+	    TOKEN_HASHED : 0);
+	if (reg && little_endian())	/* hashed while in registers */
 		t->v[t->n - 1].hash = hash_word(v0, v1, n);
-		t->v[t->n - 1].flags |= TOKEN_HASHED;
-	}
 }
 
 struct text_tokens *
@@ -716,7 +718,7 @@ text_tokenize(const char *s, size_t len, int flags)
 	scan_build(&sc, s, len);
 	while ((i = skip_separators(&sc, &cur, i)) < len) {
 		if (fast_tokens && (cur.word >> (i % 64) & 1) &&
-		    (j = ascii_word(&sc, &cur, i)) != 0) {
+		    (j = ascii_word(&sc, &cur, s, len, i)) != 0) {
 			emit_ascii(t, &cap, &a, s, len, i, j);
 			i = j;
 			continue;

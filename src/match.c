@@ -200,6 +200,7 @@ struct chunk {
 };
 
 struct doc {
+	struct matcher		*m;		/* whose scratch its arrays are */
 	const struct match_doc	*d;
 	const char		*ftext[NFIELDS];
 	size_t			 flen[NFIELDS];
@@ -223,6 +224,11 @@ struct doc {
 	size_t			 nsp, spcap;
 	uint64_t		 pfx[DOC_PBITS / 64];	/* the prefixes in use of its terms,
 						   by their key hashes' low bits */
+};
+
+struct scratch {			/* an article's arrays, kept from one to the next */
+	void		*p;
+	size_t		 size;
 };
 
 struct matcher {
@@ -250,6 +256,8 @@ struct matcher {
 	size_t			 npk, pkcap;
 	struct pword		*pw;		/* its tokens with a prefix in use (doc.pw) */
 	size_t			 npw, pwcap;
+	struct scratch		 sterm, sslot, sneed, stid, socc;	/* doc.t, doc.h.slot,
+						   doc.need, doc.tid[], doc.occ */
 	struct lit		*lit;
 	size_t			 nlit;
 	uint32_t		*lbstart;	/* where each bucket's literal grams start in lb */
@@ -1317,6 +1325,11 @@ matcher_free(struct matcher *m)
 	free(m->probe);
 	free(m->pk);
 	free(m->pw);
+	free(m->sterm.p);
+	free(m->sslot.p);
+	free(m->sneed.p);
+	free(m->stid.p);
+	free(m->socc.p);
 	free(m->cbits);
 	free(m->hbits);
 	free(m->sbits);
@@ -1984,6 +1997,18 @@ matcher_stats(const struct matcher *m, struct match_stats *st)
 
 #define NO_TERM	UINT32_MAX	/* in doc.tid: a token no query needs */
 
+/* Room for n elements of size bytes in a scratch array (its old content is lost). */
+static void *
+scratch(struct scratch *s, size_t n, size_t size)
+{
+	if (n > s->size / size) {
+		free(s->p);
+		s->size = (n + n / 2) * size;
+		s->p = xmalloc(s->size);
+	}
+	return s->p;
+}
+
 /* Copy bytes into the article's chunks, which never move. */
 static const char *
 doc_dup(struct doc *d, const char *s, size_t len)
@@ -2087,7 +2112,7 @@ doc_occurrences(struct doc *d, size_t nl)
 		total += d->t[i].n;
 		d->t[i].n = 0;
 	}
-	d->occ = xreallocarray(NULL, total + 1, sizeof *d->occ);
+	d->occ = scratch(&d->m->socc, total + 1, sizeof *d->occ);
 	d->nocc = total;
 	if (nl == 1) {
 		for (size_t i = 0; i < d->nneed; i++) {
@@ -2191,13 +2216,20 @@ doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
 {
 	int filter = m->vocab[0].w != NULL;
 
+	size_t ntok = 0;
+	uint32_t *at;
+
+	for (int f = 0; f < NFIELDS; f++)
+		ntok += d->tok[f]->n * nl + 1;
+	at = scratch(&m->stid, ntok, sizeof *at);
 	m->npk = m->npw = 0;
 	for (int f = 0; f < NFIELDS; f++) {
 		const struct text_token *v = d->tok[f]->v;
 		size_t n = d->tok[f]->n;
 		uint32_t *tid, need;
 
-		tid = d->tid[f] = xreallocarray(NULL, n * nl + 1, sizeof **d->tid);
+		tid = d->tid[f] = at;
+		at += n * nl + 1;
 		if (m->npw + n * m->nplens + 1 > m->pwcap) {
 			m->pwcap = m->npw + n * m->nplens + 1;
 			m->pwcap += m->pwcap / 2;
@@ -2227,6 +2259,10 @@ doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
 	}
 }
 
+/* The tokens of an empty field (shared: no allocation per article). */
+static char no_arena[TEXT_ARENA_PAD];
+static struct text_tokens no_tokens = { NULL, 0, 0, no_arena, 0, TEXT_ARENA_PAD };
+
 /* Tokenise every field of an article and build its term dictionary (of the terms
  * queries need, unless all). */
 static void
@@ -2237,21 +2273,24 @@ doc_build(struct matcher *m, struct doc *d, const struct match_doc *md, int all)
 	size_t nl = m->nlang > 1 ? m->nlang : 1;
 	size_t ntok = 0, size = 256;
 
+	d->m = m;
 	d->d = md;
 	for (int f = 0; f < NFIELDS; f++) {
 		d->ftext[f] = src[f] != NULL ? src[f] : "";
 		d->flen[f] = strlen(d->ftext[f]);
-		d->tok[f] = text_tokenize(d->ftext[f], d->flen[f], 0);
+		d->tok[f] = d->flen[f] > 0 ? text_tokenize(d->ftext[f], d->flen[f], 0) :
+		    &no_tokens;
 		ntok += d->tok[f]->n * nl;
 	}
 	while (size < 2 * (ntok + 1))	/* room for every term: no growing, and sparse,
 					   as most words looked up are absent */
 		size *= 2;
-	d->h.slot = xcalloc(size, sizeof *d->h.slot);
+	d->h.slot = scratch(&m->sslot, size, sizeof *d->h.slot);
+	memset(d->h.slot, 0, size * sizeof *d->h.slot);
 	d->h.mask = (uint32_t)size - 1;
 	d->tcap = ntok + 1;
-	d->t = xreallocarray(NULL, d->tcap, sizeof *d->t);
-	d->need = xreallocarray(NULL, ntok / nl + 1, sizeof *d->need);
+	d->t = scratch(&m->sterm, d->tcap, sizeof *d->t);
+	d->need = scratch(&m->sneed, ntok / nl + 1, sizeof *d->need);
 	doc_terms(m, d, nl, all);
 	d->pw = m->pw;
 	d->npw = m->npw;
@@ -2267,18 +2306,13 @@ doc_free(struct doc *d)
 {
 	struct chunk *c;
 
-	for (int f = 0; f < NFIELDS; f++) {
-		text_tokens_free(d->tok[f]);
-		free(d->tid[f]);
-	}
+	for (int f = 0; f < NFIELDS; f++)
+		if (d->tok[f] != &no_tokens)
+			text_tokens_free(d->tok[f]);
 	while ((c = d->chunks) != NULL) {
 		d->chunks = c->next;
 		free(c);
 	}
-	free(d->t);
-	free(d->h.slot);
-	free(d->occ);
-	free(d->need);
 	free(d->pwhead);
 	free(d->pwnext);
 	free(d->sp);

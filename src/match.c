@@ -3301,15 +3301,23 @@ matcher_match(struct matcher *m, const struct match_doc *md, int flags, match_cb
 	} else
 		n = presearch(m, &d);
 	m->st.articles++;
+	if (!(flags & MATCH_EVERY))	/* the candidates' trees, fetched at once */
+		for (size_t i = 0; i < n; i++)
+			if (!(m->cand[i] & CAND_HIT)) {
+				const char *t = (const char *)m->q[m->cand[i]].root;
+
+				__builtin_prefetch(t);
+				__builtin_prefetch(t + 64);
+				__builtin_prefetch(t + 128);
+			}
 	for (size_t i = 0; i < n; i++) {
 		uint32_t k = m->cand[i] & ~CAND_HIT;
 		const struct query *q = &m->q[k];
 
-		if (i + 8 < n && !(m->cand[i + 8] & CAND_HIT))	/* scattered: fetch ahead */
-			__builtin_prefetch(&m->q[m->cand[i + 8]]);
-		if (i + 4 < n && !(m->cand[i + 4] & CAND_HIT)) {	/* its tree */
-			const char *t = (const char *)m->q[m->cand[i + 4]].root;
+		if ((flags & MATCH_EVERY) && i + 4 < n) {	/* every query: ahead */
+			const char *t = (const char *)m->q[i + 4].root;
 
+			__builtin_prefetch(&m->q[i + 8]);
 			__builtin_prefetch(t);
 			__builtin_prefetch(t + 64);
 			__builtin_prefetch(t + 128);

@@ -80,8 +80,6 @@ static inline uint64_t
 text_hash_last(uint64_t h, uint64_t v)
 {
 	h = (h ^ v) * 0x94D049BB133111EBULL;
-	h ^= h >> 29;
-	h *= 0xBF58476D1CE4E5B9ULL;
 	return h ^ (h >> 32);
 }
 

@@ -2176,11 +2176,13 @@ probe_add(struct probe **v, size_t *n, size_t *cap, const struct hkey *k, uint8_
  * also_ok), and the keys the index may hold in m->pk (looked up once each: see
  * probes). Without a branch on the token's length (which prefixes it is long
  * enough for is as unpredictable as the words of a text) or on the filter's
- * words, so that the next tokens' are fetched while these arrive; m->pw has
- * room for every prefix of the token. */
-static void
+ * words, so that the next tokens' are fetched while these arrive. pw (m->pw,
+ * npw noted so far: the count is kept out of memory, where every note's store
+ * would have to be read back) has room for every prefix of the token; the new
+ * count. */
+static inline size_t
 token_prefixes(struct matcher *m, struct doc *d, const struct text_token *tk, int f,
-    size_t tok)
+    size_t tok, struct pword *pw, size_t npw)
 {
 	int vocab = m->vocab[1].w != NULL;
 
@@ -2197,14 +2199,15 @@ token_prefixes(struct matcher *m, struct doc *d, const struct text_token *tk, in
 			continue;
 		v = (vocab ? vocab_test(&m->vocab[1], k.hash) :
 		    1 | filter_may(m, k.hash) << 1) & -ok;
-		m->pw[m->npw].hash = k.hash;
-		m->pw[m->npw].tok = (uint32_t)tok;
-		m->pw[m->npw].field = (uint8_t)f;
-		m->npw += (size_t)(v & 1);
+		pw[npw].hash = k.hash;
+		pw[npw].tok = (uint32_t)tok;
+		pw[npw].field = (uint8_t)f;
+		npw += (size_t)(v & 1);
 		d->pfx[k.hash % DOC_PBITS / 64] |= (uint64_t)(v & 1) << (k.hash % 64);
 		if (v == 3)
 			probe_add(&m->pk, &m->npk, &m->pkcap, &k, (uint8_t)(1 << f));
 	}
+	return npw;
 }
 
 /* Put the tokens of every field whose word some query names (all: every token)
@@ -2225,7 +2228,7 @@ doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
 	m->npk = m->npw = 0;
 	for (int f = 0; f < NFIELDS; f++) {
 		const struct text_token *v = d->tok[f]->v;
-		size_t n = d->tok[f]->n;
+		size_t n = d->tok[f]->n, npw;
 		uint32_t *tid, need;
 
 		tid = d->tid[f] = at;
@@ -2235,10 +2238,12 @@ doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
 			m->pwcap += m->pwcap / 2;
 			m->pw = xreallocarray(m->pw, m->pwcap, sizeof *m->pw);
 		}
+		npw = m->npw;
 		for (size_t k = 0; k < n; k++) {
 			tid[k * nl] = filter ? (uint32_t)word_needed(m, &v[k]) : 3;
-			token_prefixes(m, d, &v[k], f, k);
+			npw = token_prefixes(m, d, &v[k], f, k, m->pw, npw);
 		}
+		m->npw = npw;
 		for (size_t k = 0; k < n; k++) {	/* the list, without a branch */
 			need = tid[k * nl] | (uint32_t)(all != 0);
 			d->need[d->nneed] = (uint64_t)f << 32 | k;

@@ -136,7 +136,9 @@ struct rposting {			/* a posting in a record: 8 bytes */
 
 struct prec {				/* an index key and its postings, in one piece */
 	uint32_t	 fp;		/* the key hash's top 32 bits */
-	uint32_t	 n;		/* postings, after the key (padded to 4 bytes) */
+	uint32_t	 nd, nc;	/* postings after the key (padded to 4 bytes): nd
+					   direct ones (4 bytes: qf), then nc others
+					   (struct rposting) */
 	uint16_t	 len;
 	uint8_t		 lang, kind;
 	char		 key[];
@@ -1740,8 +1742,12 @@ post_required(struct matcher *m, uint32_t i, uint32_t *nalw)
 static size_t
 rec_bytes(const struct ientry *ie)
 {
+	size_t nd = 0;
+
+	for (uint32_t k = 0; k < ie->n; k++)
+		nd += ie->q[k].direct;
 	return sizeof(struct prec) + ((ie->k.len + 3) & ~(size_t)3) +
-	    ie->n * sizeof(struct rposting);
+	    nd * sizeof(uint32_t) + (ie->n - nd) * sizeof(struct rposting);
 }
 
 /* The bytes of the records of the first n entries (those with postings). */
@@ -1764,28 +1770,34 @@ rec_put(char *p, const struct ientry *ie)
 {
 	struct prec *r = (struct prec *)(void *)p;
 	size_t klen = (ie->k.len + 3) & ~(size_t)3;
-	struct rposting *rp = (struct rposting *)(void *)(r->key + klen);
+	uint32_t *dq = (uint32_t *)(void *)(r->key + klen);
+	struct rposting *rp;
 
 	r->fp = (uint32_t)(ie->k.hash >> 32);
-	r->n = ie->n;
+	r->nd = r->nc = 0;
 	r->len = (uint16_t)ie->k.len;
 	r->lang = ie->k.lang;
 	r->kind = ie->k.kind;
 	memset(r->key, 0, klen);
 	memcpy(r->key, ie->k.s, ie->k.len);
-	for (uint32_t k = 0; k < ie->n; k++) {
-		rp[k].qf = ie->q[k].q << RP_Q | (ie->q[k].direct ? RP_DIRECT : 0) |
-		    (ie->q[k].fields & RP_FIELDS);
-		rp[k].also = (uint32_t)ie->q[k].also;
-	}
+	for (uint32_t k = 0; k < ie->n; k++)	/* direct ones first: lookup's loops */
+		if (ie->q[k].direct)
+			dq[r->nd++] = ie->q[k].q << RP_Q | RP_DIRECT |
+			    (ie->q[k].fields & RP_FIELDS);
+	rp = (struct rposting *)(void *)(dq + r->nd);
+	for (uint32_t k = 0; k < ie->n; k++)
+		if (!ie->q[k].direct) {
+			rp[r->nc].qf = ie->q[k].q << RP_Q | (ie->q[k].fields & RP_FIELDS);
+			rp[r->nc++].also = (uint32_t)ie->q[k].also;
+		}
 	return rec_bytes(ie);
 }
 
-/* The postings of a record. */
-static const struct rposting *
-rec_postings(const struct prec *r)
+/* The direct postings of a record (the others follow them). */
+static const uint32_t *
+rec_direct(const struct prec *r)
 {
-	return (const struct rposting *)(const void *)(r->key + ((r->len + 3) & ~3U));
+	return (const uint32_t *)(const void *)(r->key + ((r->len + 3) & ~3U));
 }
 
 /* Free the index entries and their hash table (compiling only). */
@@ -3167,23 +3179,22 @@ lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 	const char *at = m->rec + dir[0], *end = m->rec + dir[1];
 	const struct prec *r;
 	const struct rposting *pv;
+	const uint32_t *dq;
 	uint32_t fp = (uint32_t)(p->k.hash >> 32);
 
-	for (; at < end; at = (const char *)(pv + r->n)) {
+	for (; at < end; at = (const char *)(pv + r->nc)) {
 		r = (const struct prec *)(const void *)at;
-		pv = rec_postings(r);
+		dq = rec_direct(r);
+		pv = (const struct rposting *)(const void *)(dq + r->nd);
 		if (r->fp != fp || r->len != p->k.len || r->lang != p->k.lang ||
 		    r->kind != p->k.kind || !bytes_eq(r->key, p->k.s, r->len))
 			continue;
-		for (uint32_t k = 0; k < r->n; k++) {
-			uint32_t qf = pv[k].qf;
-
-			if (!(qf & RP_DIRECT)) {
-				if (also_ok(d, pv[k].also, qf & RP_ALSO_PREFIX))
-					candidate(m, qf >> RP_Q);
-			} else if (qf & p->fmask)
-				direct_hit(m, qf >> RP_Q);
-		}
+		for (uint32_t k = 0; k < r->nd; k++)
+			if (dq[k] & p->fmask)
+				direct_hit(m, dq[k] >> RP_Q);
+		for (uint32_t k = 0; k < r->nc; k++)
+			if (also_ok(d, pv[k].also, pv[k].qf & RP_ALSO_PREFIX))
+				candidate(m, pv[k].qf >> RP_Q);
 		return;		/* keys are unique */
 	}
 }

@@ -2980,12 +2980,12 @@ candidate(struct matcher *m, uint32_t i)
 	m->sbits[i / 4096] |= 1ULL << (i / 64 % 64);
 }
 
-/* Make query i a hit decided by the presearch. */
+/* Make query i a hit decided by the presearch if yes (without a branch). */
 static void
-direct_hit(struct matcher *m, uint32_t i)
+direct_hit(struct matcher *m, uint32_t i, int yes)
 {
-	m->hbits[i / 64] |= 1ULL << (i % 64);
-	m->sbits[i / 4096] |= 1ULL << (i / 64 % 64);
+	m->hbits[i / 64] |= (uint64_t)(yes != 0) << (i % 64);
+	m->sbits[i / 4096] |= (uint64_t)(yes != 0) << (i / 64 % 64);
 }
 
 /* The 16-bit hash of the g (3 or 4) bytes at s (regex literals are at least three
@@ -3189,9 +3189,8 @@ lookup(struct matcher *m, const struct doc *d, const struct probe *p)
 		if (r->fp != fp || r->len != p->k.len || r->lang != p->k.lang ||
 		    r->kind != p->k.kind || !bytes_eq(r->key, p->k.s, r->len))
 			continue;
-		for (uint32_t k = 0; k < r->nd; k++)
-			if (dq[k] & p->fmask)
-				direct_hit(m, dq[k] >> RP_Q);
+		for (uint32_t k = 0; k < r->nd; k++)	/* (found in its fields?) */
+			direct_hit(m, dq[k] >> RP_Q, dq[k] & p->fmask);
 		for (uint32_t k = 0; k < r->nc; k++)
 			if (also_ok(d, pv[k].also, pv[k].qf & RP_ALSO_PREFIX))
 				candidate(m, pv[k].qf >> RP_Q);

@@ -2030,9 +2030,14 @@ doc_dup(struct doc *d, const char *s, size_t len)
 
 	if (len + 1 > sizeof c->data) {
 		c = xmalloc(sizeof *c + len);
-		c->next = d->chunks->next;	/* keep the head chunk current */
-		d->chunks->next = c;
 		c->used = 0;
+		if (d->chunks == NULL) {
+			c->next = NULL;
+			d->chunks = c;
+		} else {	/* keep the head chunk current */
+			c->next = d->chunks->next;
+			d->chunks->next = c;
+		}
 	} else if (c == NULL || c->used + len + 1 > sizeof c->data) {
 		c = xmalloc(sizeof *c);
 		c->next = d->chunks;

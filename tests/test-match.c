@@ -294,6 +294,16 @@ test_regex_stem(void)
 	is_int(run("wahl", "german", &(struct match_doc){ NULL, "Die Wahlen in Wien",
 	    NULL, NULL, NULL, NULL, NULL }, &g), 1, "german stemming");
 	got_free(&g);
+	{	/* a word longer than a chunk of stems, stemmed first */
+		char *t = xmalloc(9000);
+
+		memset(t, 'a', 8000);
+		strcpy(t + 8000, "s elections");
+		is_int(run("election", "english", &(struct match_doc){ NULL, t, NULL,
+		    NULL, NULL, NULL, NULL }, &g), 1, "stemming after an 8,000-letter word");
+		got_free(&g);
+		free(t);
+	}
 }
 
 static void

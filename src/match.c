@@ -260,6 +260,7 @@ struct matcher {
 	size_t			 npw, pwcap;
 	struct scratch		 sterm, sslot, sneed, stid, socc;	/* doc.t, doc.h.slot,
 						   doc.need, doc.tid[], doc.occ */
+	struct scratch		 slong;		/* doc_terms' tokens long enough for a prefix */
 	struct lit		*lit;
 	size_t			 nlit;
 	uint32_t		*lbstart;	/* where each bucket's literal grams start in lb */
@@ -1332,6 +1333,7 @@ matcher_free(struct matcher *m)
 	free(m->sneed.p);
 	free(m->stid.p);
 	free(m->socc.p);
+	free(m->slong.p);
 	free(m->cbits);
 	free(m->hbits);
 	free(m->sbits);
@@ -2245,8 +2247,8 @@ doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
 	m->npk = m->npw = 0;
 	for (int f = 0; f < NFIELDS; f++) {
 		const struct text_token *v = d->tok[f]->v;
-		size_t n = d->tok[f]->n, npw;
-		uint32_t *tid, need;
+		size_t n = d->tok[f]->n, npw, nlk;
+		uint32_t *tid, need, *lk;
 
 		tid = d->tid[f] = at;
 		at += n * nl + 1;
@@ -2255,11 +2257,18 @@ doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
 			m->pwcap += m->pwcap / 2;
 			m->pw = xreallocarray(m->pw, m->pwcap, sizeof *m->pw);
 		}
-		npw = m->npw;
+		/* which words are needed; which tokens are as long as a prefix in use
+		   (most of a text's are shorter: their prefixes need no work) */
+		lk = scratch(&m->slong, n + 1, sizeof *lk);
+		nlk = 0;
 		for (size_t k = 0; k < n; k++) {
 			tid[k * nl] = filter ? (uint32_t)word_needed(m, &v[k]) : 3;
-			npw = token_prefixes(m, d, &v[k], f, k, m->pw, npw);
+			lk[nlk] = (uint32_t)k;
+			nlk += m->nplens > 0 && v[k].normlen >= m->plens[0];
 		}
+		npw = m->npw;
+		for (size_t i = 0; i < nlk; i++)
+			npw = token_prefixes(m, d, &v[lk[i]], f, lk[i], m->pw, npw);
 		m->npw = npw;
 		for (size_t k = 0; k < n; k++) {	/* the list, without a branch */
 			need = tid[k * nl] | (uint32_t)(all != 0);

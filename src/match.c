@@ -268,7 +268,6 @@ struct matcher {
 	size_t			 lhitcap;
 	uint32_t		 lstep;		/* the text is probed every lstep bytes */
 	uint32_t		 lgram;		/* for grams of lgram (3 or 4) bytes */
-	size_t			 litmin;	/* the shortest literal's length */
 	uint64_t		 lbits[NLBITS / 64];	/* gram hashes in use (a bucket is
 						   the top 12 of their 16 bits) */
 	struct lref		*lb;
@@ -3025,13 +3024,9 @@ lit_step(struct matcher *m)
 {
 	size_t min = MAX_LSTEP + 3;
 
-	m->litmin = SIZE_MAX;
-	for (size_t i = 0; i < m->nlit; i++) {
+	for (size_t i = 0; i < m->nlit; i++)
 		if (m->lit[i].len < min)
 			min = m->lit[i].len;
-		if (m->lit[i].len < m->litmin)
-			m->litmin = m->lit[i].len;
-	}
 	m->lgram = min >= 4 ? 4 : 3;
 	m->lstep = (uint32_t)(min - m->lgram + 1);
 	if (m->lstep > MAX_LSTEP)

@@ -6,9 +6,11 @@
  * matching article must contain (Lucene Monitor's presearcher): a word, a prefix,
  * or a literal that a regular expression needs, and, when there is one, a second
  * word or prefix it needs too (an AND of one term and an OR of terms is filed
- * under the OR's terms, the one term second). An article is tokenised once per field into a dictionary of
- * its terms (with the fields each occurs in); looking its terms and prefixes up in
- * the index yields the candidates, which alone are evaluated. A query that is a
+ * under the OR's terms, the one term second). An article is tokenised once per
+ * field into a dictionary of the terms queries name (with the fields each occurs
+ * in), and its tokens with a prefix in use are noted under the prefix; looking its
+ * terms and prefixes up in the index yields the candidates, which alone are
+ * evaluated. A query that is a
  * plain word or an OR of plain words needs no evaluation: finding one of its words
  * in a field it asks for is the hit. Terms and snippets are built only for the
  * hits that ask for them.

@@ -89,7 +89,7 @@ struct query {
 	uint64_t	 id;
 	struct node	*root;
 	char		**sources;
-	uint32_t	 nsources;
+	size_t		 nsources;
 };
 
 struct hkey {
@@ -226,8 +226,8 @@ struct doc {
 	struct chunk		*chunks;
 	struct span		*sp;		/* matches of the query being collected */
 	size_t			 nsp, spcap;
-	uint64_t		 pfx[DOC_PBITS / 64];	/* the prefixes in use of its terms,
-						   by their key hashes' low bits */
+	uint64_t		 pfx[DOC_PBITS / 64];	/* the prefixes some query names of
+						   its tokens, by their key hashes' low bits */
 };
 
 struct scratch {			/* an article's arrays, kept from one to the next */
@@ -1373,7 +1373,7 @@ matcher_add_spec(struct matcher *m, uint64_t id, const struct match_spec *s,
 	q->id = id;
 	q->root = pack_tree(m, n);
 	node_free(n);
-	q->nsources = (uint32_t)s->nsources;
+	q->nsources = s->nsources;
 	q->sources = s->nsources ? xcalloc(s->nsources, sizeof *q->sources) : NULL;
 	for (size_t i = 0; i < s->nsources; i++)
 		q->sources[i] = xstrdup(s->sources[i]);

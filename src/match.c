@@ -2238,7 +2238,6 @@ static void
 doc_terms(struct matcher *m, struct doc *d, size_t nl, int all)
 {
 	int filter = m->vocab[0].w != NULL;
-
 	size_t ntok = 0;
 	uint32_t *at;
 

@@ -123,8 +123,8 @@ struct probe {				/* a key of the article to look up, and its fields */
 	uint8_t		 fmask;
 };
 
-#define RP_Q		7		/* struct rposting.qf: query << RP_Q */
-#define RP_DIRECT	0x40		/* | direct (a hit when found) */
+#define RP_Q		7		/* a posting's qf: query << RP_Q (a direct one's, a
+					   hit when found, is the record's first part) */
 #define RP_FIELDS	0x3F		/* | the fields it must be found in (direct) */
 #define RP_ALSO_PREFIX	0x01		/* | (not direct) also is a prefix's */
 #define DOC_PBITS	4096		/* struct doc.pfx: a filter of its prefixes */
@@ -1785,7 +1785,7 @@ rec_put(char *p, const struct ientry *ie)
 	memcpy(r->key, ie->k.s, ie->k.len);
 	for (uint32_t k = 0; k < ie->n; k++)	/* direct ones first: lookup's loops */
 		if (ie->q[k].direct)
-			dq[r->nd++] = ie->q[k].q << RP_Q | RP_DIRECT |
+			dq[r->nd++] = ie->q[k].q << RP_Q |
 			    (ie->q[k].fields & RP_FIELDS);
 	rp = (struct rposting *)(void *)(dq + r->nd);
 	for (uint32_t k = 0; k < ie->n; k++)

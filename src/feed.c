@@ -352,3 +352,76 @@ feed_date(const char *s)
 		return 0;
 	return t;
 }
+
+/* Are two strings (NULL: absent) the same? */
+static int
+same(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Where two entries differ: the name of the first field that does, or NULL. */
+static const char *
+entry_diff(const struct feed_entry *a, const struct feed_entry *b)
+{
+	size_t i;
+
+	if (!same(a->id, b->id) || a->id_fallback != b->id_fallback)
+		return "id";
+	if (!same(a->title, b->title))
+		return "title";
+	if (!same(a->link, b->link))
+		return "link";
+	if (a->published != b->published || a->updated != b->updated)
+		return "dates";
+	if (!same(a->summary, b->summary) || a->summary_html != b->summary_html)
+		return "summary";
+	if (!same(a->content, b->content) || a->content_html != b->content_html)
+		return "content";
+	if (a->nauthors != b->nauthors || a->ncategories != b->ncategories ||
+	    a->nenclosures != b->nenclosures)
+		return "lists";
+	for (i = 0; i < a->nauthors; i++)
+		if (!same(a->authors[i].name, b->authors[i].name) ||
+		    !same(a->authors[i].email, b->authors[i].email) ||
+		    !same(a->authors[i].url, b->authors[i].url))
+			return "authors";
+	for (i = 0; i < a->ncategories; i++)
+		if (!same(a->categories[i], b->categories[i]))
+			return "categories";
+	for (i = 0; i < a->nenclosures; i++)
+		if (!same(a->enclosures[i].url, b->enclosures[i].url) ||
+		    !same(a->enclosures[i].type, b->enclosures[i].type) ||
+		    a->enclosures[i].length != b->enclosures[i].length)
+			return "enclosures";
+	if (a->raw_len != b->raw_len || memcmp(a->fingerprint, b->fingerprint,
+	    sizeof a->fingerprint) != 0)
+		return "raw bytes";
+	return NULL;
+}
+
+/*
+ * Where two results differ (tests and fuzzing compare two ways of parsing): the
+ * name of the first field that does, or NULL when they are the same.
+ */
+const char *
+feed_diff(const struct feed *a, const struct feed *b)
+{
+	const char *d;
+	size_t i;
+
+	if (a == NULL || b == NULL)
+		return a == b ? NULL : "result";
+	if (a->format != b->format || a->bozo != b->bozo ||
+	    !same(a->bozo_cause, b->bozo_cause) || !same(a->encoding, b->encoding))
+		return "bozo, format or encoding";
+	if (!same(a->title, b->title) || !same(a->link, b->link) ||
+	    !same(a->language, b->language))
+		return "feed fields";
+	if (a->nentries != b->nentries || a->truncated != b->truncated)
+		return "number of entries";
+	for (i = 0; i < a->nentries; i++)
+		if ((d = entry_diff(&a->entries[i], &b->entries[i])) != NULL)
+			return d;
+	return NULL;
+}

@@ -67,6 +67,7 @@ int	 feed_text_input_utf8(struct feed_input *, const char *, size_t,
 void	 feed_text_input_free(struct feed_input *);
 int	 feed_text_utf8_valid(const char *, size_t);
 int	 feed_text_has_overlong(const char *, size_t);
+int	 feed_text_xml_chars(struct feed_buf *, const char *, size_t, size_t *);
 char	*feed_text_clean(const char *, size_t);
 char	*feed_text_entities(const char *, size_t);
 char	*feed_text_clean_controls(const char *, size_t);
@@ -85,6 +86,7 @@ void	 feed_enclosure_add(struct feed_entry *, char *, char *, int64_t);
 void	 feed_set_bozo(struct feed *, const char *);
 void	 feed_set_format(struct feed *, enum feed_format);
 int64_t	 feed_date(const char *);
+const char *feed_diff(const struct feed *, const struct feed *);
 
 /* feed_url.c */
 char	*feed_url_resolve(struct feed_base *, const char *, const char *);
@@ -94,6 +96,9 @@ char	*feed_html_resolved(struct feed_base *, const char *, char *);
 void	 feed_base_free(struct feed_base *);
 
 /* feed_xml.c, feed_json.c */
+/* The fast path for long runs of text (feed_xml.c): how long; 0: libxml2 reads all. */
+extern size_t feed_fast_run;
+extern unsigned long feed_fast_reads;	/* runs it has read (for tests) */
 struct feed *feed_xml_parse(struct feed_input *, const char *, char **);
 struct feed *feed_json_parse(const struct feed_input *, const char *, char **);
 

@@ -16,6 +16,7 @@
 #endif
 
 #include <libxml/HTMLparser.h>
+#include <libxml/parserInternals.h>
 
 #include "feed_int.h"
 #include "xmalloc.h"
@@ -532,6 +533,142 @@ feed_text_has_overlong(const char *s, size_t len)
 			    (u[i] == 0xf0 && u[i + 1] < 0x90))))
 				return 1;
 	}
+	return 0;
+}
+
+/* Is c a character XML 1.0 allows (its production Char)? */
+static int
+xml_char(uint32_t c)
+{
+	return (c >= 0x20 && c <= 0xd7ff) || c == '\t' || c == '\n' || c == '\r' ||
+	    (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+}
+
+/*
+ * The reference at s (s[0] == '&', s < end) as libxml2 2.9 decodes it in content:
+ * one of the five predefined entities, or a character reference (at most eight
+ * digits) to a character XML allows. Appends it at *out; returns the bytes of the
+ * reference, 0 for anything else.
+ */
+static size_t
+xml_reference(const char *s, const char *end, char **out)
+{
+	static const struct { char name[6]; char c; } pre[] = {
+		{ "lt;", '<' }, { "gt;", '>' }, { "amp;", '&' }, { "quot;", '"' },
+		{ "apos;", '\'' },
+	};
+	size_t i, n, len = (size_t)(end - s);
+	uint32_t c = 0;
+	int hex, d;
+
+	if (len > 1 && s[1] != '#') {
+		for (i = 0; i < sizeof pre / sizeof pre[0]; i++) {
+			n = strlen(pre[i].name);
+			if (len > n && memcmp(s + 1, pre[i].name, n) == 0) {
+				*(*out)++ = pre[i].c;
+				return n + 1;
+			}
+		}
+		return 0;
+	}
+	hex = len > 2 && s[2] == 'x';
+	for (i = hex ? 3 : 2; i < len && s[i] != ';'; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			d = s[i] - '0';
+		else if (hex && s[i] >= 'a' && s[i] <= 'f')
+			d = s[i] - 'a' + 10;
+		else if (hex && s[i] >= 'A' && s[i] <= 'F')
+			d = s[i] - 'A' + 10;
+		else
+			return 0;
+		if (i >= (hex ? 11u : 10u))
+			return 0;
+		c = c * (hex ? 16 : 10) + (uint32_t)d;
+	}
+	if (i == len || i == (hex ? 3u : 2u) || c == 0 || !xml_char(c))
+		return 0;
+	*out += xmlCopyCharMultiByte((xmlChar *)*out, (int)c);
+	return i + 1;
+}
+
+/*
+ * A run of character data (the bytes between a start tag and the next '<'),
+ * appended to b as libxml2 2.9's SAX parser would hand it over: the fast path of
+ * feed_xml.c for long runs of text, which libxml2 reads a character at a time
+ * once it has met one that is not ASCII. Only what libxml2 reads without a word is
+ * taken: valid UTF-8 of characters XML allows, tab and line feed among the
+ * controls, the five predefined entities, character references to allowed
+ * characters. For anything else (CR, which libxml2 normalises; other controls;
+ * "]]>"; other references; invalid bytes) and when the run would not fit under
+ * FEED_MAX_FIELD, it returns 0 with b as it was and libxml2 reads the run. Else 1,
+ * and *lines is the number of line feeds read.
+ */
+int
+feed_text_xml_chars(struct feed_buf *b, const char *s, size_t n, size_t *lines)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k, nl = 0;
+	char *out;
+
+	if (b->max != 0 || b->len + n > FEED_MAX_FIELD)
+		return 0;
+	if (b->len + n + 1 > b->cap) {	/* what is decoded is never longer */
+		size_t cap = b->cap ? b->cap : 256;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->p = xrealloc(b->p, cap);
+		b->cap = cap;
+	}
+	out = b->p + b->len;
+	while (i < n) {
+#ifdef __SSE2__
+		/* Sixteen bytes at a time while none is a control, '&', ']' or not ASCII. */
+		if (i + 16 <= n) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(u + i));
+			__m128i sp = _mm_or_si128(_mm_or_si128(
+			    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),	/* also >= 0x80 */
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8(']')));
+			int m = _mm_movemask_epi8(sp);
+
+			_mm_storeu_si128((__m128i *)out, v);
+			if (m == 0) {
+				i += 16;
+				out += 16;
+				continue;
+			}
+			k = (size_t)__builtin_ctz((unsigned)m);
+			i += k;
+			out += k;
+		}
+#endif
+		if (u[i] >= 0x20 && u[i] < 0x80 && u[i] != '&' && u[i] != ']') {
+			*out++ = (char)u[i++];
+		} else if (u[i] == '\n' || u[i] == '\t') {
+			nl += u[i] == '\n';
+			*out++ = (char)u[i++];
+		} else if (u[i] == ']') {
+			if (i + 2 < n && u[i + 1] == ']' && u[i + 2] == '>')
+				goto no;
+			*out++ = (char)u[i++];
+		} else if (u[i] == '&') {
+			if ((k = xml_reference(s + i, s + n, &out)) == 0)
+				goto no;
+			i += k;
+		} else if (u[i] >= 0x80 && (k = utf8_seq(u + i, n - i)) != 0) {
+			memcpy(out, u + i, k);
+			out += k;
+			i += k;
+		} else
+			goto no;
+	}
+	b->len = (size_t)(out - b->p);
+	b->p[b->len] = '\0';
+	*lines = nl;
+	return 1;
+no:
+	b->p[b->len] = '\0';
 	return 0;
 }
 

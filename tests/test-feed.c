@@ -685,6 +685,121 @@ test_overlong(void)
 	    "%zu buffers", tried);
 }
 
+/* Append a piece of text, or of the markup around it, to a growing document. */
+static void
+doc_add(struct feed_buf *d, const char *s)
+{
+	feed_buf_add(d, s, strlen(s));
+}
+
+/*
+ * Text for a field: mostly words (some not ASCII) and the references escaped HTML
+ * is made of, with now and then something libxml2 must see itself: CR, controls,
+ * "]]>", other or invalid references, invalid UTF-8, markup, a stray '&' or '>'.
+ */
+static void
+random_text(struct feed_buf *d, unsigned long *seed, size_t pieces)
+{
+	static const char *common[] = { "the ", "news ", "Zürich ", "société ",
+	    "Łódź ", "\xe2\x80\x99", "\xf0\x9f\x98\x80", "&lt;p&gt;", "&lt;/p&gt;",
+	    "&lt;a href=&quot;/story/1&quot;&gt;", "&lt;/a&gt;", "&amp;", "&apos;",
+	    "&#233;", "&#x20AC;", "&#x1F600;", "&#65;", "\n", "\t", " ", "]", "]]",
+	    "&#00000065;", "&#x0000041;", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa " };
+	static const char *odd[] = { "\r\n", "\r", "\x01", "]]>", "&#1;", "&#0;",
+	    "&#x110000;", "&#xD800;", "&#xFFFE;", "&#123456789;", "&#X41;", "&#x;",
+	    "&#;", "&#xZZ;", "&nbsp;", "&eacute;", "&bogus;", "& ", "&lt", ">",
+	    "\xc0\x80", "\xed\xa0\x80", "\xef\xbf\xbe", "\xe2\x82", "\xff",
+	    "<b>bold</b>", "<!-- c -->", "<![CDATA[x<y]]>", "<?pi x?>", "&#x10FFFF;",
+	    "&#xFFFD;", "&#x0001F600;", "&#9;", "&#13;", "<br/>", "\x7f" };
+	size_t i;
+
+	for (i = 0; i < pieces; i++) {
+		if (rnd(seed) % 64 == 0)
+			doc_add(d, odd[rnd(seed) % (sizeof odd / sizeof odd[0])]);
+		else
+			doc_add(d, common[rnd(seed) % (sizeof common / sizeof common[0])]);
+	}
+}
+
+/* A random Atom or RSS document whose fields hold random_text. */
+static void
+random_feed(struct feed_buf *d, unsigned long *seed)
+{
+	static const char *atom_types[] = { "", " type=\"html\"", " type=\"text\"",
+	    " type=\"xhtml\"", " type=\"text/html\"" };
+	int atom = rnd(seed) % 2;
+	size_t i, n = 1 + rnd(seed) % 4, pieces;
+
+	d->len = 0;
+	doc_add(d, atom ? "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>T</title>\n" :
+	    "<?xml version=\"1.0\"?>\n<rss version=\"2.0\" xmlns:content="
+	    "\"http://purl.org/rss/1.0/modules/content/\"><channel><title>T</title>\n");
+	for (i = 0; i < n; i++) {
+		pieces = rnd(seed) % 4 == 0 ? rnd(seed) % 8 : rnd(seed) % 400;
+		doc_add(d, atom ? "<entry><id>urn:x</id><title>" : "<item><guid>x</guid><title>");
+		random_text(d, seed, rnd(seed) % 3 == 0 ? pieces : 3);
+		doc_add(d, "</title>");
+		if (atom) {
+			doc_add(d, "<content");
+			doc_add(d, atom_types[rnd(seed) % 5]);
+			doc_add(d, ">");
+			random_text(d, seed, pieces);
+			doc_add(d, rnd(seed) % 16 ? "</content>" : "</contents>");
+			doc_add(d, "<summary>");
+			random_text(d, seed, pieces / 2);
+			doc_add(d, "</summary></entry>\n");
+		} else {
+			doc_add(d, "<description>");
+			random_text(d, seed, pieces);
+			doc_add(d, rnd(seed) % 16 ? "</description>" : "</descr>");
+			doc_add(d, "<content:encoded>");
+			random_text(d, seed, pieces / 2);
+			doc_add(d, "</content:encoded></item>\n");
+		}
+	}
+	doc_add(d, atom ? "</feed>\n" : "</channel></rss>\n");
+	if (rnd(seed) % 8 == 0)	/* cut short */
+		d->len -= rnd(seed) % (d->len / 2);
+}
+
+/*
+ * The fast path for runs of text (feed_xml.c) gives what libxml2 alone gives: on
+ * random documents of escaped HTML with every kind of character, reference and
+ * problem it must leave to libxml2, parsed with the fast path at several run
+ * lengths (1 cuts the input after every '>') and without it.
+ */
+static void
+test_fast_text(void)
+{
+	static const size_t runs[] = { 1, 16, 512 };
+	struct feed_buf d = FEED_BUF_UNCAPPED;
+	unsigned long seed = 99, before = feed_fast_reads;
+	size_t saved = feed_fast_run, i, k, bad = 0, tried = 0;
+	struct feed *slow, *fast;
+	const char *diff;
+
+	for (i = 0; i < 1500; i++) {
+		random_feed(&d, &seed);
+		feed_fast_run = 0;
+		slow = feed_parse(d.p, d.len, "https://news.example/feed", NULL, NULL);
+		for (k = 0; k < sizeof runs / sizeof runs[0]; k++, tried++) {
+			feed_fast_run = runs[k];
+			fast = feed_parse(d.p, d.len, "https://news.example/feed", NULL, NULL);
+			if ((diff = feed_diff(slow, fast)) != NULL && bad++ < 3)
+				diag("document %zu, run %zu: %s differs", i, runs[k], diff);
+			feed_free(fast);
+		}
+		feed_free(slow);
+	}
+	feed_fast_run = saved;
+	feed_buf_free(&d);
+	is_int((long long)bad, 0, "fast path: %zu parses of random documents the same "
+	    "as libxml2's alone", tried);
+	ok(feed_fast_reads - before > 1000, "fast path: it read %lu runs of text",
+	    feed_fast_reads - before);
+}
+
 /* HTML reduced to text (what ingest stores and matches): fixed cases. */
 static void
 test_from_html(void)
@@ -717,6 +832,7 @@ main(void)
 	test_rss20();
 	test_from_html();
 	test_overlong();
+	test_fast_text();
 	test_url_shortcut();
 	test_fingerprint();
 	test_rss09x();

@@ -67,7 +67,7 @@ int	 feed_text_input_utf8(struct feed_input *, const char *, size_t,
 void	 feed_text_input_free(struct feed_input *);
 int	 feed_text_utf8_valid(const char *, size_t);
 int	 feed_text_has_overlong(const char *, size_t);
-int	 feed_text_xml_chars(struct feed_buf *, const char *, size_t, size_t *);
+int	 feed_text_xml_chars(struct feed_buf *, const char *, size_t, int, size_t *);
 char	*feed_text_clean(const char *, size_t);
 char	*feed_text_entities(const char *, size_t);
 char	*feed_text_clean_controls(const char *, size_t);

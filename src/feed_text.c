@@ -592,21 +592,24 @@ xml_reference(const char *s, const char *end, char **out)
 }
 
 /*
- * A run of character data (the bytes between a start tag and the next '<'),
- * appended to b as libxml2 2.9's SAX parser would hand it over: the fast path of
- * feed_xml.c for long runs of text, which libxml2 reads a character at a time
- * once it has met one that is not ASCII. Only what libxml2 reads without a word is
- * taken: valid UTF-8 of characters XML allows, tab and line feed among the
- * controls, the five predefined entities, character references to allowed
- * characters. For anything else (CR, which libxml2 normalises; other controls;
- * "]]>"; other references; invalid bytes) and when the run would not fit under
- * FEED_MAX_FIELD, it returns 0 with b as it was and libxml2 reads the run. Else 1,
- * and *lines is the number of line feeds read.
+ * A run of character data (the bytes between a start tag and the next '<'), or
+ * with cdata the inside of a CDATA section, appended to b as libxml2 2.9's SAX push
+ * parser would hand it over: the fast path of feed_xml.c for long runs of text,
+ * which libxml2 reads a character at a time once it has met one that is not ASCII.
+ * Only what libxml2 reads without a word is taken: valid UTF-8 of characters XML
+ * allows, tab and line feed among the controls, and outside CDATA the five
+ * predefined entities and character references to allowed characters. For
+ * anything else (CR, which libxml2 normalises outside CDATA; other controls;
+ * "]]>" outside CDATA; other references; invalid bytes, overlong forms included)
+ * and when the run would not fit under FEED_MAX_FIELD, it returns 0 with b as it
+ * was and libxml2 reads the run. Else 1, and *lines is the number of line feeds.
  */
 int
-feed_text_xml_chars(struct feed_buf *b, const char *s, size_t n, size_t *lines)
+feed_text_xml_chars(struct feed_buf *b, const char *s, size_t n, int cdata,
+    size_t *lines)
 {
 	const unsigned char *u = (const unsigned char *)s;
+	const char amp = cdata ? '\n' : '&', bracket = cdata ? '\n' : ']';
 	size_t i = 0, k, nl = 0;
 	char *out;
 
@@ -628,8 +631,8 @@ feed_text_xml_chars(struct feed_buf *b, const char *s, size_t n, size_t *lines)
 			__m128i v = _mm_loadu_si128((const __m128i *)(u + i));
 			__m128i sp = _mm_or_si128(_mm_or_si128(
 			    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),	/* also >= 0x80 */
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))),
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8(']')));
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8(amp))),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8(bracket)));
 			int m = _mm_movemask_epi8(sp);
 
 			_mm_storeu_si128((__m128i *)out, v);
@@ -643,7 +646,7 @@ feed_text_xml_chars(struct feed_buf *b, const char *s, size_t n, size_t *lines)
 			out += k;
 		}
 #endif
-		if (u[i] >= 0x20 && u[i] < 0x80 && u[i] != '&' && u[i] != ']') {
+		if (u[i] >= 0x20 && u[i] < 0x80 && ((u[i] != '&' && u[i] != ']') || cdata)) {
 			*out++ = (char)u[i++];
 		} else if (u[i] == '\n' || u[i] == '\t') {
 			nl += u[i] == '\n';

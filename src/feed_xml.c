@@ -174,7 +174,10 @@ unsigned long feed_fast_reads;
 static size_t
 input_pos(const struct xml_state *st)
 {
-	return (size_t)xmlByteConsumed(st->ctxt) + st->skipped;
+	long n = xmlByteConsumed(st->ctxt);	/* -1 when it cannot tell */
+	size_t pos = (n > 0 ? (size_t)n : 0) + st->skipped;
+
+	return pos < st->inputlen ? pos : st->inputlen;
 }
 
 /* Namespace of a URI (pointers are interned by libxml2's dictionary: cached). */
@@ -796,7 +799,7 @@ static void
 entry_end(struct xml_state *st)
 {
 	struct feed_entry *e = st->entry;
-	size_t end = input_pos(st);
+	size_t end = st->ctxt->instate == XML_PARSER_EOF ? st->inputlen : input_pos(st);	/* cut short: all */
 
 	if (e->link == NULL && st->guid_permalink && is_http(e->id))
 		e->link = xstrdup(e->id);
@@ -814,7 +817,7 @@ entry_end(struct xml_state *st)
 		feed_entry_drop(st->feed);
 		return;
 	}
-	if (end > st->inputlen || end < st->entry_start)
+	if (end < st->entry_start)
 		end = st->entry_start;
 	feed_entry_finish(st->feed, e, st->input + st->entry_start,
 	    end - st->entry_start);
@@ -1014,10 +1017,12 @@ state_free(struct xml_state *st)
 	feed_base_free(&st->rb);
 }
 
+#define CDATA_OPEN	"<![CDATA["
+
 /*
- * Where the next piece pushed to libxml2 ends: just after a '>' that
- * feed_fast_run bytes without '<' follow (it may close the start tag of a field whose text
- * fast_text can read), else XML_CHUNK bytes on.
+ * Where the next piece pushed to libxml2 ends: just after a '>' that a CDATA
+ * section or feed_fast_run bytes without '<' follow (it may close the start tag of
+ * a field whose text fast_text can read), else XML_CHUNK bytes on.
  */
 static size_t
 next_cut(const struct xml_state *st, size_t pos)
@@ -1027,8 +1032,9 @@ next_cut(const struct xml_state *st, size_t pos)
 	const char *gt;
 
 	while (st->fast && p < lim && (gt = memchr(p, '>', (size_t)(lim - p))) != NULL &&
-	    (size_t)(end - (gt + 1)) > feed_fast_run) {
-		if ((p = memchr(gt + 1, '<', feed_fast_run)) == NULL)
+	    (size_t)(end - (gt + 1)) > feed_fast_run + 9) {
+		if (memcmp(gt + 1, CDATA_OPEN, 9) == 0 ||
+		    (p = memchr(gt + 1, '<', feed_fast_run)) == NULL)
 			return (size_t)(gt + 1 - s);
 	}
 	return (size_t)(lim - s);
@@ -1037,25 +1043,27 @@ next_cut(const struct xml_state *st, size_t pos)
 /*
  * The fast path. libxml2 2.9 reads a run of text a character at a time, with a
  * call to the handler for each reference, once it has met a character that is not
- * ASCII: in a feed of escaped HTML in European languages, most of its time. So
- * when the last piece pushed ended with the start tag of a captured field, and
- * libxml2 has read all of it and nothing since, the run of text up to the next
- * '<' is read here (feed_text_xml_chars: only what libxml2 reads without a word)
- * and libxml2 is given the input again from that '<' on: to it, the field is
- * empty. Anything the fast path does not take is left to libxml2 as before.
- * Returns where the input goes on.
+ * ASCII (in a feed of escaped HTML in European languages, most of its time), and
+ * reads CDATA sections three times over (looking for "]]>", checking, handing
+ * over). So when the last piece pushed ended with the start tag of a captured
+ * field, and libxml2 has read all of it and nothing since, the field's text is
+ * read here, run by run and section by section up to a '<' that opens anything
+ * else (feed_text_xml_chars: only what libxml2 reads without a word), and libxml2
+ * is given the input again from that '<' on: to it, the field is empty. What the
+ * fast path does not take is left to libxml2 as before. Returns where the input
+ * goes on.
  */
 static size_t
 fast_text(struct xml_state *st, size_t pos)
 {
 	xmlParserCtxtPtr c = st->ctxt;
-	const char *lt;
-	size_t lines;
+	const char *p, *stop;
+	size_t left, lines, n;
+	int cdata;
 
 	if (st->fresh_at != pos || input_pos(st) != pos || st->cap_tag == 0 ||
 	    st->cap_mode == CAP_XHTML || st->depth != st->cap_depth || st->retry ||
-	    !c->wellFormed || c->disableSAX || c->instate != XML_PARSER_CONTENT ||
-	    (lt = memchr(st->input + pos, '<', st->inputlen - pos)) == NULL) {
+	    !c->wellFormed || c->disableSAX || c->instate != XML_PARSER_CONTENT) {
 		if (++st->fast_misses > 64 && st->fast_misses > 4 * st->fast_hits)
 			st->fast = 0;	/* cuts that do not pay */
 		return pos;
@@ -1064,15 +1072,26 @@ fast_text(struct xml_state *st, size_t pos)
 		st->text.p = xmalloc(st->text_hint);
 		st->text.cap = st->text_hint;
 	}
-	if (!feed_text_xml_chars(&st->text, st->input + pos,
-	    (size_t)(lt - (st->input + pos)), &lines))
-		return pos;
-	st->fast_hits++;
-	feed_fast_reads++;
-	st->fresh_at = 0;
-	c->input->line += (int)lines;	/* for libxml2's messages */
-	st->skipped += (size_t)(lt - (st->input + pos));
-	return (size_t)(lt - st->input);
+	for (;;) {
+		p = st->input + pos;
+		left = st->inputlen - pos;
+		if ((cdata = left >= 9 && memcmp(p, CDATA_OPEN, 9) == 0))
+			stop = memmem(p + 9, left - 9, "]]>", 3);
+		else if (left > 0 && *p != '<')
+			stop = memchr(p, '<', left);
+		else
+			break;
+		if (stop == NULL || !feed_text_xml_chars(&st->text, cdata ? p + 9 : p,
+		    (size_t)(stop - p) - (cdata ? 9 : 0), cdata, &lines))
+			break;
+		n = (size_t)(stop - p) + (cdata ? 3 : 0);
+		c->input->line += (int)lines;	/* for libxml2's messages */
+		st->skipped += n;
+		pos += n;
+		st->fast_hits++;
+		feed_fast_reads++;
+	}
+	return pos;
 }
 
 /*
@@ -1110,6 +1129,13 @@ run_sax(struct xml_state *st)
 		if (st->fast && off < st->inputlen)
 			off = fast_text(st, off);
 	}
+	/*
+	 * A CDATA section cut short by the end of the input: libxml2 would hand over
+	 * only one block of 300 bytes of it per piece pushed and drop the rest. Closed,
+	 * all of its text is read.
+	 */
+	if (st->ctxt->instate == XML_PARSER_CDATA_SECTION)
+		xmlParseChunk(st->ctxt, "]]>", 3, 0);
 	xmlParseChunk(st->ctxt, NULL, 0, 1);
 	note_error(st);
 	if (st->cap_tag != 0)

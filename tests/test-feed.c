@@ -494,6 +494,28 @@ test_malformed(void)
 		feed_free(f);
 		free(b);
 	}
+	{
+		/*
+		 * Cut short inside a CDATA section (a download cut off): all its text
+		 * is read (libxml2 alone kept 300 bytes of it), and the entry's raw
+		 * bytes run to the end.
+		 */
+		static const char head[] = "<rss><channel><item><title>T</title>"
+		    "<description><![CDATA[";
+		size_t n = sizeof head - 1 + 5000;
+		char *b = xmalloc(n);
+
+		memcpy(b, head, sizeof head - 1);
+		memset(b + sizeof head - 1, 'x', 5000);
+		f = feed_parse(b, n, NULL, NULL, NULL);
+		ok(f != NULL && f->bozo && f->nentries == 1 && f->entries[0].summary != NULL &&
+		    strlen(f->entries[0].summary) == 5000, "cut short in CDATA: its 5000 "
+		    "bytes read");
+		ok(f != NULL && f->nentries == 1 && f->entries[0].raw + f->entries[0].raw_len ==
+		    b + n, "cut short in CDATA: the raw bytes run to the end");
+		feed_free(f);
+		free(b);
+	}
 }
 
 static void
@@ -721,6 +743,32 @@ random_text(struct feed_buf *d, unsigned long *seed, size_t pieces)
 	}
 }
 
+/* random_text, in a CDATA section (or two, or after text) half the time. */
+static void
+random_field(struct feed_buf *d, unsigned long *seed, size_t pieces)
+{
+	switch (rnd(seed) % 6) {
+	case 0:
+		random_text(d, seed, pieces / 4);
+		/* FALLTHROUGH */
+	case 1:
+		doc_add(d, "<![CDATA[");
+		random_text(d, seed, pieces);
+		doc_add(d, "]]>");
+		break;
+	case 2:
+		doc_add(d, "<![CDATA[");
+		random_text(d, seed, pieces / 2);
+		doc_add(d, rnd(seed) % 2 ? "]]><![CDATA[" : "]]>\n<![CDATA[");
+		random_text(d, seed, pieces / 2);
+		doc_add(d, "]]>");
+		break;
+	default:
+		random_text(d, seed, pieces);
+		break;
+	}
+}
+
 /* A random Atom or RSS document whose fields hold random_text. */
 static void
 random_feed(struct feed_buf *d, unsigned long *seed)
@@ -744,7 +792,7 @@ random_feed(struct feed_buf *d, unsigned long *seed)
 			doc_add(d, "<content");
 			doc_add(d, atom_types[rnd(seed) % 5]);
 			doc_add(d, ">");
-			random_text(d, seed, pieces);
+			random_field(d, seed, pieces);
 			doc_add(d, rnd(seed) % 16 ? "</content>" : "</contents>");
 			doc_add(d, "<summary>");
 			random_text(d, seed, pieces / 2);
@@ -754,7 +802,7 @@ random_feed(struct feed_buf *d, unsigned long *seed)
 			random_text(d, seed, pieces);
 			doc_add(d, rnd(seed) % 16 ? "</description>" : "</descr>");
 			doc_add(d, "<content:encoded>");
-			random_text(d, seed, pieces / 2);
+			random_field(d, seed, pieces / 2);
 			doc_add(d, "</content:encoded></item>\n");
 		}
 	}
@@ -765,21 +813,27 @@ random_feed(struct feed_buf *d, unsigned long *seed)
 
 /*
  * The fast path for runs of text (feed_xml.c) gives what libxml2 alone gives: on
- * random documents of escaped HTML with every kind of character, reference and
- * problem it must leave to libxml2, parsed with the fast path at several run
- * lengths (1 cuts the input after every '>') and without it.
+ * random documents of escaped HTML and CDATA sections with every kind of
+ * character, reference and problem it must leave to libxml2, parsed with the fast path at several run
+ * lengths (1 cuts the input after every '>') and without it. FAST_SEED and
+ * FAST_DOCS choose other and more documents.
  */
 static void
 test_fast_text(void)
 {
 	static const size_t runs[] = { 1, 16, 512 };
 	struct feed_buf d = FEED_BUF_UNCAPPED;
-	unsigned long seed = 99, before = feed_fast_reads;
-	size_t saved = feed_fast_run, i, k, bad = 0, tried = 0;
+	unsigned long seed = 99, first, before = feed_fast_reads;
+	size_t saved = feed_fast_run, i, k, bad = 0, tried = 0, ndocs = 1500;
 	struct feed *slow, *fast;
 	const char *diff;
 
-	for (i = 0; i < 1500; i++) {
+	if (getenv("FAST_SEED") != NULL)	/* for longer runs by hand */
+		seed = strtoul(getenv("FAST_SEED"), NULL, 10);
+	if (getenv("FAST_DOCS") != NULL)
+		ndocs = strtoul(getenv("FAST_DOCS"), NULL, 10);
+	first = seed;
+	for (i = 0; i < ndocs; i++) {
 		random_feed(&d, &seed);
 		feed_fast_run = 0;
 		slow = feed_parse(d.p, d.len, "https://news.example/feed", NULL, NULL);
@@ -787,7 +841,8 @@ test_fast_text(void)
 			feed_fast_run = runs[k];
 			fast = feed_parse(d.p, d.len, "https://news.example/feed", NULL, NULL);
 			if ((diff = feed_diff(slow, fast)) != NULL && bad++ < 3)
-				diag("document %zu, run %zu: %s differs", i, runs[k], diff);
+				diag("document %zu (seed %lu), run %zu: %s differs", i,
+				    first, runs[k], diff);
 			feed_free(fast);
 		}
 		feed_free(slow);

@@ -4,8 +4,11 @@
  * has an id, its text fields are valid UTF-8, and its raw bytes (the old SHA-256
  * fingerprint's input) are readable. Short inputs are also taken as a link: the
  * short way of resolving it (feed_url.c) must give what curl_url gives. The fast
- * path for runs of text (feed_xml.c), cutting after every '>', must give what
- * libxml2 alone gives.
+ * path for runs of text (feed_xml.c), cutting the input after every '>', must
+ * give what libxml2 alone gives unless the document is not well-formed (or no
+ * feed) either way: libxml2's push parser then recovers differently from
+ * different cuts (errors met in another order, a tag or run read in more or fewer
+ * pieces).
  */
 #include "config.h"
 
@@ -93,7 +96,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_entry(&f->entries[i]);
 	feed_fast_run = 0;
 	slow = feed_parse((const char *)data + 1, size - 1, base, charset, NULL);
-	if (feed_diff(f, slow) != NULL)
+	if (((f != NULL && !f->bozo) || (slow != NULL && !slow->bozo)) &&
+	    feed_diff(f, slow) != NULL)
 		__builtin_trap();
 	feed_free(slow);
 	feed_free(f);

@@ -597,10 +597,11 @@ xml_reference(const char *s, const char *end, char **out)
  * parser would hand it over: the fast path of feed_xml.c for long runs of text,
  * which libxml2 reads a character at a time once it has met one that is not ASCII.
  * Only what libxml2 reads without a word is taken: valid UTF-8 of characters XML
- * allows, tab and line feed among the controls, and outside CDATA the five
- * predefined entities and character references to allowed characters. For
- * anything else (CR, which libxml2 normalises outside CDATA; other controls;
- * "]]>" outside CDATA; other references; invalid bytes, overlong forms included)
+ * allows, tab, LF and CR among the controls (outside CDATA, CR LF and a lone CR
+ * become LF, as libxml2 makes them), and outside CDATA the five predefined
+ * entities and character references to allowed characters. For anything else
+ * (other controls; "]]>" outside CDATA; other references; invalid bytes, overlong
+ * forms included)
  * and when the run would not fit under FEED_MAX_FIELD, it returns 0 with b as it
  * was and libxml2 reads the run. Else 1, and *lines is the number of line feeds.
  */
@@ -648,9 +649,16 @@ feed_text_xml_chars(struct feed_buf *b, const char *s, size_t n, int cdata,
 #endif
 		if (u[i] >= 0x20 && u[i] < 0x80 && ((u[i] != '&' && u[i] != ']') || cdata)) {
 			*out++ = (char)u[i++];
-		} else if (u[i] == '\n' || u[i] == '\t') {
+		} else if (u[i] == '\n' || u[i] == '\t' || (u[i] == '\r' && cdata)) {
 			nl += u[i] == '\n';
 			*out++ = (char)u[i++];
+		} else if (u[i] == '\r') {	/* CR LF and a lone CR are LF */
+			*out++ = '\n';
+			if (i + 1 < n && u[i + 1] == '\n') {
+				nl++;
+				i++;
+			}
+			i++;
 		} else if (u[i] == ']') {
 			if (i + 2 < n && u[i + 1] == ']' && u[i + 2] == '>')
 				goto no;

@@ -1063,7 +1063,8 @@ fast_text(struct xml_state *st, size_t pos)
 
 	if (st->fresh_at != pos || input_pos(st) != pos || st->cap_tag == 0 ||
 	    st->cap_mode == CAP_XHTML || st->depth != st->cap_depth || st->retry ||
-	    !c->wellFormed || c->disableSAX || c->instate != XML_PARSER_CONTENT) {
+	    !c->wellFormed || c->disableSAX || c->instate != XML_PARSER_CONTENT ||
+	    c->input->buf == NULL || c->input->buf->encoder != NULL) {
 		if (++st->fast_misses > 64 && st->fast_misses > 4 * st->fast_hits)
 			st->fast = 0;	/* cuts that do not pay */
 		return pos;

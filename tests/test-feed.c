@@ -775,8 +775,17 @@ random_feed(struct feed_buf *d, unsigned long *seed)
 {
 	static const char *atom_types[] = { "", " type=\"html\"", " type=\"text\"",
 	    " type=\"xhtml\"", " type=\"text/html\"" };
+	static const struct random_fmt {
+		const char *entry, *first, *first_end, *bad_end, *second, *tail;
+	} fmts[2] = {
+		{ "<item><guid>x</guid><title>", "<description", "</description>",
+		    "</descr>", "<content:encoded>", "</content:encoded></item>\n" },
+		{ "<entry><id>urn:x</id><title>", "<content", "</content>", "</contents>",
+		    "<summary>", "</summary></entry>\n" },
+	};
 	int atom = rnd(seed) % 2;
 	size_t i, n = 1 + rnd(seed) % 4, pieces;
+	const struct random_fmt *f = &fmts[atom];
 
 	d->len = 0;
 	doc_add(d, atom ? "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
@@ -785,26 +794,17 @@ random_feed(struct feed_buf *d, unsigned long *seed)
 	    "\"http://purl.org/rss/1.0/modules/content/\"><channel><title>T</title>\n");
 	for (i = 0; i < n; i++) {
 		pieces = rnd(seed) % 4 == 0 ? rnd(seed) % 8 : rnd(seed) % 400;
-		doc_add(d, atom ? "<entry><id>urn:x</id><title>" : "<item><guid>x</guid><title>");
+		doc_add(d, f->entry);
 		random_text(d, seed, rnd(seed) % 3 == 0 ? pieces : 3);
 		doc_add(d, "</title>");
-		if (atom) {
-			doc_add(d, "<content");
-			doc_add(d, atom_types[rnd(seed) % 5]);
-			doc_add(d, ">");
-			random_field(d, seed, pieces);
-			doc_add(d, rnd(seed) % 16 ? "</content>" : "</contents>");
-			doc_add(d, "<summary>");
-			random_text(d, seed, pieces / 2);
-			doc_add(d, "</summary></entry>\n");
-		} else {
-			doc_add(d, "<description>");
-			random_text(d, seed, pieces);
-			doc_add(d, rnd(seed) % 16 ? "</description>" : "</descr>");
-			doc_add(d, "<content:encoded>");
-			random_field(d, seed, pieces / 2);
-			doc_add(d, "</content:encoded></item>\n");
-		}
+		doc_add(d, f->first);
+		doc_add(d, atom ? atom_types[rnd(seed) % 5] : "");
+		doc_add(d, ">");
+		random_field(d, seed, pieces);
+		doc_add(d, rnd(seed) % 16 ? f->first_end : f->bad_end);
+		doc_add(d, f->second);
+		random_field(d, seed, pieces / 2);
+		doc_add(d, f->tail);
 	}
 	doc_add(d, atom ? "</feed>\n" : "</channel></rss>\n");
 	if (rnd(seed) % 8 == 0)	/* cut short */

@@ -799,7 +799,10 @@ static void
 entry_end(struct xml_state *st)
 {
 	struct feed_entry *e = st->entry;
-	size_t end = st->ctxt->instate == XML_PARSER_EOF ? st->inputlen : input_pos(st);	/* cut short: all */
+	size_t end = input_pos(st);
+
+	if (st->ctxt->instate == XML_PARSER_EOF)	/* cut short: it runs to the end */
+		end = st->inputlen;
 
 	if (e->link == NULL && st->guid_permalink && is_http(e->id))
 		e->link = xstrdup(e->id);

@@ -814,9 +814,9 @@ random_feed(struct feed_buf *d, unsigned long *seed)
 /*
  * The fast path for runs of text (feed_xml.c) gives what libxml2 alone gives: on
  * random documents of escaped HTML and CDATA sections with every kind of
- * character, reference and problem it must leave to libxml2, parsed with the fast path at several run
- * lengths (1 cuts the input after every '>') and without it. FAST_SEED and
- * FAST_DOCS choose other and more documents.
+ * character, reference and problem it must leave to libxml2, parsed with the fast
+ * path at several run lengths (1 cuts the input after every '>') and without it.
+ * FAST_SEED and FAST_DOCS choose other and more documents.
  */
 static void
 test_fast_text(void)

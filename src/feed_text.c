@@ -601,9 +601,9 @@ xml_reference(const char *s, const char *end, char **out)
  * become LF, as libxml2 makes them), and outside CDATA the five predefined
  * entities and character references to allowed characters. For anything else
  * (other controls; "]]>" outside CDATA; other references; invalid bytes, overlong
- * forms included)
- * and when the run would not fit under FEED_MAX_FIELD, it returns 0 with b as it
- * was and libxml2 reads the run. Else 1, and *lines is the number of line feeds.
+ * forms included) and when the run would not fit under FEED_MAX_FIELD, it returns
+ * 0 with b as it was and libxml2 reads the run. Else 1, and *lines is the number
+ * of line feeds.
  */
 int
 feed_text_xml_chars(struct feed_buf *b, const char *s, size_t n, int cdata,

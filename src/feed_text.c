@@ -29,6 +29,20 @@ static const uint16_t cp1252[32] = {
 	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
 };
 
+/* Room for n more bytes and a NUL in b. */
+static void
+buf_reserve(struct feed_buf *b, size_t n)
+{
+	size_t cap = b->cap ? b->cap : 256;
+
+	if (b->len + n + 1 <= b->cap)
+		return;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	b->p = xrealloc(b->p, cap);
+	b->cap = cap;
+}
+
 /* Append bytes, silently stopping at FEED_MAX_FIELD. */
 void
 feed_buf_add(struct feed_buf *b, const char *s, size_t n)
@@ -42,14 +56,7 @@ feed_buf_add(struct feed_buf *b, const char *s, size_t n)
 		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
 			n--;	/* never cut a character */
 	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->p = xrealloc(b->p, cap);
-		b->cap = cap;
-	}
+	buf_reserve(b, n);
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
@@ -536,14 +543,6 @@ feed_text_has_overlong(const char *s, size_t len)
 	return 0;
 }
 
-/* Is c a character XML 1.0 allows (its production Char)? */
-static int
-xml_char(uint32_t c)
-{
-	return (c >= 0x20 && c <= 0xd7ff) || c == '\t' || c == '\n' || c == '\r' ||
-	    (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
-}
-
 /*
  * The reference at s (s[0] == '&', s < end) as libxml2 2.9 decodes it in content:
  * one of the five predefined entities, or a character reference (at most eight
@@ -585,7 +584,7 @@ xml_reference(const char *s, const char *end, char **out)
 			return 0;
 		c = c * (hex ? 16 : 10) + (uint32_t)d;
 	}
-	if (i == len || i == (hex ? 3u : 2u) || c == 0 || !xml_char(c))
+	if (i == len || i == (hex ? 3u : 2u) || c == 0 || !xmlIsCharQ(c))
 		return 0;
 	*out += xmlCopyCharMultiByte((xmlChar *)*out, (int)c);
 	return i + 1;
@@ -616,14 +615,7 @@ feed_text_xml_chars(struct feed_buf *b, const char *s, size_t n, int cdata,
 
 	if (b->max != 0 || b->len + n > FEED_MAX_FIELD)
 		return 0;
-	if (b->len + n + 1 > b->cap) {	/* what is decoded is never longer */
-		size_t cap = b->cap ? b->cap : 256;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->p = xrealloc(b->p, cap);
-		b->cap = cap;
-	}
+	buf_reserve(b, n);	/* what is decoded is never longer */
 	out = b->p + b->len;
 	while (i < n) {
 #ifdef __SSE2__

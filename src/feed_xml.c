@@ -870,6 +870,16 @@ give_up(struct xml_state *st)
 	xmlStopParser(st->ctxt);
 }
 
+/* Memory for the capture buffer after take_text took the last one's. */
+static void
+text_start(struct xml_state *st)
+{
+	if (st->text.p == NULL && st->text_hint > 0) {
+		st->text.p = xmalloc(st->text_hint);
+		st->text.cap = st->text_hint;
+	}
+}
+
 /* SAX2: text, white space. */
 static void
 text_cb(void *ctx, const xmlChar *s, int len)
@@ -880,10 +890,7 @@ text_cb(void *ctx, const xmlChar *s, int len)
 	note_error(st);
 	if (st->cap_tag == 0 || len <= 0 || st->retry)
 		return;
-	if (st->text.p == NULL && st->text_hint > 0) {	/* after take_text */
-		st->text.p = xmalloc(st->text_hint);
-		st->text.cap = st->text_hint;
-	}
+	text_start(st);
 	if (st->cap_mode == CAP_XHTML)
 		feed_buf_add_escaped(&st->text, (const char *)s, (size_t)len);
 	else
@@ -1072,10 +1079,7 @@ fast_text(struct xml_state *st, size_t pos)
 			st->fast = 0;	/* cuts that do not pay */
 		return pos;
 	}
-	if (st->text.p == NULL && st->text_hint > 0) {	/* as text_cb does */
-		st->text.p = xmalloc(st->text_hint);
-		st->text.cap = st->text_hint;
-	}
+	text_start(st);
 	for (;;) {
 		p = st->input + pos;
 		left = st->inputlen - pos;
